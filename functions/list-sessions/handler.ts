@@ -1,0 +1,8 @@
+import { apiHandler } from "#shared/http/api-handler.ts";
+import { ListSessionsQuery } from "#shared/schemas/sessions.ts";
+import { listSessions } from "#shared/usecases/sessions.ts";
+
+export const handler = apiHandler({ query: ListSessionsQuery }, async ({ query, principal }) => ({
+  status: 200,
+  body: await listSessions(principal, query),
+}));

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { apiHandler } from "#shared/http/api-handler.ts";
+import { SessionPathParams } from "#shared/schemas/common.ts";
+import { TransitionBody } from "#shared/schemas/sessions.ts";
+import { transitionSession } from "#shared/usecases/sessions.ts";
+
+/** One function serves /end, /pause and /resume; the action is the resource's last segment. */
+const Action = z.enum(["end", "pause", "resume"]);
+
+export const handler = apiHandler(
+  { params: SessionPathParams, body: TransitionBody },
+  async ({ params, body, principal, resource }) => {
+    const action = Action.parse(resource.split("/").pop());
+    return { status: 200, body: await transitionSession(principal, params.id, action, body) };
+  },
+);

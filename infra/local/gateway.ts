@@ -1,0 +1,408 @@
+/**
+ * The local gateway: the same routes as the deployed REST API, built from the
+ * route table. Each request becomes an API Gateway proxy event; the real
+ * authorizer runs first (its policy decides 403s, as in AWS), then the
+ * per-key rate limit, then the function's handler. Errors the gateway itself
+ * produces use the contract's error body, as the stack's gateway responses do.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from "aws-lambda";
+import type { ErrorCode } from "#shared/domain/errors.ts";
+import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
+import { FUNCTIONS, type FunctionName, ROUTES, type RouteDefinition, STAGE } from "../routes.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+
+/** API Gateway's own payload limit. */
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const INTEGRATION_TIMEOUT_MS = 29_000;
+const LOCAL_ARN_PREFIX = `arn:aws:execute-api:local:000000000000:local/${STAGE}`;
+
+type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  functionsDir: string;
+  rateLimit: { rps: number; burst: number };
+  /** Seconds an authorizer answer is reused for the same key (0: ask every time). */
+  authorizerCacheSeconds: number;
+  corsOrigins: string[];
+}
+
+interface CompiledRoute {
+  route: RouteDefinition;
+  pattern: RegExp;
+  paramNames: string[];
+}
+
+function compile(route: RouteDefinition): CompiledRoute {
+  const paramNames: string[] = [];
+  const source = route.path
+    .split("/")
+    .map((segment) => {
+      const greedy = /^\{(\w+)\+\}$/.exec(segment);
+      if (greedy?.[1]) {
+        paramNames.push(greedy[1]);
+        return "(.+)";
+      }
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (param?.[1]) {
+        paramNames.push(param[1]);
+        return "([^/]+)";
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("/");
+  return { route, pattern: new RegExp(`^${source}$`), paramNames };
+}
+
+function errorBody(code: ErrorCode, message: string): string {
+  return JSON.stringify({ error_code: code, message, details: {} });
+}
+
+/** IAM-style match of a method ARN against a policy resource with `*` wildcards. */
+function resourceMatches(pattern: string, arn: string): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
+  return regex.test(arn);
+}
+
+function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
+  let allowed = false;
+  for (const statement of result.policyDocument.Statement) {
+    if (!("Resource" in statement)) continue;
+    const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+    const matches = resources.some((resource) => resourceMatches(String(resource), methodArn));
+    if (!matches) continue;
+    if (statement.Effect === "Deny") return false;
+    allowed = true;
+  }
+  return allowed;
+}
+
+function lambdaContext(functionName: string, timeoutMs: number): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: "512",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export class LocalGateway {
+  private readonly routes = ROUTES.map((route: RouteDefinition) => compile(route));
+  private readonly handlers = new Map<FunctionName, Promise<unknown>>();
+  private readonly limiter: RateLimiter;
+  private readonly authCache = new Map<string, { result: APIGatewayAuthorizerResult; until: number }>();
+  private server: Server | undefined;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.limiter = new RateLimiter(options.rateLimit.rps, options.rateLimit.burst);
+  }
+
+  async listen(): Promise<string> {
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch(() => {
+        if (!response.headersSent) {
+          this.send(response, 502, errorBody("INTERNAL", "The gateway could not complete the request."), {});
+        }
+      });
+    });
+    this.server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve) =>
+      this.server?.listen(this.options.port, this.options.host ?? "127.0.0.1", resolve),
+    );
+    const address = this.server.address() as AddressInfo;
+    return `http://${address.address}:${address.port}/${STAGE}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Loads a function's handler module once, as Lambda would on a cold start. */
+  async loadHandler<T>(name: FunctionName): Promise<T> {
+    let loading = this.handlers.get(name);
+    if (!loading) {
+      const file = join(this.options.functionsDir, name, "handler.ts");
+      loading = import(pathToFileURL(file).href).then((module: { handler: unknown }) => module.handler);
+      this.handlers.set(name, loading);
+    }
+    return (await loading) as T;
+  }
+
+  private corsHeaders(request: IncomingMessage): Record<string, string> {
+    const origin = request.headers.origin;
+    const origins = this.options.corsOrigins;
+    if (origins.includes("*")) return { "Access-Control-Allow-Origin": "*" };
+    if (origin && origins.includes(origin)) return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
+    return {};
+  }
+
+  private send(
+    response: ServerResponse,
+    status: number,
+    body: string,
+    headers: Record<string, string>,
+  ): void {
+    response.writeHead(status, {
+      ...(body ? { "Content-Type": "application/json; charset=utf-8" } : {}),
+      ...headers,
+    });
+    response.end(body);
+  }
+
+  private gatewayError(
+    response: ServerResponse,
+    request: IncomingMessage,
+    code: ErrorCode,
+    message: string,
+    extra: Record<string, string> = {},
+    status: number = STATUS_BY_CODE[code],
+  ): void {
+    this.send(response, status, errorBody(code, message), { ...this.corsHeaders(request), ...extra });
+  }
+
+  private async readBody(request: IncomingMessage): Promise<Buffer | "too_large"> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > GATEWAY_MAX_BODY_BYTES) return "too_large";
+      chunks.push(buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const method = (request.method ?? "GET").toUpperCase();
+    const stagePrefix = `/${STAGE}`;
+    if (method === "OPTIONS") {
+      response.writeHead(204, {
+        ...this.corsHeaders(request),
+        "Access-Control-Allow-Methods": "GET,POST,DELETE,OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type,X-API-Key,Idempotency-Key",
+        "Access-Control-Max-Age": "600",
+      });
+      response.end();
+      return;
+    }
+    const rawPath = url.pathname.startsWith(`${stagePrefix}/`) ? url.pathname.slice(stagePrefix.length) : undefined;
+    const matched = rawPath === undefined ? undefined : this.match(method, rawPath);
+    if (!matched || rawPath === undefined) {
+      request.resume();
+      this.gatewayError(response, request, "NOT_FOUND", `No route for ${method} ${url.pathname}.`);
+      return;
+    }
+    const { route, pathParameters } = matched;
+    const body = await this.readBody(request);
+    if (body === "too_large") {
+      this.gatewayError(response, request, "PAYLOAD_TOO_LARGE", "The request body is too large.");
+      request.destroy();
+      return;
+    }
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let index = 0; index < request.rawHeaders.length; index += 2) {
+      const name = request.rawHeaders[index] ?? "";
+      const value = request.rawHeaders[index + 1] ?? "";
+      headers[name] = value;
+      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    }
+    const methodArn = `${LOCAL_ARN_PREFIX}/${method}${rawPath}`;
+    let authorizerContext: Record<string, unknown> | undefined;
+    if (route.roles !== "public") {
+      const apiKey = headerLookup(headers, "x-api-key");
+      const authorization = await this.authorize(apiKey, headers, methodArn, route, rawPath, method);
+      if (authorization === "unauthorized") {
+        this.gatewayError(response, request, "UNAUTHORIZED", "Send a valid API key in the X-API-Key header.");
+        return;
+      }
+      if (!policyAllows(authorization, methodArn)) {
+        this.gatewayError(response, request, "FORBIDDEN", "This key's role may not call this route.");
+        return;
+      }
+      const usageKey = authorization.usageIdentifierKey ?? authorization.principalId;
+      const wait = this.limiter.take(usageKey);
+      if (wait > 0) {
+        this.gatewayError(response, request, "RATE_LIMITED", "Too many requests for this API key; slow down.", {
+          "Retry-After": String(Math.ceil(wait)),
+        });
+        return;
+      }
+      authorizerContext = { ...authorization.context, principalId: authorization.principalId };
+    }
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [name, value] of url.searchParams) {
+      query[name] = value;
+      multiQuery[name] = [...(multiQuery[name] ?? []), value];
+    }
+    const hasQuery = Object.keys(query).length > 0;
+    const event: APIGatewayProxyEvent = {
+      resource: route.path,
+      path: rawPath,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: hasQuery ? query : null,
+      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+      pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
+      stageVariables: null,
+      body: body.length ? body.toString("utf8") : null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: "000000000000",
+        apiId: "local",
+        authorizer: authorizerContext ?? null,
+        httpMethod: method,
+        identity: localIdentity(request.socket.remoteAddress ?? "127.0.0.1"),
+        path: `${stagePrefix}${rawPath}`,
+        protocol: `HTTP/${request.httpVersion}`,
+        requestId: randomUUID(),
+        requestTimeEpoch: Date.now(),
+        resourceId: "local",
+        resourcePath: route.path,
+        stage: STAGE,
+      },
+    };
+    const definition = FUNCTIONS[route.function] as { timeoutSeconds?: number };
+    const timeoutMs = Math.min((definition.timeoutSeconds ?? 29) * 1000, INTEGRATION_TIMEOUT_MS);
+    const handler = await this.loadHandler<ProxyHandler>(route.function);
+    let result: APIGatewayProxyResult | "timeout";
+    try {
+      result = await Promise.race([
+        handler(event, lambdaContext(route.function, timeoutMs)),
+        new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), timeoutMs).unref()),
+      ]);
+    } catch {
+      this.gatewayError(response, request, "INTERNAL", "The function failed; retry later.", {}, 502);
+      return;
+    }
+    if (result === "timeout") {
+      this.gatewayError(response, request, "UNAVAILABLE", "The function timed out; retry later.", {
+        "Retry-After": "1",
+      }, 504);
+      return;
+    }
+    const outHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(result.headers ?? {})) outHeaders[name] = String(value);
+    const payload = result.isBase64Encoded ? Buffer.from(result.body, "base64") : Buffer.from(result.body ?? "");
+    response.writeHead(result.statusCode, outHeaders);
+    response.end(payload);
+  }
+
+  private match(
+    method: string,
+    path: string,
+  ): { route: RouteDefinition; pathParameters: Record<string, string> } | undefined {
+    for (const compiled of this.routes) {
+      if (compiled.route.method !== method) continue;
+      const found = compiled.pattern.exec(path);
+      if (!found) continue;
+      const pathParameters: Record<string, string> = {};
+      try {
+        compiled.paramNames.forEach((name, index) => {
+          pathParameters[name] = decodeURIComponent(found[index + 1] ?? "");
+        });
+      } catch {
+        continue;
+      }
+      return { route: compiled.route, pathParameters };
+    }
+    return undefined;
+  }
+
+  private async authorize(
+    apiKey: string | undefined,
+    headers: Record<string, string>,
+    methodArn: string,
+    route: RouteDefinition,
+    path: string,
+    method: string,
+  ): Promise<APIGatewayAuthorizerResult | "unauthorized"> {
+    // API Gateway rejects a request without the identity source before calling the authorizer.
+    if (!apiKey) return "unauthorized";
+    const cached = this.authCache.get(apiKey);
+    if (cached && cached.until > Date.now()) return cached.result;
+    const authorizer = await this.loadHandler<AuthorizerHandler>("authorizer");
+    try {
+      const result = await authorizer({
+        type: "REQUEST",
+        methodArn,
+        resource: route.path,
+        path,
+        httpMethod: method,
+        headers,
+        multiValueHeaders: null,
+        pathParameters: null,
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        stageVariables: null,
+        requestContext: {} as APIGatewayRequestAuthorizerEvent["requestContext"],
+      } as APIGatewayRequestAuthorizerEvent);
+      if (this.options.authorizerCacheSeconds > 0) {
+        this.authCache.set(apiKey, { result, until: Date.now() + this.options.authorizerCacheSeconds * 1000 });
+      }
+      return result;
+    } catch {
+      return "unauthorized";
+    }
+  }
+}
+
+function headerLookup(headers: Record<string, string>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name) return value;
+  }
+  return undefined;
+}
+
+function localIdentity(sourceIp: string): APIGatewayProxyEvent["requestContext"]["identity"] {
+  return {
+    accessKey: null,
+    accountId: null,
+    apiKey: null,
+    apiKeyId: null,
+    caller: null,
+    clientCert: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+    sourceIp,
+    user: null,
+    userAgent: null,
+    userArn: null,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The S3 emulator (s3rver) as a child process. It persists objects to a
+ * folder; it needs the OpenSSL legacy provider for ListObjectsV2 paging.
+ * Our code reads with explicit byte ranges, never suffix ranges, which
+ * s3rver gets wrong.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { track } from "./processes.ts";
+
+const CORS_CONFIG = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+  </CORSRule>
+</CORSConfiguration>`;
+
+export interface RunningS3 {
+  endpoint: string;
+  pid: number | undefined;
+}
+
+export async function startS3Emulator(options: {
+  directory: string;
+  bucket: string;
+}): Promise<RunningS3> {
+  mkdirSync(options.directory, { recursive: true });
+  const corsFile = join(dirname(options.directory), "s3-cors.xml");
+  writeFileSync(corsFile, CORS_CONFIG);
+  const bin = createRequire(import.meta.url).resolve("s3rver/bin/s3rver.js");
+  const child = track(
+    spawn(
+      process.execPath,
+      [
+        "--openssl-legacy-provider",
+        bin,
+        "--directory",
+        options.directory,
+        "--address",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--silent",
+        "--configure-bucket",
+        options.bucket,
+        corsFile,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    ),
+  );
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`S3 emulator did not start: ${output}`)), 20_000);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+      const match = /listening on ([\d.]+):(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ endpoint: `http://${match[1]}:${match[2]}`, pid: child.pid });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`S3 emulator exited with code ${code}: ${output}`));
+    });
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * `npm start`: the local stack on this machine, no Docker. Prints the base
+ * URL when ready and keeps an admin key for tenant `dev` in
+ * `$DATA_DIR/dev-api-key`. Ctrl-C or SIGTERM stops every child process.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { authenticate, createApiKey } from "#shared/usecases/api-keys.ts";
+import { JavaMissingError } from "./dynamodb-local.ts";
+import { DEV_KEY_FILE, type LocalStack, startLocalStack } from "./local-stack.ts";
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATA_DIR: z.string().min(1).default(".data"),
+  DYNAMODB_IN_MEMORY: z.enum(["true", "false", "1", "0"]).default("false"),
+  RATE_LIMIT_RPS: z.coerce.number().min(0).default(50),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(100),
+  CORS_ALLOWED_ORIGINS: z.string().default("*"),
+  AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
+});
+
+async function ensureDevKey(dataDir: string): Promise<string> {
+  const file = join(dataDir, DEV_KEY_FILE);
+  if (existsSync(file)) {
+    const existing = readFileSync(file, "utf8").trim();
+    if (await authenticate(existing)) return existing;
+  }
+  const created = await createApiKey("dev", "admin", "local development key");
+  writeFileSync(file, `${created.plainKey}\n`, { mode: 0o600 });
+  return created.plainKey;
+}
+
+async function main(): Promise<void> {
+  const env = Env.parse(process.env);
+  const dataDir = resolve(env.DATA_DIR);
+  let stack: LocalStack | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await stack?.stop();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  process.on("uncaughtException", (error) => {
+    console.error(`local stack failed: ${error.message}`);
+    void shutdown(1);
+  });
+  try {
+    stack = await startLocalStack({
+      dataDir,
+      port: env.PORT,
+      inMemory: env.DYNAMODB_IN_MEMORY === "true" || env.DYNAMODB_IN_MEMORY === "1",
+      rateLimit: { rps: env.RATE_LIMIT_RPS, burst: env.RATE_LIMIT_BURST },
+      corsOrigins: env.CORS_ALLOWED_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
+      authorizerCacheSeconds: env.AUTHORIZER_CACHE_SECONDS,
+    });
+  } catch (error) {
+    console.error(error instanceof JavaMissingError ? error.message : `local stack failed to start: ${String(error)}`);
+    process.exit(1);
+  }
+  await ensureDevKey(dataDir);
+  console.log(`Session Trail is ready at ${stack.endpoints.baseUrl}`);
+  console.log(`Admin key for tenant "dev": ${join(dataDir, DEV_KEY_FILE)}`);
+}
+
+void main();

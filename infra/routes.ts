@@ -1,0 +1,209 @@
+/**
+ * The route table: written once, read by the CDK stack, the local gateway,
+ * the authorizer's policy and the OpenAPI document. It holds data and zod
+ * schemas only (no CDK import), so functions may read it too.
+ */
+import type { z } from "zod";
+import type { ErrorCode } from "#shared/domain/errors.ts";
+import type { Role } from "#shared/domain/principal.ts";
+import { ErrorBody, SessionPathParams } from "#shared/schemas/common.ts";
+import {
+  ListSessionsQuery,
+  Session,
+  SessionList,
+  SessionWithEvent,
+  StartSessionBody,
+  TransitionBody,
+} from "#shared/schemas/sessions.ts";
+import { HealthReport } from "#shared/schemas/health.ts";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** What a function may do to the table and the bucket; the stack grants exactly this. */
+export interface FunctionAccess {
+  table: "none" | "read" | "write";
+  bucket: "none" | "read" | "write";
+}
+
+export interface FunctionDefinition {
+  description: string;
+  access: FunctionAccess;
+  /** Memory in MiB; 512 unless a function needs more. */
+  memoryMiB?: number;
+  timeoutSeconds?: number;
+}
+
+/** Every Lambda function, by folder name under `functions/`. */
+export const FUNCTIONS = {
+  authorizer: {
+    description: "REQUEST authorizer: X-API-Key to tenant, key id and role",
+    access: { table: "read", bucket: "none" },
+  },
+  "start-session": {
+    description: "Start a session (one open session per user)",
+    access: { table: "write", bucket: "none" },
+  },
+  "list-sessions": {
+    description: "List the tenant's sessions",
+    access: { table: "read", bucket: "none" },
+  },
+  "get-session": { description: "Read one session", access: { table: "read", bucket: "none" } },
+  "transition-session": {
+    description: "Pause, resume or end a session",
+    access: { table: "write", bucket: "none" },
+  },
+  "delete-session": {
+    description: "Delete a session, its events and its workspace",
+    access: { table: "write", bucket: "write" },
+  },
+  health: {
+    description: "Dependency check",
+    access: { table: "read", bucket: "read" },
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export interface RouteDefinition {
+  method: HttpMethod;
+  /** API Gateway resource path; `{id}` and greedy `{path+}` parameters. */
+  path: string;
+  function: FunctionName;
+  /** Roles that may call it; `public` routes need no key. */
+  roles: readonly Role[] | "public";
+  operationId: string;
+  summary: string;
+  request?: {
+    params?: z.ZodType;
+    query?: z.ZodType;
+    body?: z.ZodType;
+    headers?: Record<string, { description: string; required: boolean }>;
+  };
+  /** Success answers: status to body schema (undefined for an empty body). */
+  responses: Record<number, { description: string; schema?: z.ZodType; headers?: string[] }>;
+  /** Error codes this route can answer besides the ones every route can. */
+  errors: readonly ErrorCode[];
+}
+
+const WRITERS: readonly Role[] = ["app", "admin"];
+const ANY: readonly Role[] = ["app", "support", "admin"];
+
+export const ROUTES = [
+  {
+    method: "POST",
+    path: "/sessions",
+    function: "start-session",
+    roles: WRITERS,
+    operationId: "startSession",
+    summary: "Start a session; a user has at most one open session.",
+    request: {
+      body: StartSessionBody,
+      headers: {
+        "Idempotency-Key": {
+          description: "Replays the first answer for the same key and body within 24 h.",
+          required: false,
+        },
+      },
+    },
+    responses: {
+      201: { description: "Started.", schema: SessionWithEvent, headers: ["Location"] },
+    },
+    errors: ["VALIDATION_ERROR", "ACTIVE_SESSION_EXISTS", "IDEMPOTENCY_KEY_REUSED"],
+  },
+  {
+    method: "GET",
+    path: "/sessions",
+    function: "list-sessions",
+    roles: ANY,
+    operationId: "listSessions",
+    summary: "List the tenant's sessions, newest first.",
+    request: { query: ListSessionsQuery },
+    responses: { 200: { description: "A page of sessions.", schema: SessionList } },
+    errors: ["VALIDATION_ERROR"],
+  },
+  {
+    method: "GET",
+    path: "/sessions/{id}",
+    function: "get-session",
+    roles: ANY,
+    operationId: "getSession",
+    summary: "Read one session.",
+    request: { params: SessionPathParams },
+    responses: { 200: { description: "The session.", schema: Session } },
+    errors: ["NOT_FOUND"],
+  },
+  ...(["end", "pause", "resume"] as const).map(
+    (action) =>
+      ({
+        method: "POST",
+        path: `/sessions/{id}/${action}`,
+        function: "transition-session",
+        roles: WRITERS,
+        operationId: `${action}Session`,
+        summary: `${action[0]?.toUpperCase()}${action.slice(1)} a session.`,
+        request: { params: SessionPathParams, body: TransitionBody },
+        responses: { 200: { description: "Changed.", schema: SessionWithEvent } },
+        errors: [
+          "VALIDATION_ERROR",
+          "NOT_FOUND",
+          "SESSION_USER_MISMATCH",
+          "SESSION_ALREADY_ENDED",
+          "INVALID_TRANSITION",
+        ],
+      }) satisfies RouteDefinition,
+  ),
+  {
+    method: "DELETE",
+    path: "/sessions/{id}",
+    function: "delete-session",
+    roles: ["admin"],
+    operationId: "deleteSession",
+    summary: "Delete a session, its events and its workspace.",
+    request: { params: SessionPathParams },
+    responses: { 204: { description: "Deleted." } },
+    errors: ["NOT_FOUND"],
+  },
+  {
+    method: "GET",
+    path: "/health",
+    function: "health",
+    roles: "public",
+    operationId: "getHealth",
+    summary: "Dependency check.",
+    responses: {
+      200: { description: "Healthy.", schema: HealthReport },
+      503: { description: "A dependency is unreachable.", schema: HealthReport },
+    },
+    errors: [],
+  },
+] as const satisfies readonly RouteDefinition[];
+
+export type Route = (typeof ROUTES)[number];
+
+/** Errors any authenticated route can answer. */
+export const COMMON_ERRORS: readonly ErrorCode[] = [
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "RATE_LIMITED",
+  "INTERNAL",
+  "UNAVAILABLE",
+];
+
+export const STAGE = "v1";
+
+export { ErrorBody };
+
+/** Whether `role` may call the route. */
+export function mayCall(route: RouteDefinition, role: Role | undefined): boolean {
+  if (route.roles === "public") return true;
+  return role !== undefined && route.roles.includes(role);
+}
+
+/** Routes a role may call, as API Gateway method ARN patterns (`*` for path parameters). */
+export function allowedResources(role: Role, methodArnPrefix: string): string[] {
+  return ROUTES.filter((route: RouteDefinition) => mayCall(route, role)).map(
+    (route) => `${methodArnPrefix}/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`,
+  );
+}

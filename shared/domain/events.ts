@@ -1,0 +1,30 @@
+/** Event rules shared by appends, queries and the boundary events of the lifecycle. */
+
+export const BOUNDARY_EVENT_TYPES = [
+  "session_started",
+  "session_paused",
+  "session_resumed",
+  "session_ended",
+  "session_expired",
+] as const;
+export type BoundaryEventType = (typeof BOUNDARY_EVENT_TYPES)[number];
+
+export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
+export const RESERVED_EVENT_TYPE_PREFIX = "session_";
+
+export const EVENT_SOURCE_SERVER = "session_manager";
+export const EVENT_SOURCE_API = "api";
+
+export const MAX_MESSAGE_BYTES = 4 * 1024;
+export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+
+/**
+ * One TransactWriteItems holds at most 100 actions and every append also
+ * moves the session's `last_seq` in the same transaction, so 99 events is the
+ * largest batch that can commit atomically.
+ */
+export const MAX_EVENTS_PER_APPEND = 99;
+
+export function isReservedEventType(type: string): boolean {
+  return type.startsWith(RESERVED_EVENT_TYPE_PREFIX);
+}

@@ -1,0 +1,243 @@
+/**
+ * The HTTP edge every API function goes through: parse and validate the
+ * request with zod, read the principal the authorizer set, call the use case,
+ * and map whatever comes back (or is thrown) to the contract's responses.
+ */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy, { type MiddlewareObj } from "@middy/core";
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/service-error-classification";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { z } from "zod";
+import {
+  AppError,
+  PayloadTooLargeError,
+  sessionNotFound,
+  UnavailableError,
+  ValidationError,
+} from "../domain/errors.ts";
+import { isSessionId } from "../domain/ids.ts";
+import { type Principal, ROLES } from "../domain/principal.ts";
+import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
+import { logger, metrics } from "../observability.ts";
+import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
+
+export type { ApiResult };
+
+/** Request bodies above this are refused before parsing. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+type Schema = z.ZodType | undefined;
+type Out<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RequestSpec<B extends Schema, Q extends Schema, P extends Schema> {
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** Public routes (health, openapi) have no principal. */
+  public?: boolean;
+}
+
+export interface ApiRequest<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  principal: Principal;
+  headers: Record<string, string>;
+  /** The route's resource path, e.g. `/sessions/{id}/end`. */
+  resource: string;
+  requestId: string;
+}
+
+const PrincipalContext = z.object({
+  tenant_id: z.string().min(1),
+  key_id: z.string().min(1),
+  role: z.enum(ROLES),
+});
+
+function normalizeHeaders(event: APIGatewayProxyEvent): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+function fieldOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return issue.keys.join(", ");
+  return issue.path.map(String).join(".") || "(root)";
+}
+
+/** A zod failure as the contract's 400: the message names every bad field. */
+export function validationErrorFrom(error: z.ZodError, where: string): ValidationError {
+  const fields = error.issues.map((issue) => {
+    const field = fieldOf(issue);
+    if (issue.code === "unrecognized_keys") {
+      const serverOnly = issue.keys.filter((key) =>
+        (SERVER_ONLY_FIELDS as readonly string[]).includes(key),
+      );
+      const prefix = issue.path.length ? `${issue.path.map(String).join(".")}.` : "";
+      return serverOnly.length
+        ? { field: `${prefix}${serverOnly.join(", ")}`, message: "is set by the server and may not be sent" }
+        : { field: `${prefix}${field}`, message: "is not a known field" };
+    }
+    return { field, message: issue.message };
+  });
+  const summary = fields.map((entry) => `${entry.field}: ${entry.message}`).join("; ");
+  return new ValidationError(`Invalid ${where}: ${summary}.`, { fields });
+}
+
+function parseQuery(event: APIGatewayProxyEvent): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    if (!values || values.length === 0) continue;
+    if (values.length > 1) {
+      throw new ValidationError(`Query parameter ${name} was given more than once.`, { field: name });
+    }
+    query[name] = values[0] ?? "";
+  }
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined && !(name in query)) query[name] = value;
+  }
+  return query;
+}
+
+function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
+  const raw = event.body ?? "";
+  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, {
+      max_bytes: MAX_BODY_BYTES,
+    });
+  }
+  const contentType = (headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (contentType !== "application/json" && !(contentType === "" && text === "")) {
+    throw new AppError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      "Send the body as JSON with Content-Type: application/json.",
+      { content_type: contentType || null },
+    );
+  }
+  if (text.trim() === "") throw new ValidationError("A JSON body is required.", { field: "body" });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError("The request body is not valid JSON.", { field: "body" });
+  }
+}
+
+function parseWith<S extends Schema>(schema: S | undefined, input: unknown, where: string): Out<S> {
+  if (!schema) return undefined as Out<S>;
+  const result = schema.safeParse(input);
+  if (!result.success) throw validationErrorFrom(result.error, where);
+  return result.data as Out<S>;
+}
+
+function principalOf(event: APIGatewayProxyEvent): Principal {
+  const parsed = PrincipalContext.safeParse(event.requestContext?.authorizer ?? {});
+  if (!parsed.success) {
+    throw new AppError("UNAUTHORIZED", "Send a valid API key in the X-API-Key header.");
+  }
+  return { tenantId: parsed.data.tenant_id, keyId: parsed.data.key_id, role: parsed.data.role };
+}
+
+/**
+ * Maps thrown errors to responses. Only AppErrors are shown to callers;
+ * dependency throttles and outages become 503 with Retry-After; anything
+ * else is logged and answered with a generic 500.
+ */
+function errorMapping(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    onError: async (request) => {
+      const origin = normalizeHeaders(request.event).origin;
+      const error = request.error;
+      if (error instanceof AppError) {
+        if (error.status >= 500) logger.error("request failed", { error_code: error.code });
+        request.response = toProxyResult(errorResult(error), origin);
+        return;
+      }
+      if (isDependencyUnavailable(error)) {
+        logger.warn("dependency unavailable", { error: describe(error) });
+        request.response = toProxyResult(errorResult(new UnavailableError()), origin);
+        return;
+      }
+      logger.error("unhandled error", { error: describe(error) });
+      request.response = toProxyResult(
+        errorResult(
+          new AppError("INTERNAL", "An internal error occurred. Retry later or contact support.", {
+            request_id: request.context.awsRequestId,
+          }),
+        ),
+        origin,
+      );
+    },
+  };
+}
+
+/** Publishes the invocation's metrics, if it recorded any. */
+function flushMetrics(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { value: String(error) };
+}
+
+const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"]);
+
+export function isDependencyUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const sdkError = error as Error & { $metadata?: object; code?: string };
+  if (sdkError.code && NETWORK_CODES.has(sdkError.code)) return true;
+  if (error.name === "TimeoutError" || error.name === "AbortError") return true;
+  if (!sdkError.$metadata) return false;
+  const classified = error as Parameters<typeof isTransientError>[0];
+  return isThrottlingError(classified) || isTransientError(classified) || isServerError(classified);
+}
+
+export function apiHandler<
+  B extends Schema = undefined,
+  Q extends Schema = undefined,
+  P extends Schema = undefined,
+>(
+  spec: RequestSpec<B, Q, P>,
+  run: (request: ApiRequest<Out<B>, Out<Q>, Out<P>>) => Promise<ApiResult>,
+) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(flushMetrics())
+    .use(errorMapping())
+    .handler(async (event, context) => {
+      const headers = normalizeHeaders(event);
+      const principal = spec.public
+        ? { tenantId: "", keyId: "", role: "support" as const }
+        : principalOf(event);
+      if (!spec.public) {
+        logger.appendKeys({ tenant_id: principal.tenantId, key_id: principal.keyId });
+      }
+      const rawParams = event.pathParameters ?? {};
+      if (typeof rawParams.id === "string" && !isSessionId(rawParams.id)) {
+        // A malformed id never reaches storage.
+        throw sessionNotFound();
+      }
+      if (typeof rawParams.id === "string") logger.appendKeys({ session_id: rawParams.id });
+      const params = parseWith(spec.params, rawParams, "path");
+      const query = parseWith(spec.query, parseQuery(event), "query parameters");
+      const body = spec.body
+        ? parseWith(spec.body, parseJsonBody(event, headers), "body")
+        : (undefined as Out<B>);
+      const result = await run({
+        body,
+        query,
+        params,
+        principal,
+        headers,
+        resource: event.resource,
+        requestId: context.awsRequestId,
+      });
+      return toProxyResult(result, headers.origin);
+    });
+}

@@ -1,0 +1,15 @@
+/**
+ * One logger and one metrics emitter per process (Powertools). JSON log
+ * lines carry the request id, tenant, key id and session id; keys are reset
+ * between invocations so nothing leaks from one request into the next.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
+export const SERVICE_NAME = "session-trail";
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+
+export const metrics = new Metrics({ namespace: "SessionTrail", serviceName: SERVICE_NAME });
+
+export { MetricUnit };

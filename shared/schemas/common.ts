@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { SESSION_ID_PATTERN } from "../domain/ids.ts";
+
+export const ERROR_CODES = [
+  "VALIDATION_ERROR",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "SESSION_USER_MISMATCH",
+  "NOT_FOUND",
+  "ACTIVE_SESSION_EXISTS",
+  "SESSION_ALREADY_ENDED",
+  "INVALID_TRANSITION",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "IDEMPOTENCY_KEY_REUSED",
+  "RATE_LIMITED",
+  "INTERNAL",
+  "UNAVAILABLE",
+] as const;
+
+export const ErrorBody = z
+  .object({
+    error_code: z.enum(ERROR_CODES),
+    message: z.string().meta({ description: "Human-readable and actionable." }),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({
+    id: "Error",
+    description: "Body of every error answer, including those produced by the gateway.",
+    example: { error_code: "NOT_FOUND", message: "Session was not found.", details: {} },
+  });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const IsoTimestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+  .meta({ description: "ISO 8601 UTC with milliseconds, set by the server.", example: "2026-11-21T12:00:00.000Z" });
+
+export const SessionId = z
+  .string()
+  .regex(SESSION_ID_PATTERN, "must be sess_ followed by 22 base64url characters")
+  .meta({ description: "sess_ + 22 base64url characters.", example: "sess_Qm9vdHN0cmFwU2Vzc2lvbjE" });
+
+export const SessionPathParams = z.object({ id: SessionId });
+
+/** Fields only the server sets; a client that sends one gets a 400 naming it. */
+export const SERVER_ONLY_FIELDS = ["timestamp", "source", "record_id", "seq"] as const;

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { SESSION_STATUSES } from "../domain/session.ts";
+import { USER_ID_PATTERN } from "../domain/ids.ts";
+import { IsoTimestamp, SessionId } from "./common.ts";
+import { SessionEvent } from "./events.ts";
+
+export const UserId = z
+  .string()
+  .regex(USER_ID_PATTERN, "must be 1-128 characters of letters, digits and . _ @ : + = -, starting with a letter or digit")
+  .meta({ example: "user-42" });
+
+export const PerformerId = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(128)
+  .meta({ description: 'Who acts: a person, a worker, or "system".', example: "worker-7" });
+
+export const SessionStatus = z.enum(SESSION_STATUSES);
+
+export const StartSessionBody = z
+  .strictObject({
+    user_id: UserId,
+    performer_id: PerformerId,
+    ttl_seconds: z.number().int().min(1).max(604_800).default(3600),
+    is_training_data: z.boolean().default(false),
+    session_notes: z.string().max(4096).nullable().default(null),
+    training_intent_label: z.string().max(256).nullable().default(null),
+  })
+  .meta({
+    id: "StartSessionRequest",
+    example: { user_id: "user-42", performer_id: "app-ios", ttl_seconds: 3600 },
+  });
+export type StartSessionBody = z.infer<typeof StartSessionBody>;
+
+export const TransitionBody = z
+  .strictObject({
+    user_id: UserId,
+    performer_id: PerformerId,
+    session_id: SessionId.optional().meta({ description: "If present, must equal the path." }),
+  })
+  .meta({
+    id: "SessionTransitionRequest",
+    example: { user_id: "user-42", performer_id: "app-ios" },
+  });
+export type TransitionBody = z.infer<typeof TransitionBody>;
+
+export const Session = z
+  .object({
+    session_id: SessionId,
+    user_id: z.string(),
+    status: SessionStatus,
+    created_at: IsoTimestamp,
+    updated_at: IsoTimestamp,
+    expires_at: IsoTimestamp,
+    ended_at: IsoTimestamp.nullable(),
+    ended_by: z.string().nullable(),
+    last_accessed: IsoTimestamp,
+    performer_id: z.string(),
+    is_training_data: z.boolean(),
+    session_notes: z.string().nullable(),
+    training_intent_label: z.string().nullable(),
+    event_count: z.number().int().min(0),
+    last_seq: z.number().int().min(0),
+  })
+  .meta({ id: "Session" });
+export type Session = z.infer<typeof Session>;
+
+export const ListSessionsQuery = z.strictObject({
+  user_id: UserId.optional(),
+  status: SessionStatus.optional(),
+  created_after: IsoTimestamp.optional().meta({ description: "Only sessions created strictly after." }),
+  created_before: IsoTimestamp.optional().meta({ description: "Only sessions created strictly before." }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(2048).optional().meta({ description: "Opaque: next_cursor of the previous page." }),
+});
+export type ListSessionsQuery = z.infer<typeof ListSessionsQuery>;
+
+export const SessionList = z
+  .object({
+    items: z.array(Session),
+    returned: z.number().int().min(0),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: "SessionList" });
+export type SessionList = z.infer<typeof SessionList>;
+
+export const SessionWithEvent = z
+  .object({ session: Session, event: SessionEvent })
+  .meta({ id: "SessionWithEvent", description: "The session after the change and its boundary event." });
+export type SessionWithEvent = z.infer<typeof SessionWithEvent>;

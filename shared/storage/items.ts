@@ -1,0 +1,83 @@
+/**
+ * Shapes of the items in the table, validated when read so no caller casts a
+ * DynamoDB result. Mapping to the API's objects lives here too.
+ */
+import { z } from "zod";
+import { SESSION_STATUSES } from "../domain/session.ts";
+import type { Session } from "../schemas/sessions.ts";
+
+export const SessionItem = z.object({
+  pk: z.string(),
+  sk: z.string(),
+  tenant_id: z.string(),
+  session_id: z.string(),
+  user_id: z.string(),
+  status: z.enum(SESSION_STATUSES),
+  created_at: z.string(),
+  updated_at: z.string(),
+  expires_at: z.string(),
+  ended_at: z.string().nullable().default(null),
+  ended_by: z.string().nullable().default(null),
+  last_accessed: z.string(),
+  performer_id: z.string(),
+  is_training_data: z.boolean(),
+  session_notes: z.string().nullable().default(null),
+  training_intent_label: z.string().nullable().default(null),
+  last_seq: z.number().int(),
+  /** Timestamp of the newest event: later events never get an earlier one. */
+  last_event_at: z.string(),
+  /** Events per type, kept in the transaction that writes them (counts without reads). */
+  type_counts: z.record(z.string(), z.number().int()).default({}),
+  /** Set when a delete has started: the session is gone for every caller. */
+  deleting: z.boolean().optional(),
+});
+export type SessionItem = z.infer<typeof SessionItem>;
+
+export function toSession(item: SessionItem): Session {
+  return {
+    session_id: item.session_id,
+    user_id: item.user_id,
+    status: item.status,
+    created_at: item.created_at,
+    updated_at: item.updated_at,
+    expires_at: item.expires_at,
+    ended_at: item.ended_at,
+    ended_by: item.ended_by,
+    last_accessed: item.last_accessed,
+    performer_id: item.performer_id,
+    is_training_data: item.is_training_data,
+    session_notes: item.session_notes,
+    training_intent_label: item.training_intent_label,
+    event_count: item.last_seq,
+    last_seq: item.last_seq,
+  };
+}
+
+export const EventItem = z.object({
+  record_id: z.string(),
+  session_id: z.string(),
+  user_id: z.string(),
+  seq: z.number().int(),
+  event_type: z.string(),
+  timestamp: z.string(),
+  source: z.string(),
+  performer_id: z.string(),
+  step_id: z.string().nullable().default(null),
+  message: z.string().nullable().default(null),
+  event_data: z.record(z.string(), z.unknown()).default({}),
+  /** 1-based position of this event among the session's events of its type. */
+  type_ord: z.number().int(),
+});
+export type EventItem = z.infer<typeof EventItem>;
+
+export const OpenLockItem = z.object({ session_id: z.string() });
+
+export const ApiKeyItem = z.object({
+  key_id: z.string(),
+  tenant_id: z.string(),
+  role: z.enum(["app", "support", "admin"]),
+  label: z.string().nullable().default(null),
+  created_at: z.string(),
+  revoked_at: z.string().nullable().default(null),
+});
+export type ApiKeyItem = z.infer<typeof ApiKeyItem>;

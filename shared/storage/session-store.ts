@@ -1,0 +1,487 @@
+/**
+ * DynamoDB adapter for sessions. Every state change is one
+ * TransactWriteItems that also writes the boundary event, moves `last_seq`
+ * and keeps the open-session lock and the tenant's status counters in step.
+ */
+import { randomInt } from "node:crypto";
+import {
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { tableName } from "../config.ts";
+import type { SessionStatus } from "../domain/session.ts";
+import type { SessionEvent } from "../schemas/events.ts";
+import { dynamo } from "./clients.ts";
+import { eventItem } from "./event-items.ts";
+import { OpenLockItem, SessionItem } from "./items.ts";
+import {
+  INDEX,
+  type ItemKey,
+  indexKeys,
+  keys,
+  STATS_SHARDS,
+  TTL_ATTRIBUTE,
+} from "./keys.ts";
+import {
+  failedCondition,
+  isRetryable,
+  type TransactItem,
+  transactWrite,
+} from "./transactions.ts";
+
+export interface IdempotencyRecord {
+  key: string;
+  bodyHash: string;
+  status: number;
+  response: unknown;
+  expiresAtEpoch: number;
+}
+
+export type CreateOutcome =
+  | { created: true }
+  | { created: false; reason: "open_session_exists"; activeSessionId: string | undefined }
+  | { created: false; reason: "idempotency_key_taken" }
+  | { created: false; reason: "conflict" };
+
+function statsUpdate(tenant: string, changes: Partial<Record<SessionStatus, number>>): TransactItem {
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const clauses: string[] = [];
+  for (const [status, delta] of Object.entries(changes)) {
+    names[`#${status}`] = status;
+    values[`:${status}`] = delta;
+    clauses.push(`#${status} :${status}`);
+  }
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.stats(tenant, randomInt(STATS_SHARDS)),
+      UpdateExpression: `ADD ${clauses.join(", ")}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+export function sessionItemOf(tenant: string, session: SessionItem): Record<string, unknown> {
+  return {
+    ...session,
+    ...keys.session(tenant, session.session_id),
+    ...indexKeys.sessionsByCreated(tenant, session.created_at, session.session_id),
+    ...indexKeys.sessionsByUser(tenant, session.user_id, session.created_at, session.session_id),
+    ...indexKeys.openByExpiry(tenant, session.session_id, session.expires_at),
+    entity: "session",
+  };
+}
+
+/**
+ * Start: the lock (only if no open session holds it), the session and its
+ * first event, in one transaction. The lock's condition is the only thing
+ * that enforces one open session per user.
+ */
+export async function createSession(
+  tenant: string,
+  session: SessionItem,
+  startEvent: SessionEvent,
+  eventTtlEpoch: number,
+  idempotency: IdempotencyRecord | undefined,
+): Promise<CreateOutcome> {
+  const table = tableName();
+  const items: TransactItem[] = [
+    {
+      Put: {
+        TableName: table,
+        Item: {
+          ...keys.openLock(tenant, session.user_id),
+          entity: "open_lock",
+          tenant_id: tenant,
+          user_id: session.user_id,
+          session_id: session.session_id,
+          created_at: session.created_at,
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: sessionItemOf(tenant, session),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: eventItem(tenant, startEvent, 1, eventTtlEpoch),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+    statsUpdate(tenant, { active: 1 }),
+  ];
+  if (idempotency) {
+    items.push({
+      Put: {
+        TableName: table,
+        Item: {
+          ...keys.idempotency(tenant, idempotency.key),
+          entity: "idempotency",
+          body_hash: idempotency.bodyHash,
+          status: idempotency.status,
+          response: JSON.stringify(idempotency.response),
+          [TTL_ATTRIBUTE]: idempotency.expiresAtEpoch,
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    });
+  }
+  const outcome = await transactWrite(items);
+  if (outcome.committed) return { created: true };
+  if (failedCondition(outcome.reasons, 0)) {
+    const lock = OpenLockItem.safeParse(outcome.reasons[0]?.item);
+    return {
+      created: false,
+      reason: "open_session_exists",
+      activeSessionId: lock.success ? lock.data.session_id : undefined,
+    };
+  }
+  if (idempotency && failedCondition(outcome.reasons, 4)) {
+    return { created: false, reason: "idempotency_key_taken" };
+  }
+  if (isRetryable(outcome.reasons)) return { created: false, reason: "conflict" };
+  throw new Error(
+    `start transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
+  );
+}
+
+export async function readIdempotencyRecord(
+  tenant: string,
+  key: string,
+): Promise<{ bodyHash: string; status: number; response: unknown } | undefined> {
+  const result = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.idempotency(tenant, key),
+      ConsistentRead: true,
+    }),
+  );
+  const item = result.Item;
+  if (!item) return undefined;
+  const ttl = item[TTL_ATTRIBUTE];
+  // TTL deletion is lazy: an expired record must not replay.
+  if (typeof ttl === "number" && ttl * 1000 < Date.now()) return undefined;
+  const bodyHash = item.body_hash;
+  const status = item.status;
+  const response = item.response;
+  if (typeof bodyHash !== "string" || typeof status !== "number" || typeof response !== "string") {
+    return undefined;
+  }
+  return { bodyHash, status, response: JSON.parse(response) };
+}
+
+/** The session, or undefined when it does not exist or is being deleted. */
+export async function readSession(
+  tenant: string,
+  sessionId: string,
+): Promise<SessionItem | undefined> {
+  const result = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.session(tenant, sessionId),
+      ConsistentRead: true,
+    }),
+  );
+  if (!result.Item) return undefined;
+  const session = SessionItem.parse(result.Item);
+  return session.deleting ? undefined : session;
+}
+
+export type TransitionOutcome = "committed" | "stale";
+
+/**
+ * One lifecycle step as one transaction: the session update (conditional on
+ * the status and `last_seq` that were read), the boundary event, and for a
+ * closing step the release of the lock. "stale" means another writer got
+ * there first; the caller re-reads and decides again.
+ */
+export async function commitTransition(input: {
+  tenant: string;
+  read: SessionItem;
+  allowedFrom: readonly SessionStatus[];
+  to: SessionStatus;
+  event: SessionEvent;
+  eventTtlEpoch: number;
+  closes: boolean;
+  endedBy: string | null;
+  sessionTtlEpoch: number | null;
+}): Promise<TransitionOutcome> {
+  const { tenant, read, event } = input;
+  const table = tableName();
+  const names: Record<string, string> = {
+    "#status": "status",
+    "#tc": "type_counts",
+    "#type": event.event_type,
+  };
+  const values: Record<string, unknown> = {
+    ":to": input.to,
+    ":now": event.timestamp,
+    ":seq": event.seq,
+    ":read_seq": read.last_seq,
+    ":zero": 0,
+    ":one": 1,
+  };
+  const fromTokens = input.allowedFrom.map((status, index) => {
+    values[`:from${index}`] = status;
+    return `:from${index}`;
+  });
+  const sets = [
+    "#status = :to",
+    "updated_at = :now",
+    "last_accessed = :now",
+    "last_event_at = :now",
+    "last_seq = :seq",
+    "#tc.#type = if_not_exists(#tc.#type, :zero) + :one",
+  ];
+  const removes: string[] = [];
+  if (input.closes) {
+    sets.push("ended_at = :now", "ended_by = :ended_by", `#ttl = :ttl`);
+    names["#ttl"] = TTL_ATTRIBUTE;
+    values[":ended_by"] = input.endedBy;
+    values[":ttl"] = input.sessionTtlEpoch;
+    removes.push("gsi3pk", "gsi3sk");
+  }
+  const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: table,
+        Key: keys.session(tenant, read.session_id),
+        UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+        ConditionExpression: `#status IN (${fromTokens.join(", ")}) AND last_seq = :read_seq AND attribute_not_exists(deleting)`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: eventItem(tenant, event, typeOrd, input.eventTtlEpoch),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+    statsUpdate(tenant, { [read.status]: -1, [input.to]: 1 }),
+  ];
+  if (input.closes) {
+    items.push({
+      Delete: {
+        TableName: table,
+        Key: keys.openLock(tenant, read.user_id),
+        ConditionExpression: "attribute_not_exists(pk) OR session_id = :sid",
+        ExpressionAttributeValues: { ":sid": read.session_id },
+      },
+    });
+  }
+  const outcome = await transactWrite(items);
+  if (outcome.committed) return "committed";
+  if (failedCondition(outcome.reasons, 0) || failedCondition(outcome.reasons, 1)) return "stale";
+  if (isRetryable(outcome.reasons)) return "stale";
+  throw new Error(
+    `transition transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
+  );
+}
+
+export interface ListPage {
+  items: SessionItem[];
+  /** Sort key position to continue after, or undefined on the last page. */
+  nextPosition: string | undefined;
+}
+
+/**
+ * A tenant's sessions, newest first, from gsi1 (or gsi2 when filtered by
+ * user). A status filter is applied by DynamoDB after reading, so pages are
+ * filled by reading on until `limit` matches or `maxReads` queries were made.
+ */
+export async function listSessions(input: {
+  tenant: string;
+  userId: string | undefined;
+  status: SessionStatus | undefined;
+  createdAfter: string | undefined;
+  createdBefore: string | undefined;
+  limit: number;
+  startAfterPosition: string | undefined;
+  maxReads?: number;
+}): Promise<ListPage> {
+  const byUser = input.userId !== undefined;
+  const partitionAttr = byUser ? "gsi2pk" : "gsi1pk";
+  const sortAttr = byUser ? "gsi2sk" : "gsi1sk";
+  const partition =
+    input.userId !== undefined
+      ? indexKeys.sessionsByUserPartition(input.tenant, input.userId)
+      : indexKeys.sessionsByCreatedPartition(input.tenant);
+  // Sort keys are `{created_at}#{session_id}`: `~` sorts after any id character.
+  const upper = input.createdBefore ? `${input.createdBefore}#` : "~";
+  const lower = input.createdAfter ? `${input.createdAfter}#~` : " ";
+  const names: Record<string, string> = { "#p": partitionAttr, "#s": sortAttr, "#e": "entity" };
+  const values: Record<string, unknown> = {
+    ":p": partition,
+    ":lo": lower,
+    ":hi": upper,
+    ":entity": "session",
+  };
+  let filter = "#e = :entity AND attribute_not_exists(deleting)";
+  if (input.status) {
+    names["#status"] = "status";
+    values[":status"] = input.status;
+    filter += " AND #status = :status";
+  }
+  const items: SessionItem[] = [];
+  let exclusiveStart: Record<string, unknown> | undefined = input.startAfterPosition
+    ? {
+        pk: "",
+        sk: "",
+        [partitionAttr]: partition,
+        [sortAttr]: input.startAfterPosition,
+      }
+    : undefined;
+  if (exclusiveStart) {
+    const sessionId = input.startAfterPosition?.split("#")[1] ?? "";
+    const key = keys.session(input.tenant, sessionId);
+    exclusiveStart.pk = key.pk;
+    exclusiveStart.sk = key.sk;
+  }
+  const maxReads = input.maxReads ?? 10;
+  for (let reads = 0; reads < maxReads; reads += 1) {
+    const query: QueryCommandInput = {
+      TableName: tableName(),
+      IndexName: byUser ? INDEX.byOwner : INDEX.byTenant,
+      KeyConditionExpression: "#p = :p AND #s BETWEEN :lo AND :hi",
+      FilterExpression: filter,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: input.limit + 1 - items.length,
+      ExclusiveStartKey: exclusiveStart,
+    };
+    const page = await dynamo().send(new QueryCommand(query));
+    for (const raw of page.Items ?? []) items.push(SessionItem.parse(raw));
+    exclusiveStart = page.LastEvaluatedKey;
+    if (items.length > input.limit || !exclusiveStart) break;
+  }
+  if (items.length > input.limit) {
+    const kept = items.slice(0, input.limit);
+    const last = kept[kept.length - 1];
+    return { items: kept, nextPosition: last ? `${last.created_at}#${last.session_id}` : undefined };
+  }
+  if (exclusiveStart) {
+    // Read budget spent before the page filled: continue from where reading stopped.
+    const position = exclusiveStart[sortAttr];
+    return { items, nextPosition: typeof position === "string" ? position : undefined };
+  }
+  return { items, nextPosition: undefined };
+}
+
+/**
+ * First step of a delete: the session disappears for every caller and stops
+ * accepting appends, its lock is released and it leaves the counters. The
+ * events and the workspace are removed afterwards; a repeated delete resumes.
+ */
+export async function markDeleting(tenant: string, read: SessionItem): Promise<TransitionOutcome> {
+  const table = tableName();
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: table,
+        Key: keys.session(tenant, read.session_id),
+        UpdateExpression: "SET deleting = :true REMOVE gsi3pk, gsi3sk",
+        ConditionExpression: "last_seq = :read_seq AND attribute_not_exists(deleting)",
+        ExpressionAttributeValues: { ":true": true, ":read_seq": read.last_seq },
+      },
+    },
+    statsUpdate(tenant, { [read.status]: -1 }),
+  ];
+  if (read.status === "active" || read.status === "paused") {
+    items.push({
+      Delete: {
+        TableName: table,
+        Key: keys.openLock(tenant, read.user_id),
+        ConditionExpression: "attribute_not_exists(pk) OR session_id = :sid",
+        ExpressionAttributeValues: { ":sid": read.session_id },
+      },
+    });
+  }
+  const outcome = await transactWrite(items);
+  if (outcome.committed) return "committed";
+  if (failedCondition(outcome.reasons, 0) || isRetryable(outcome.reasons)) return "stale";
+  throw new Error(
+    `delete transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
+  );
+}
+
+/** Whether a session item exists and is marked for deletion (a delete to resume). */
+export async function readDeletingSession(
+  tenant: string,
+  sessionId: string,
+): Promise<boolean> {
+  const result = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.session(tenant, sessionId),
+      ConsistentRead: true,
+      ProjectionExpression: "deleting",
+    }),
+  );
+  return result.Item?.deleting === true;
+}
+
+/**
+ * Removes every item of the session's partition, events first and the
+ * session item last, so an interrupted purge can be resumed by a new delete.
+ */
+export async function purgeSessionPartition(tenant: string, sessionId: string): Promise<number> {
+  const sessionKey = keys.session(tenant, sessionId);
+  let removed = 0;
+  let exclusiveStart: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": sessionKey.pk },
+        ProjectionExpression: "pk, sk",
+        ExclusiveStartKey: exclusiveStart,
+      }),
+    );
+    const itemKeys: ItemKey[] = [];
+    for (const raw of page.Items ?? []) {
+      if (typeof raw.pk === "string" && typeof raw.sk === "string" && raw.sk !== sessionKey.sk) {
+        itemKeys.push({ pk: raw.pk, sk: raw.sk });
+      }
+    }
+    await batchDelete(itemKeys);
+    removed += itemKeys.length;
+    exclusiveStart = page.LastEvaluatedKey;
+  } while (exclusiveStart);
+  await batchDelete([sessionKey]);
+  return removed;
+}
+
+async function batchDelete(itemKeys: ItemKey[]): Promise<void> {
+  for (let start = 0; start < itemKeys.length; start += 25) {
+    let requests: { DeleteRequest: { Key: Record<string, unknown> } }[] = itemKeys
+      .slice(start, start + 25)
+      .map((key) => ({ DeleteRequest: { Key: { ...key } } }));
+    for (let attempt = 0; requests.length > 0; attempt += 1) {
+      if (attempt > 8) throw new Error("batch delete did not drain");
+      const result = await dynamo().send(
+        new BatchWriteCommand({ RequestItems: { [tableName()]: requests } }),
+      );
+      const unprocessed = result.UnprocessedItems?.[tableName()] ?? [];
+      requests = unprocessed.flatMap((request) =>
+        request.DeleteRequest?.Key ? [{ DeleteRequest: { Key: request.DeleteRequest.Key } }] : [],
+      );
+      if (requests.length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** Reachability of DynamoDB and S3, each with a short timeout; no internals in the answer. */
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { bucketName, tableName } from "../config.ts";
+import { isoNow } from "../domain/clock.ts";
+import { logger } from "../observability.ts";
+import type { HealthReport } from "../schemas/health.ts";
+import { dynamo, s3 } from "../storage/clients.ts";
+
+const CHECK_TIMEOUT_MS = 1500;
+
+async function timed(name: string, probe: (signal: AbortSignal) => Promise<unknown>) {
+  const started = performance.now();
+  try {
+    await probe(AbortSignal.timeout(CHECK_TIMEOUT_MS));
+    return { status: "ok" as const, latency_ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    logger.warn("health check failed", {
+      check: name,
+      error: error instanceof Error ? error.name : "unknown",
+    });
+    return { status: "failing" as const, latency_ms: Math.round(performance.now() - started) };
+  }
+}
+
+export async function checkHealth(): Promise<HealthReport> {
+  const [dynamodb, bucket] = await Promise.all([
+    timed("dynamodb", (abortSignal) =>
+      dynamo().send(new DescribeTableCommand({ TableName: tableName() }), { abortSignal }),
+    ),
+    timed("s3", (abortSignal) =>
+      s3().send(new HeadBucketCommand({ Bucket: bucketName() }), { abortSignal }),
+    ),
+  ]);
+  const failing = (
+    [
+      ["dynamodb", dynamodb],
+      ["s3", bucket],
+    ] as const
+  )
+    .filter(([, check]) => check.status === "failing")
+    .map(([name]) => name);
+  return {
+    status: failing.length === 0 ? "healthy" : "unhealthy",
+    checks: { dynamodb, s3: bucket },
+    failing,
+    server_time: isoNow(),
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Session lifecycle use cases: start, read, list, pause / resume / end,
+ * expire and delete. They speak in domain terms and leave HTTP to the
+ * handlers and DynamoDB to the store.
+ */
+import { createHash } from "node:crypto";
+import { config } from "../config.ts";
+import { addSeconds, epochSeconds, isoNow, laterOf } from "../domain/clock.ts";
+import { AppError, sessionNotFound, UnavailableError, ValidationError } from "../domain/errors.ts";
+import { EVENT_SOURCE_SERVER } from "../domain/events.ts";
+import { newRecordId, newSessionId } from "../domain/ids.ts";
+import type { Principal } from "../domain/principal.ts";
+import {
+  allowedFrom,
+  BOUNDARY_EVENT_BY_TRANSITION,
+  closes,
+  isOpen,
+  nextStatus,
+  type SessionStatus,
+  type Transition,
+} from "../domain/session.ts";
+import type { SessionEvent } from "../schemas/events.ts";
+import {
+  type Session,
+  type SessionList,
+  SessionWithEvent as SessionWithEventSchema,
+  type StartSessionBody,
+} from "../schemas/sessions.ts";
+import { eventTtl } from "../storage/event-items.ts";
+import { type SessionItem, toSession } from "../storage/items.ts";
+import * as store from "../storage/session-store.ts";
+import { backoffMs, sleep } from "../storage/transactions.ts";
+import { deleteWorkspace } from "../storage/workspace-store.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+
+const MAX_ATTEMPTS = 6;
+const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
+
+export type SessionWithEvent = { session: Session; event: SessionEvent };
+
+function boundaryEvent(
+  session: { session_id: string; user_id: string },
+  type: SessionEvent["event_type"],
+  seq: number,
+  timestamp: string,
+  performerId: string,
+): SessionEvent {
+  return {
+    record_id: newRecordId(),
+    session_id: session.session_id,
+    user_id: session.user_id,
+    seq,
+    event_type: type,
+    timestamp,
+    source: EVENT_SOURCE_SERVER,
+    performer_id: performerId,
+    step_id: null,
+    message: null,
+    event_data: {},
+  };
+}
+
+export interface StartResult extends SessionWithEvent {
+  /** True when an earlier answer was replayed for the same Idempotency-Key. */
+  replayed: boolean;
+  status: number;
+}
+
+export async function startSession(
+  principal: Principal,
+  body: StartSessionBody,
+  idempotencyKey: string | undefined,
+): Promise<StartResult> {
+  const tenant = principal.tenantId;
+  const bodyHash = createHash("sha256").update(JSON.stringify(body)).digest("hex");
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (idempotencyKey) {
+      const previous = await store.readIdempotencyRecord(tenant, idempotencyKey);
+      if (previous) return replay(previous, bodyHash);
+    }
+    const now = isoNow();
+    const sessionId = newSessionId();
+    const session: SessionItem = {
+      pk: "",
+      sk: "",
+      tenant_id: tenant,
+      session_id: sessionId,
+      user_id: body.user_id,
+      status: "active",
+      created_at: now,
+      updated_at: now,
+      expires_at: addSeconds(now, body.ttl_seconds),
+      ended_at: null,
+      ended_by: null,
+      last_accessed: now,
+      performer_id: body.performer_id,
+      is_training_data: body.is_training_data,
+      session_notes: body.session_notes,
+      training_intent_label: body.training_intent_label,
+      last_seq: 1,
+      last_event_at: now,
+      type_counts: { session_started: 1 },
+    };
+    const event = boundaryEvent(session, "session_started", 1, now, body.performer_id);
+    const result: SessionWithEvent = { session: toSession(session), event };
+    const outcome = await store.createSession(
+      tenant,
+      session,
+      event,
+      eventTtl(session.expires_at, now, config().RETENTION_DAYS),
+      idempotencyKey
+        ? {
+            key: idempotencyKey,
+            bodyHash,
+            status: 201,
+            response: result,
+            expiresAtEpoch: epochSeconds(now) + IDEMPOTENCY_WINDOW_SECONDS,
+          }
+        : undefined,
+    );
+    if (outcome.created) return { ...result, replayed: false, status: 201 };
+    if (outcome.reason === "idempotency_key_taken") continue;
+    if (outcome.reason === "conflict") {
+      await sleep(backoffMs(attempt));
+      continue;
+    }
+    const activeId = outcome.activeSessionId;
+    if (activeId && (await expireIfOverdue(tenant, activeId))) continue;
+    throw new AppError(
+      "ACTIVE_SESSION_EXISTS",
+      "The user already has an open session; end it before starting another.",
+      { active_session_id: activeId ?? null },
+    );
+  }
+  throw new UnavailableError();
+}
+
+function replay(
+  previous: { bodyHash: string; status: number; response: unknown },
+  bodyHash: string,
+): StartResult {
+  if (previous.bodyHash !== bodyHash) {
+    throw new AppError(
+      "IDEMPOTENCY_KEY_REUSED",
+      "This Idempotency-Key was used with a different body; use a new key for a new request.",
+    );
+  }
+  const response = SessionWithEventSchema.parse(previous.response);
+  return { ...response, replayed: true, status: previous.status };
+}
+
+/**
+ * A session past its `expires_at` that the expiry job has not reached yet is
+ * closed on the spot, so its user can start again at once.
+ */
+async function expireIfOverdue(tenant: string, sessionId: string): Promise<boolean> {
+  const session = await store.readSession(tenant, sessionId);
+  if (!session || !isOpen(session.status) || session.expires_at > isoNow()) return false;
+  await applyTransition(tenant, session, "expire", "system");
+  return true;
+}
+
+export async function getSession(principal: Principal, sessionId: string): Promise<Session> {
+  const item = await store.readSession(principal.tenantId, sessionId);
+  if (!item) throw sessionNotFound();
+  return toSession(item);
+}
+
+export async function transitionSession(
+  principal: Principal,
+  sessionId: string,
+  transition: Exclude<Transition, "expire">,
+  caller: { user_id: string; performer_id: string; session_id?: string | undefined },
+): Promise<SessionWithEvent> {
+  if (caller.session_id !== undefined && caller.session_id !== sessionId) {
+    throw new ValidationError("session_id in the body must equal the session id in the path.", {
+      field: "session_id",
+    });
+  }
+  const read = await store.readSession(principal.tenantId, sessionId);
+  if (!read) throw sessionNotFound();
+  if (read.user_id !== caller.user_id) {
+    throw new AppError("SESSION_USER_MISMATCH", "user_id does not match the session's user.", {
+      field: "user_id",
+    });
+  }
+  return applyTransition(principal.tenantId, read, transition, caller.performer_id);
+}
+
+/**
+ * Applies a transition with optimistic concurrency: if another writer moved
+ * the session between the read and the commit, read again and decide again
+ * (the move may now be refused, e.g. a racing end wins over expiry).
+ */
+export async function applyTransition(
+  tenant: string,
+  initial: SessionItem,
+  transition: Transition,
+  performerId: string,
+): Promise<SessionWithEvent> {
+  let read: SessionItem | undefined = initial;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (!read) throw sessionNotFound();
+    const to = nextStatus(read.status, transition);
+    const now = laterOf(isoNow(), read.last_event_at);
+    const seq = read.last_seq + 1;
+    const event = boundaryEvent(read, BOUNDARY_EVENT_BY_TRANSITION[transition], seq, now, performerId);
+    const retention = config().RETENTION_DAYS;
+    const outcome = await store.commitTransition({
+      tenant,
+      read,
+      allowedFrom: allowedFrom(transition),
+      to,
+      event,
+      eventTtlEpoch: eventTtl(read.expires_at, now, retention),
+      closes: closes(transition),
+      endedBy: closes(transition) ? performerId : null,
+      sessionTtlEpoch: closes(transition) ? epochSeconds(now) + retention * 86_400 : null,
+    });
+    if (outcome === "committed") {
+      const next: SessionItem = {
+        ...read,
+        status: to,
+        updated_at: now,
+        last_accessed: now,
+        last_event_at: now,
+        last_seq: seq,
+        ended_at: closes(transition) ? now : read.ended_at,
+        ended_by: closes(transition) ? performerId : read.ended_by,
+      };
+      return { session: toSession(next), event };
+    }
+    await sleep(backoffMs(attempt));
+    read = await store.readSession(tenant, initial.session_id);
+  }
+  throw new UnavailableError("The session is changing too fast to apply this change; retry.");
+}
+
+export async function listSessions(
+  principal: Principal,
+  query: {
+    user_id?: string | undefined;
+    status?: SessionStatus | undefined;
+    created_after?: string | undefined;
+    created_before?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+): Promise<SessionList> {
+  const position = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const page = await store.listSessions({
+    tenant: principal.tenantId,
+    userId: query.user_id,
+    status: query.status,
+    createdAfter: query.created_after,
+    createdBefore: query.created_before,
+    limit: query.limit,
+    startAfterPosition: position,
+  });
+  const items = page.items.map(toSession);
+  return {
+    items,
+    returned: items.length,
+    next_cursor: page.nextPosition ? encodeCursor(page.nextPosition) : null,
+  };
+}
+
+/**
+ * Delete: the session vanishes for callers and releases its lock in one
+ * transaction, then its events and workspace are removed. A delete that was
+ * interrupted is finished by the next delete of the same id.
+ */
+export async function deleteSession(principal: Principal, sessionId: string): Promise<void> {
+  const tenant = principal.tenantId;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    const read = await store.readSession(tenant, sessionId);
+    if (!read) {
+      if (await store.readDeletingSession(tenant, sessionId)) break;
+      throw sessionNotFound();
+    }
+    if ((await store.markDeleting(tenant, read)) === "committed") break;
+    await sleep(backoffMs(attempt));
+    if (attempt === MAX_ATTEMPTS - 1) throw new UnavailableError();
+  }
+  await deleteWorkspace(tenant, sessionId);
+  await store.purgeSessionPartition(tenant, sessionId);
+}
