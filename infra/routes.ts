@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import type { Role } from "#shared/domain/principal.ts";
 import { ErrorBody, SessionPathParams } from "#shared/schemas/common.ts";
+import { HealthReport } from "#shared/schemas/health.ts";
 import {
   ListSessionsQuery,
   Session,
@@ -15,7 +16,6 @@ import {
   StartSessionBody,
   TransitionBody,
 } from "#shared/schemas/sessions.ts";
-import { HealthReport } from "#shared/schemas/health.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

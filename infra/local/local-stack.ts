@@ -60,6 +60,8 @@ async function freePort(): Promise<number> {
 
 /** Points this process's SDK clients (the handlers') at the local services. */
 export function useLocalServices(endpoints: LocalEndpoints): void {
+  // Local runs are on Node 20; the deployed functions run on Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodbEndpoint;
   process.env.AWS_ENDPOINT_URL_S3 = endpoints.s3Endpoint;
   process.env.AWS_REGION = endpoints.region;
@@ -90,7 +92,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: await freePort(),
       dbPath: options.inMemory ? undefined : join(options.dataDir, "dynamodb"),
     });
-    const s3 = await startS3Emulator({ directory: join(options.dataDir, "s3"), bucket: LOCAL_BUCKET });
+    const s3 = await startS3Emulator({
+      directory: join(options.dataDir, "s3"),
+      bucket: LOCAL_BUCKET,
+    });
     recordChildren(pidFile);
     await ensureTable(dynamo.endpoint, LOCAL_TABLE);
     const partial = {

@@ -14,7 +14,10 @@ export class RateLimiter {
   take(key: string, now: number = Date.now()): number {
     if (this.ratePerSecond <= 0) return 0;
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    const refilled = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSecond);
+    const refilled = Math.min(
+      this.burst,
+      bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSecond,
+    );
     if (refilled >= 1) {
       this.buckets.set(key, { tokens: refilled - 1, at: now });
       return 0;

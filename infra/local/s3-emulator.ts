@@ -56,7 +56,10 @@ export async function startS3Emulator(options: {
   );
   return new Promise((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`S3 emulator did not start: ${output}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`S3 emulator did not start: ${output}`)),
+      20_000,
+    );
     child.stderr?.on("data", (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000);
     });

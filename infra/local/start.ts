@@ -32,6 +32,7 @@ async function ensureDevKey(dataDir: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const env = Env.parse(process.env);
   const dataDir = resolve(env.DATA_DIR);
   let stack: LocalStack | undefined;
@@ -54,11 +55,17 @@ async function main(): Promise<void> {
       port: env.PORT,
       inMemory: env.DYNAMODB_IN_MEMORY === "true" || env.DYNAMODB_IN_MEMORY === "1",
       rateLimit: { rps: env.RATE_LIMIT_RPS, burst: env.RATE_LIMIT_BURST },
-      corsOrigins: env.CORS_ALLOWED_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean),
+      corsOrigins: env.CORS_ALLOWED_ORIGINS.split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
       authorizerCacheSeconds: env.AUTHORIZER_CACHE_SECONDS,
     });
   } catch (error) {
-    console.error(error instanceof JavaMissingError ? error.message : `local stack failed to start: ${String(error)}`);
+    console.error(
+      error instanceof JavaMissingError
+        ? error.message
+        : `local stack failed to start: ${String(error)}`,
+    );
     process.exit(1);
   }
   await ensureDevKey(dataDir);

@@ -5,7 +5,11 @@
  */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
-import { isServerError, isThrottlingError, isTransientError } from "@smithy/service-error-classification";
+import {
+  isServerError,
+  isThrottlingError,
+  isTransientError,
+} from "@smithy/service-error-classification";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { z } from "zod";
 import {
@@ -17,8 +21,8 @@ import {
 } from "../domain/errors.ts";
 import { isSessionId } from "../domain/ids.ts";
 import { type Principal, ROLES } from "../domain/principal.ts";
-import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
 import { logger, metrics } from "../observability.ts";
+import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
 
 export type { ApiResult };
@@ -77,7 +81,10 @@ export function validationErrorFrom(error: z.ZodError, where: string): Validatio
       );
       const prefix = issue.path.length ? `${issue.path.map(String).join(".")}.` : "";
       return serverOnly.length
-        ? { field: `${prefix}${serverOnly.join(", ")}`, message: "is set by the server and may not be sent" }
+        ? {
+            field: `${prefix}${serverOnly.join(", ")}`,
+            message: "is set by the server and may not be sent",
+          }
         : { field: `${prefix}${field}`, message: "is not a known field" };
     }
     return { field, message: issue.message };
@@ -91,7 +98,9 @@ function parseQuery(event: APIGatewayProxyEvent): Record<string, string> {
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
     if (!values || values.length === 0) continue;
     if (values.length > 1) {
-      throw new ValidationError(`Query parameter ${name} was given more than once.`, { field: name });
+      throw new ValidationError(`Query parameter ${name} was given more than once.`, {
+        field: name,
+      });
     }
     query[name] = values[0] ?? "";
   }
@@ -182,7 +191,8 @@ function flushMetrics(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
 }
 
 function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof Error)
+    return { name: error.name, message: error.message, stack: error.stack };
   return { value: String(error) };
 }
 

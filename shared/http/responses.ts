@@ -22,7 +22,10 @@ export function corsHeaders(origin: string | undefined): Record<string, string> 
   return {};
 }
 
-export function toProxyResult(result: ApiResult, origin: string | undefined): APIGatewayProxyResult {
+export function toProxyResult(
+  result: ApiResult,
+  origin: string | undefined,
+): APIGatewayProxyResult {
   const headers: Record<string, string> = {
     "Cache-Control": "no-store",
     ...corsHeaders(origin),
@@ -34,7 +37,11 @@ export function toProxyResult(result: ApiResult, origin: string | undefined): AP
 }
 
 export function errorResult(error: AppError): ApiResult {
-  const body: ErrorBody = { error_code: error.code, message: error.message, details: error.details };
+  const body: ErrorBody = {
+    error_code: error.code,
+    message: error.message,
+    details: error.details,
+  };
   const headers: Record<string, string> = {};
   if (error.retryAfterSeconds !== undefined) {
     headers["Retry-After"] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));

@@ -34,12 +34,18 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export const IsoTimestamp = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
-  .meta({ description: "ISO 8601 UTC with milliseconds, set by the server.", example: "2026-11-21T12:00:00.000Z" });
+  .meta({
+    description: "ISO 8601 UTC with milliseconds, set by the server.",
+    example: "2026-11-21T12:00:00.000Z",
+  });
 
 export const SessionId = z
   .string()
   .regex(SESSION_ID_PATTERN, "must be sess_ followed by 22 base64url characters")
-  .meta({ description: "sess_ + 22 base64url characters.", example: "sess_Qm9vdHN0cmFwU2Vzc2lvbjE" });
+  .meta({
+    description: "sess_ + 22 base64url characters.",
+    example: "sess_Qm9vdHN0cmFwU2Vzc2lvbjE",
+  });
 
 export const SessionPathParams = z.object({ id: SessionId });
 

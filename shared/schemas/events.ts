@@ -6,7 +6,11 @@ export const SessionEvent = z
     record_id: z.uuid(),
     session_id: SessionId,
     user_id: z.string(),
-    seq: z.number().int().min(1).meta({ description: "1, 2, 3 … per session, gap-free, commit order." }),
+    seq: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: "1, 2, 3 … per session, gap-free, commit order." }),
     event_type: z.string(),
     timestamp: IsoTimestamp,
     source: z.enum(["session_manager", "api"]),

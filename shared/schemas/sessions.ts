@@ -1,12 +1,15 @@
 import { z } from "zod";
-import { SESSION_STATUSES } from "../domain/session.ts";
 import { USER_ID_PATTERN } from "../domain/ids.ts";
+import { SESSION_STATUSES } from "../domain/session.ts";
 import { IsoTimestamp, SessionId } from "./common.ts";
 import { SessionEvent } from "./events.ts";
 
 export const UserId = z
   .string()
-  .regex(USER_ID_PATTERN, "must be 1-128 characters of letters, digits and . _ @ : + = -, starting with a letter or digit")
+  .regex(
+    USER_ID_PATTERN,
+    "must be 1-128 characters of letters, digits and . _ @ : + = -, starting with a letter or digit",
+  )
   .meta({ example: "user-42" });
 
 export const PerformerId = z
@@ -69,10 +72,18 @@ export type Session = z.infer<typeof Session>;
 export const ListSessionsQuery = z.strictObject({
   user_id: UserId.optional(),
   status: SessionStatus.optional(),
-  created_after: IsoTimestamp.optional().meta({ description: "Only sessions created strictly after." }),
-  created_before: IsoTimestamp.optional().meta({ description: "Only sessions created strictly before." }),
+  created_after: IsoTimestamp.optional().meta({
+    description: "Only sessions created strictly after.",
+  }),
+  created_before: IsoTimestamp.optional().meta({
+    description: "Only sessions created strictly before.",
+  }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(2048).optional().meta({ description: "Opaque: next_cursor of the previous page." }),
+  cursor: z
+    .string()
+    .max(2048)
+    .optional()
+    .meta({ description: "Opaque: next_cursor of the previous page." }),
 });
 export type ListSessionsQuery = z.infer<typeof ListSessionsQuery>;
 
@@ -85,7 +96,8 @@ export const SessionList = z
   .meta({ id: "SessionList" });
 export type SessionList = z.infer<typeof SessionList>;
 
-export const SessionWithEvent = z
-  .object({ session: Session, event: SessionEvent })
-  .meta({ id: "SessionWithEvent", description: "The session after the change and its boundary event." });
+export const SessionWithEvent = z.object({ session: Session, event: SessionEvent }).meta({
+  id: "SessionWithEvent",
+  description: "The session after the change and its boundary event.",
+});
 export type SessionWithEvent = z.infer<typeof SessionWithEvent>;

@@ -20,7 +20,11 @@ function requestHandler(): NodeHttpHandler {
 
 export function dynamo(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(
-    new DynamoDBClient({ region: config().AWS_REGION, requestHandler: requestHandler(), maxAttempts: 3 }),
+    new DynamoDBClient({
+      region: config().AWS_REGION,
+      requestHandler: requestHandler(),
+      maxAttempts: 3,
+    }),
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
   return documentClient;

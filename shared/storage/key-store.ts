@@ -27,7 +27,6 @@ export async function putKey(input: {
         role: input.role,
         label: input.label,
         created_at: input.createdAt,
-        revoked_at: null,
       },
       ConditionExpression: "attribute_not_exists(pk)",
     }),

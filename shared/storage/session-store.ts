@@ -16,20 +16,8 @@ import type { SessionEvent } from "../schemas/events.ts";
 import { dynamo } from "./clients.ts";
 import { eventItem } from "./event-items.ts";
 import { OpenLockItem, SessionItem } from "./items.ts";
-import {
-  INDEX,
-  type ItemKey,
-  indexKeys,
-  keys,
-  STATS_SHARDS,
-  TTL_ATTRIBUTE,
-} from "./keys.ts";
-import {
-  failedCondition,
-  isRetryable,
-  type TransactItem,
-  transactWrite,
-} from "./transactions.ts";
+import { INDEX, type ItemKey, indexKeys, keys, STATS_SHARDS, TTL_ATTRIBUTE } from "./keys.ts";
+import { failedCondition, isRetryable, type TransactItem, transactWrite } from "./transactions.ts";
 
 export interface IdempotencyRecord {
   key: string;
@@ -45,7 +33,10 @@ export type CreateOutcome =
   | { created: false; reason: "idempotency_key_taken" }
   | { created: false; reason: "conflict" };
 
-function statsUpdate(tenant: string, changes: Partial<Record<SessionStatus, number>>): TransactItem {
+function statsUpdate(
+  tenant: string,
+  changes: Partial<Record<SessionStatus, number>>,
+): TransactItem {
   const names: Record<string, string> = {};
   const values: Record<string, number> = {};
   const clauses: string[] = [];
@@ -372,7 +363,10 @@ export async function listSessions(input: {
   if (items.length > input.limit) {
     const kept = items.slice(0, input.limit);
     const last = kept[kept.length - 1];
-    return { items: kept, nextPosition: last ? `${last.created_at}#${last.session_id}` : undefined };
+    return {
+      items: kept,
+      nextPosition: last ? `${last.created_at}#${last.session_id}` : undefined,
+    };
   }
   if (exclusiveStart) {
     // Read budget spent before the page filled: continue from where reading stopped.
@@ -420,10 +414,7 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
 }
 
 /** Whether a session item exists and is marked for deletion (a delete to resume). */
-export async function readDeletingSession(
-  tenant: string,
-  sessionId: string,
-): Promise<boolean> {
+export async function readDeletingSession(tenant: string, sessionId: string): Promise<boolean> {
   const result = await dynamo().send(
     new GetCommand({
       TableName: tableName(),

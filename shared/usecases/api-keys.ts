@@ -23,7 +23,9 @@ export async function createApiKey(
   label: string | null = null,
 ): Promise<CreatedKey> {
   if (!TENANT_ID_PATTERN.test(tenantId)) {
-    throw new ValidationError(`tenant must match ${TENANT_ID_PATTERN.source}.`, { field: "tenant" });
+    throw new ValidationError(`tenant must match ${TENANT_ID_PATTERN.source}.`, {
+      field: "tenant",
+    });
   }
   const plainKey = newApiKey();
   const keyId = newKeyId();

@@ -204,7 +204,13 @@ export async function applyTransition(
     const to = nextStatus(read.status, transition);
     const now = laterOf(isoNow(), read.last_event_at);
     const seq = read.last_seq + 1;
-    const event = boundaryEvent(read, BOUNDARY_EVENT_BY_TRANSITION[transition], seq, now, performerId);
+    const event = boundaryEvent(
+      read,
+      BOUNDARY_EVENT_BY_TRANSITION[transition],
+      seq,
+      now,
+      performerId,
+    );
     const retention = config().RETENTION_DAYS;
     const outcome = await store.commitTransition({
       tenant,

@@ -1,0 +1,66 @@
+/**
+ * `npm run keys -- create --tenant T --role app|support|admin [--label L]`
+ * `npm run keys -- list --tenant T`
+ * `npm run keys -- revoke --key-id ID`
+ *
+ * Acts on the running `npm start` stack of DATA_DIR (default `.data`), or on
+ * AWS when TABLE_NAME is set (with AWS credentials) and DATA_DIR is not. The
+ * plain key of `create` is the last line of stdout and is never stored.
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { ROLES } from "#shared/domain/principal.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "#shared/usecases/api-keys.ts";
+import { fail, selectTarget } from "./target.ts";
+import { registerUsageKey } from "./usage-plan.ts";
+
+const USAGE =
+  "usage: keys create --tenant T --role app|support|admin [--label L] | keys list --tenant T | keys revoke --key-id ID";
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      tenant: { type: "string" },
+      role: { type: "string" },
+      label: { type: "string" },
+      "key-id": { type: "string" },
+    },
+  });
+  const command = positionals[0];
+  const target = selectTarget();
+  if (command === "create") {
+    const role = z.enum(ROLES).safeParse(values.role);
+    if (!values.tenant || !role.success) fail(USAGE);
+    const created = await createApiKey(values.tenant, role.data, values.label ?? null);
+    if (target.kind === "aws") await registerUsageKey(created.keyId, created.keyHash);
+    process.stderr.write(
+      `created ${created.keyId} (${created.role}) for tenant ${created.tenantId}; the key is shown once:\n`,
+    );
+    process.stdout.write(`${created.plainKey}\n`);
+    return;
+  }
+  if (command === "list") {
+    if (!values.tenant) fail(USAGE);
+    const keys = await listApiKeys(values.tenant);
+    for (const key of keys) {
+      process.stdout.write(
+        `${key.key_id}\t${key.role}\t${key.revoked_at ? `revoked ${key.revoked_at}` : "active"}\t${key.created_at}\t${key.label ?? ""}\n`,
+      );
+    }
+    return;
+  }
+  if (command === "revoke") {
+    const keyId = values["key-id"];
+    if (!keyId) fail(USAGE);
+    const revoked = await revokeApiKey(keyId);
+    if (!revoked) fail(`no key with id ${keyId}`);
+    process.stdout.write(`revoked ${revoked.key_id} at ${revoked.revoked_at}\n`);
+    return;
+  }
+  fail(USAGE);
+}
+
+main().catch((error: unknown) =>
+  fail(`keys: ${error instanceof Error ? error.message : String(error)}`),
+);

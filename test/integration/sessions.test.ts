@@ -1,0 +1,490 @@
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { tableName } from "#shared/config.ts";
+import { dynamo } from "#shared/storage/clients.ts";
+import { keys } from "#shared/storage/keys.ts";
+import { createApiKey, revokeApiKey } from "#shared/usecases/api-keys.ts";
+import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+
+interface SessionBody {
+  session_id: string;
+  status: string;
+  user_id: string;
+  last_seq: number;
+  event_count: number;
+  ended_by: string | null;
+}
+interface EventBody {
+  record_id: string;
+  seq: number;
+  event_type: string;
+  source: string;
+  performer_id: string;
+  timestamp: string;
+}
+interface StartAnswer {
+  session: SessionBody;
+  event: EventBody;
+}
+interface ErrorAnswer {
+  error_code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let tenant: string;
+let admin: string;
+let app: string;
+let support: string;
+
+beforeAll(async () => {
+  useStackStorage();
+  tenant = uniqueTenant("sessions");
+  [admin, app, support] = await Promise.all([
+    newKey(tenant, "admin"),
+    newKey(tenant, "app"),
+    newKey(tenant, "support"),
+  ]);
+});
+
+async function start(user: string, extra: Record<string, unknown> = {}, key = app) {
+  return api<StartAnswer & ErrorAnswer>("POST", "/sessions", {
+    key,
+    body: { user_id: user, performer_id: "worker-1", ...extra },
+  });
+}
+
+async function partitionItems(sessionId: string) {
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": keys.sessionPartition(tenant, sessionId) },
+      ConsistentRead: true,
+    }),
+  );
+  return result.Items ?? [];
+}
+
+describe("starting a session", () => {
+  it("answers 201 with the session, its session_started event and a Location header", async () => {
+    const user = uniqueUser();
+    const answer = await start(user, { ttl_seconds: 120, session_notes: "scan 1" });
+    expect(answer.status).toBe(201);
+    expect(answer.headers.get("location")).toBe(`/v1/sessions/${answer.body.session.session_id}`);
+    expect(answer.body.session).toMatchObject({
+      user_id: user,
+      status: "active",
+      last_seq: 1,
+      event_count: 1,
+    });
+    expect(answer.body.session.session_id).toMatch(/^sess_[A-Za-z0-9_-]{22}$/);
+    expect(answer.body.event).toMatchObject({
+      seq: 1,
+      event_type: "session_started",
+      source: "session_manager",
+      performer_id: "worker-1",
+    });
+    expect(answer.body.event.record_id).toMatch(UUID_V4);
+    expect(answer.body.event.timestamp).toMatch(ISO_MS);
+  });
+
+  it("rejects a second start for a user with an open session, naming the open one", async () => {
+    const user = uniqueUser();
+    const first = await start(user);
+    const second = await start(user);
+    expect(second.status).toBe(409);
+    expect(second.body).toEqual({
+      error_code: "ACTIVE_SESSION_EXISTS",
+      message: expect.any(String),
+      details: { active_session_id: first.body.session.session_id },
+    });
+  });
+
+  it("lets exactly one of 50 concurrent starts for one user win", async () => {
+    const user = uniqueUser("race");
+    const answers = await Promise.all(Array.from({ length: 50 }, () => start(user)));
+    const created = answers.filter((answer) => answer.status === 201);
+    const conflicts = answers.filter((answer) => answer.status === 409);
+    expect(created).toHaveLength(1);
+    expect(conflicts).toHaveLength(49);
+    const winner = created[0]?.body.session.session_id;
+    for (const conflict of conflicts) {
+      expect(conflict.body.error_code).toBe("ACTIVE_SESSION_EXISTS");
+      expect(conflict.body.details.active_session_id).toBe(winner);
+    }
+    const lock = await dynamo().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: keys.openLock(tenant, user),
+        ConsistentRead: true,
+      }),
+    );
+    expect(lock.Item?.session_id).toBe(winner);
+    const listed = await api<{ items: SessionBody[] }>("GET", `/sessions?user_id=${user}`, {
+      key: app,
+    });
+    expect(listed.body.items.map((item) => item.session_id)).toEqual([winner]);
+    const items = await partitionItems(winner ?? "");
+    expect(items.filter((item) => item.event_type === "session_started")).toHaveLength(1);
+  });
+
+  it.each([
+    ["timestamp", "2026-01-01T00:00:00.000Z"],
+    ["source", "api"],
+    ["session_id", "sess_AAAAAAAAAAAAAAAAAAAAAA"],
+    ["record_id", "2b7c1c3e-5b0e-4d1a-9a55-3f0f1a1b2c3d"],
+    ["color", "blue"],
+  ])(
+    "rejects a client-supplied %s with a 400 naming it, and creates nothing",
+    async (field, value) => {
+      const user = uniqueUser();
+      const answer = await start(user, { [field]: value });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error_code).toBe("VALIDATION_ERROR");
+      expect(answer.body.message).toContain(field);
+      const listed = await api<{ items: unknown[] }>("GET", `/sessions?user_id=${user}`, {
+        key: app,
+      });
+      expect(listed.body.items).toHaveLength(0);
+    },
+  );
+
+  it("leaves nothing behind when the start transaction is cancelled", async () => {
+    const user = uniqueUser("cancelled");
+    // A lock held by a session that is not in the table: the transaction's lock condition fails.
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...keys.openLock(tenant, user),
+          session_id: "sess_LockHeldElsewhere00000",
+          user_id: user,
+        },
+      }),
+    );
+    const answer = await start(user, { ttl_seconds: 600 });
+    expect(answer.status).toBe(409);
+    const listed = await api<{ items: unknown[] }>("GET", `/sessions?user_id=${user}`, {
+      key: app,
+    });
+    expect(listed.body.items).toHaveLength(0);
+    const lock = await dynamo().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: keys.openLock(tenant, user),
+        ConsistentRead: true,
+      }),
+    );
+    expect(lock.Item?.session_id).toBe("sess_LockHeldElsewhere00000");
+  });
+
+  it("requires performer_id and rejects an empty one", async () => {
+    const missing = await api<ErrorAnswer>("POST", "/sessions", {
+      key: app,
+      body: { user_id: uniqueUser() },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toContain("performer_id");
+    const empty = await start(uniqueUser(), { performer_id: "  " });
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toContain("performer_id");
+  });
+
+  it("rejects ttl_seconds outside 1..604800", async () => {
+    for (const ttl of [0, 604_801, 1.5, "60"]) {
+      const answer = await start(uniqueUser(), { ttl_seconds: ttl });
+      expect(answer.status).toBe(400);
+      expect(answer.body.message).toContain("ttl_seconds");
+    }
+  });
+
+  it("answers malformed JSON with 400, a non-JSON content type with 415, a body over 1 MiB with 413", async () => {
+    const malformed = await api<ErrorAnswer>("POST", "/sessions", {
+      key: app,
+      rawBody: '{"user_id": "u",',
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error_code).toBe("VALIDATION_ERROR");
+    const wrongType = await api<ErrorAnswer>("POST", "/sessions", {
+      key: app,
+      rawBody: "user_id=u",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.body.error_code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    const huge = await api<ErrorAnswer>("POST", "/sessions", {
+      key: app,
+      body: {
+        user_id: uniqueUser(),
+        performer_id: "p",
+        session_notes: "x".repeat(1024 * 1024 + 10),
+      },
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error_code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("replays the first answer for a repeated Idempotency-Key and refuses the key with another body", async () => {
+    const user = uniqueUser();
+    const idempotencyKey = `idem-${user}`;
+    const headers = { "Idempotency-Key": idempotencyKey };
+    const body = { user_id: user, performer_id: "worker-1" };
+    const first = await api<StartAnswer>("POST", "/sessions", { key: app, body, headers });
+    const again = await api<StartAnswer>("POST", "/sessions", { key: app, body, headers });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const other = await api<ErrorAnswer>("POST", "/sessions", {
+      key: app,
+      body: { ...body, session_notes: "different" },
+      headers,
+    });
+    expect(other.status).toBe(422);
+    expect(other.body.error_code).toBe("IDEMPOTENCY_KEY_REUSED");
+  });
+
+  it("is refused to a support key with 403 FORBIDDEN", async () => {
+    const answer = await start(uniqueUser(), {}, support);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error_code).toBe("FORBIDDEN");
+  });
+});
+
+describe("authentication", () => {
+  it("answers 401 without a key, with an unknown key, and with a revoked key", async () => {
+    const none = await api<ErrorAnswer>("GET", "/sessions");
+    const unknown = await api<ErrorAnswer>("GET", "/sessions", { key: "st_not-a-real-key" });
+    expect(none.status).toBe(401);
+    expect(none.body.error_code).toBe("UNAUTHORIZED");
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error_code).toBe("UNAUTHORIZED");
+    const created = await createApiKey(tenant, "admin");
+    expect((await api("GET", "/sessions", { key: created.plainKey })).status).toBe(200);
+    await revokeApiKey(created.keyId);
+    const revoked = await api<ErrorAnswer>("GET", "/sessions", { key: created.plainKey });
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error_code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("the lifecycle", () => {
+  it("pauses, resumes and ends with boundary events in seq order", async () => {
+    const user = uniqueUser();
+    const started = await start(user);
+    const id = started.body.session.session_id;
+    const body = { user_id: user, performer_id: "worker-2" };
+    const paused = await api<StartAnswer>("POST", `/sessions/${id}/pause`, { key: app, body });
+    expect(paused.status).toBe(200);
+    expect(paused.body.session.status).toBe("paused");
+    expect(paused.body.event).toMatchObject({
+      seq: 2,
+      event_type: "session_paused",
+      performer_id: "worker-2",
+    });
+    const resumed = await api<StartAnswer>("POST", `/sessions/${id}/resume`, { key: app, body });
+    expect(resumed.body.event).toMatchObject({ seq: 3, event_type: "session_resumed" });
+    const ended = await api<StartAnswer>("POST", `/sessions/${id}/end`, {
+      key: app,
+      body: { ...body, session_id: id },
+    });
+    expect(ended.status).toBe(200);
+    expect(ended.body.session).toMatchObject({
+      status: "ended",
+      ended_by: "worker-2",
+      last_seq: 4,
+    });
+    expect(ended.body.event).toMatchObject({
+      seq: 4,
+      event_type: "session_ended",
+      source: "session_manager",
+    });
+    const got = await api<SessionBody>("GET", `/sessions/${id}`, { key: support });
+    expect(got.body).toMatchObject({ status: "ended", last_seq: 4 });
+    const items = await partitionItems(id);
+    expect(
+      items.filter((item) => String(item.sk).startsWith("E#")).map((item) => item.seq),
+    ).toEqual([1, 2, 3, 4]);
+    // The lock is gone: the user may start again at once.
+    expect((await start(user)).status).toBe(201);
+  });
+
+  it("answers 409 SESSION_ALREADY_ENDED for a second end and INVALID_TRANSITION for bad moves", async () => {
+    const user = uniqueUser();
+    const id = (await start(user)).body.session.session_id;
+    const body = { user_id: user, performer_id: "p" };
+    const resume = await api<ErrorAnswer>("POST", `/sessions/${id}/resume`, { key: app, body });
+    expect(resume.status).toBe(409);
+    expect(resume.body.error_code).toBe("INVALID_TRANSITION");
+    await api("POST", `/sessions/${id}/pause`, { key: app, body });
+    const pauseAgain = await api<ErrorAnswer>("POST", `/sessions/${id}/pause`, { key: app, body });
+    expect(pauseAgain.body.error_code).toBe("INVALID_TRANSITION");
+    expect((await api("POST", `/sessions/${id}/end`, { key: app, body })).status).toBe(200);
+    const endAgain = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, { key: app, body });
+    expect(endAgain.status).toBe(409);
+    expect(endAgain.body.error_code).toBe("SESSION_ALREADY_ENDED");
+    const events = (await partitionItems(id)).filter((item) => String(item.sk).startsWith("E#"));
+    expect(events.map((item) => item.event_type)).toEqual([
+      "session_started",
+      "session_paused",
+      "session_ended",
+    ]);
+  });
+
+  it("answers 403 SESSION_USER_MISMATCH when user_id is not the session's user, and changes nothing", async () => {
+    const user = uniqueUser();
+    const id = (await start(user)).body.session.session_id;
+    const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
+      key: app,
+      body: { user_id: "someone-else", performer_id: "p" },
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body.error_code).toBe("SESSION_USER_MISMATCH");
+    expect((await api<SessionBody>("GET", `/sessions/${id}`, { key: app })).body.status).toBe(
+      "active",
+    );
+  });
+
+  it("rejects a body session_id that differs from the path", async () => {
+    const user = uniqueUser();
+    const id = (await start(user)).body.session.session_id;
+    const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
+      key: app,
+      body: { user_id: user, performer_id: "p", session_id: "sess_AAAAAAAAAAAAAAAAAAAAAA" },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toContain("session_id");
+  });
+
+  it("lets exactly one of 20 concurrent ends win", async () => {
+    const user = uniqueUser();
+    const id = (await start(user)).body.session.session_id;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
+          key: app,
+          body: { user_id: user, performer_id: "p" },
+        }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+    expect(
+      answers.filter((answer) => answer.body.error_code === "SESSION_ALREADY_ENDED"),
+    ).toHaveLength(19);
+    const closing = (await partitionItems(id)).filter(
+      (item) => item.event_type === "session_ended",
+    );
+    expect(closing).toHaveLength(1);
+  });
+});
+
+describe("reading and listing", () => {
+  it("answers 404 for a missing id, a malformed id and another tenant's session, with the same body", async () => {
+    const id = (await start(uniqueUser())).body.session.session_id;
+    const otherKey = await newKey(uniqueTenant("other"), "admin");
+    const other = await api<ErrorAnswer>("GET", `/sessions/${id}`, { key: otherKey });
+    const missing = await api<ErrorAnswer>("GET", "/sessions/sess_AAAAAAAAAAAAAAAAAAAAAA", {
+      key: app,
+    });
+    const malformed = await api<ErrorAnswer>("GET", "/sessions/not-an-id", { key: app });
+    expect(other.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(malformed.status).toBe(404);
+    expect(other.text).toBe(missing.text);
+    expect(malformed.text).toBe(missing.text);
+    const otherEnd = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
+      key: otherKey,
+      body: { user_id: "x", performer_id: "p" },
+    });
+    expect(otherEnd.status).toBe(404);
+    expect((await api("DELETE", `/sessions/${id}`, { key: otherKey })).status).toBe(404);
+  });
+
+  it("lists newest first with filters and cursor paging, only within the tenant", async () => {
+    const listTenant = uniqueTenant("list");
+    const key = await newKey(listTenant, "admin");
+    const ids: string[] = [];
+    for (let index = 0; index < 5; index += 1) {
+      const answer = await start(`lister-${index}`, {}, key);
+      ids.push(answer.body.session.session_id);
+    }
+    const ended = ids[1] ?? "";
+    await api("POST", `/sessions/${ended}/end`, {
+      key,
+      body: { user_id: "lister-1", performer_id: "p" },
+    });
+    const firstPage = await api<{
+      items: SessionBody[];
+      returned: number;
+      next_cursor: string | null;
+    }>("GET", "/sessions?limit=2", { key });
+    expect(firstPage.status).toBe(200);
+    expect(firstPage.body.returned).toBe(2);
+    expect(firstPage.body.items.map((item) => item.session_id)).toEqual([ids[4], ids[3]]);
+    const seen = [...firstPage.body.items.map((item) => item.session_id)];
+    let cursor = firstPage.body.next_cursor;
+    while (cursor) {
+      const page = await api<{ items: SessionBody[]; next_cursor: string | null }>(
+        "GET",
+        `/sessions?limit=2&cursor=${encodeURIComponent(cursor)}`,
+        { key },
+      );
+      seen.push(...page.body.items.map((item) => item.session_id));
+      cursor = page.body.next_cursor;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    const endedOnly = await api<{ items: SessionBody[] }>("GET", "/sessions?status=ended", { key });
+    expect(endedOnly.body.items.map((item) => item.session_id)).toEqual([ended]);
+    const byUser = await api<{ items: SessionBody[] }>("GET", "/sessions?user_id=lister-3", {
+      key,
+    });
+    expect(byUser.body.items.map((item) => item.session_id)).toEqual([ids[3]]);
+  });
+
+  it("answers 400 for a tampered cursor and bad filters", async () => {
+    for (const query of [
+      "cursor=abc!",
+      "cursor=eyJ2IjoxLCJwIjoiJ30",
+      "limit=0",
+      "limit=101",
+      "status=open",
+      "created_after=yesterday",
+      "limit=1&limit=2",
+    ]) {
+      const answer = await api<ErrorAnswer>("GET", `/sessions?${query}`, { key: app });
+      expect(answer.status, query).toBe(400);
+      expect(answer.body.error_code).toBe("VALIDATION_ERROR");
+    }
+  });
+});
+
+describe("deleting", () => {
+  it("removes the session, its events and its lock; only admins may", async () => {
+    const user = uniqueUser();
+    const id = (await start(user)).body.session.session_id;
+    expect((await api("DELETE", `/sessions/${id}`, { key: app })).status).toBe(403);
+    const deleted = await api("DELETE", `/sessions/${id}`, { key: admin });
+    expect(deleted.status).toBe(204);
+    expect((await api("GET", `/sessions/${id}`, { key: admin })).status).toBe(404);
+    expect(await partitionItems(id)).toHaveLength(0);
+    expect((await start(user)).status).toBe(201);
+    expect((await api("DELETE", `/sessions/${id}`, { key: admin })).status).toBe(404);
+  });
+});
+
+describe("health", () => {
+  it("answers 200 healthy without a key", async () => {
+    const answer = await api<{ status: string; checks: Record<string, { status: string }> }>(
+      "GET",
+      "/health",
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe("healthy");
+    expect(answer.body.checks.dynamodb?.status).toBe("ok");
+    expect(answer.body.checks.s3?.status).toBe("ok");
+  });
+});

@@ -1,0 +1,77 @@
+/** A small HTTP client for the integration suites: real requests to the local gateway. */
+import { inject } from "vitest";
+import { readEndpoints, useLocalServices } from "#infra/local/local-stack.ts";
+import type { Role } from "#shared/domain/principal.ts";
+import { createApiKey } from "#shared/usecases/api-keys.ts";
+
+export interface ApiAnswer<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export const baseUrl = (): string => inject("baseUrl");
+export const adminKey = (): string => inject("adminKey");
+
+export async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: {
+    key?: string | undefined;
+    body?: unknown;
+    rawBody?: string | Buffer;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key !== undefined) headers["X-API-Key"] = options.key;
+  let body: string | Buffer | undefined;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["Content-Type"] ??= "application/json";
+  } else if (options.rawBody !== undefined) {
+    body = options.rawBody;
+  }
+  const response = await fetch(`${baseUrl()}${path}`, {
+    method,
+    headers,
+    body,
+    redirect: "manual",
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON: the raw text is in `text`.
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+let servicesReady = false;
+
+/** Points this test process's SDK clients at the running local stack (for setup and checks). */
+export function useStackStorage(): void {
+  if (servicesReady) return;
+  useLocalServices(readEndpoints(inject("dataDir")));
+  servicesReady = true;
+}
+
+/** A fresh API key for a tenant and role, created as `npm run keys` would. */
+export async function newKey(tenant: string, role: Role): Promise<string> {
+  useStackStorage();
+  return (await createApiKey(tenant, role)).plainKey;
+}
+
+let counter = 0;
+/** A tenant id no other test uses, so suites never see each other's data. */
+export function uniqueTenant(prefix = "t"): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+export function uniqueUser(prefix = "user"): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}
