@@ -7,6 +7,12 @@ import type { z } from "zod";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import type { Role } from "#shared/domain/principal.ts";
 import { ErrorBody, SessionPathParams } from "#shared/schemas/common.ts";
+import {
+  AppendEventsBody,
+  AppendEventsResult,
+  EventPage,
+  EventsQuery,
+} from "#shared/schemas/events.ts";
 import { HealthReport } from "#shared/schemas/health.ts";
 import {
   ListSessionsQuery,
@@ -55,6 +61,14 @@ export const FUNCTIONS = {
   "delete-session": {
     description: "Delete a session, its events and its workspace",
     access: { table: "write", bucket: "write" },
+  },
+  "append-events": {
+    description: "Append 1..99 events to a session in one transaction",
+    access: { table: "write", bucket: "none" },
+  },
+  "query-events": {
+    description: "Read a session's events (polling, filters, counts)",
+    access: { table: "read", bucket: "none" },
   },
   health: {
     description: "Dependency check",
@@ -162,6 +176,29 @@ export const ROUTES = [
     request: { params: SessionPathParams },
     responses: { 204: { description: "Deleted." } },
     errors: ["NOT_FOUND"],
+  },
+  {
+    method: "GET",
+    path: "/sessions/{id}/events",
+    function: "query-events",
+    roles: ANY,
+    operationId: "listEvents",
+    summary:
+      "Read a session's events. Poll without loss with ?after={last seq seen}&order=asc; the cursor is the seq of the last item received.",
+    request: { params: SessionPathParams, query: EventsQuery },
+    responses: { 200: { description: "A page of events.", schema: EventPage } },
+    errors: ["VALIDATION_ERROR", "NOT_FOUND"],
+  },
+  {
+    method: "POST",
+    path: "/sessions/{id}/events",
+    function: "append-events",
+    roles: WRITERS,
+    operationId: "appendEvents",
+    summary: "Append events; all commit together with consecutive seqs, or none do.",
+    request: { params: SessionPathParams, body: AppendEventsBody },
+    responses: { 201: { description: "Appended.", schema: AppendEventsResult } },
+    errors: ["VALIDATION_ERROR", "NOT_FOUND", "SESSION_ALREADY_ENDED", "PAYLOAD_TOO_LARGE"],
   },
   {
     method: "GET",

@@ -39,6 +39,9 @@ export const IsoTimestamp = z
     example: "2026-11-21T12:00:00.000Z",
   });
 
+/** Any ISO 8601 date-time a client may send (offset or Z, with or without fractions). */
+export const IsoInput = z.iso.datetime({ offset: true });
+
 export const SessionId = z
   .string()
   .regex(SESSION_ID_PATTERN, "must be sess_ followed by 22 base64url characters")

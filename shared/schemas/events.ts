@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { IsoTimestamp, SessionId } from "./common.ts";
+import {
+  EVENT_TYPE_PATTERN,
+  isReservedEventType,
+  MAX_EVENTS_PER_APPEND,
+} from "../domain/events.ts";
+import { IsoInput, IsoTimestamp, SessionId } from "./common.ts";
 
 export const SessionEvent = z
   .object({
@@ -21,3 +26,103 @@ export const SessionEvent = z
   })
   .meta({ id: "SessionEvent" });
 export type SessionEvent = z.infer<typeof SessionEvent>;
+
+const EventType = z
+  .string()
+  .regex(EVENT_TYPE_PATTERN, "must match ^[a-z][a-z0-9_.-]{0,63}$")
+  .refine((type) => !isReservedEventType(type), {
+    message: "types starting with session_ are written by the server only",
+  })
+  .meta({
+    description: "info, warning, error, step_started, step_completed or a custom type.",
+    example: "step_completed",
+  });
+
+export const NewEvent = z
+  .strictObject({
+    event_type: EventType,
+    performer_id: z.string().trim().min(1).max(128).optional().meta({
+      description: "Who acts; defaults to the calling key's id.",
+    }),
+    step_id: z.string().min(1).max(128).nullable().optional(),
+    message: z.string().nullable().optional().meta({ description: "At most 4 KiB (UTF-8)." }),
+    event_data: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "Any JSON object, at most 64 KiB serialized." }),
+  })
+  .meta({ id: "NewEvent" });
+export type NewEvent = z.infer<typeof NewEvent>;
+
+export const AppendEventsBody = z
+  .strictObject({
+    events: z.array(NewEvent).min(1).max(MAX_EVENTS_PER_APPEND),
+  })
+  .meta({
+    id: "AppendEventsRequest",
+    example: {
+      events: [
+        { event_type: "step_started", step_id: "convert", message: "Converting scan" },
+        { event_type: "info", message: "50% done", event_data: { progress: 50 } },
+      ],
+    },
+  });
+export type AppendEventsBody = z.infer<typeof AppendEventsBody>;
+
+export const AppendEventsResult = z
+  .object({
+    session_id: SessionId,
+    items: z.array(SessionEvent),
+    first_seq: z.number().int().min(1),
+    last_seq: z.number().int().min(1),
+  })
+  .meta({ id: "AppendEventsResponse" });
+export type AppendEventsResult = z.infer<typeof AppendEventsResult>;
+
+const Seq = (name: string) =>
+  z
+    .string()
+    .regex(/^\d{1,12}$/, `${name} must be a whole number (a seq)`)
+    .transform(Number);
+
+export const EventsQuery = z.strictObject({
+  since: z
+    .string()
+    .refine((value) => IsoInput.safeParse(value).success, {
+      message: "since must be an ISO 8601 timestamp, e.g. 2026-11-21T12:00:00.000Z",
+    })
+    .transform((value) => new Date(value).toISOString())
+    .optional()
+    .meta({ description: "Only events with a timestamp strictly after this." }),
+  after: Seq("after").optional().meta({ description: "Only events with seq strictly greater." }),
+  before: Seq("before").optional().meta({ description: "Only events with seq strictly smaller." }),
+  event_type: z
+    .string()
+    .regex(EVENT_TYPE_PATTERN, "event_type must match ^[a-z][a-z0-9_.-]{0,63}$")
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, "limit must be a whole number from 1 to 1000")
+    .transform(Number)
+    .refine((value) => value >= 1 && value <= 1000, "limit must be a whole number from 1 to 1000")
+    .optional()
+    .meta({ description: "1..1000, default 100; applied after filtering." }),
+  order: z
+    .enum(["asc", "desc"], { message: "order must be asc or desc" })
+    .optional()
+    .meta({ description: "desc (default, newest first) or asc." }),
+});
+export type EventsQuery = z.infer<typeof EventsQuery>;
+
+export const EventPage = z
+  .object({
+    session_id: SessionId,
+    items: z.array(SessionEvent),
+    total: z.number().int().min(0).meta({ description: "All events matching the filters." }),
+    returned: z.number().int().min(0),
+    has_more: z.boolean(),
+    latest_seq: z.number().int().min(0).meta({ description: "The session's newest seq." }),
+    server_time: IsoTimestamp,
+  })
+  .meta({ id: "EventPage" });
+export type EventPage = z.infer<typeof EventPage>;

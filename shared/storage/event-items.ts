@@ -1,4 +1,5 @@
 /** Event items: how an event is stored beside its session. */
+import { z } from "zod";
 import type { SessionEvent } from "../schemas/events.ts";
 import { EventItem } from "./items.ts";
 import { indexKeys, keys, TTL_ATTRIBUTE } from "./keys.ts";
@@ -14,7 +15,19 @@ export function eventItem(
     ...indexKeys.eventByTime(event.timestamp, event.seq),
     ...indexKeys.eventByType(event.event_type, event.seq),
     entity: "event",
-    ...event,
+    record_id: event.record_id,
+    session_id: event.session_id,
+    user_id: event.user_id,
+    seq: event.seq,
+    event_type: event.event_type,
+    timestamp: event.timestamp,
+    source: event.source,
+    performer_id: event.performer_id,
+    step_id: event.step_id,
+    message: event.message,
+    // Opaque to storage: kept as JSON text so any JSON value round-trips
+    // unchanged, whatever DynamoDB's limits on nesting and number range.
+    event_data_json: JSON.stringify(event.event_data),
     type_ord: typeOrd,
     [TTL_ATTRIBUTE]: ttlEpochSeconds,
   };
@@ -33,7 +46,7 @@ export function parseEventItem(raw: Record<string, unknown>): SessionEvent & { t
     performer_id: item.performer_id,
     step_id: item.step_id,
     message: item.message,
-    event_data: item.event_data,
+    event_data: parseEventData(item.event_data_json),
     type_ord: item.type_ord,
   };
 }
@@ -42,4 +55,10 @@ export function parseEventItem(raw: Record<string, unknown>): SessionEvent & { t
 export function eventTtl(expiresAt: string, now: string, retentionDays: number): number {
   const base = Math.max(Date.parse(expiresAt), Date.parse(now));
   return Math.floor(base / 1000) + retentionDays * 86_400;
+}
+
+const EventData = z.record(z.string(), z.unknown()).catch({});
+
+function parseEventData(json: string): Record<string, unknown> {
+  return EventData.parse(JSON.parse(json));
 }

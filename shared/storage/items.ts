@@ -64,7 +64,7 @@ export const EventItem = z.object({
   performer_id: z.string(),
   step_id: z.string().nullable().default(null),
   message: z.string().nullable().default(null),
-  event_data: z.record(z.string(), z.unknown()).default({}),
+  event_data_json: z.string().default("{}"),
   /** 1-based position of this event among the session's events of its type. */
   type_ord: z.number().int(),
 });

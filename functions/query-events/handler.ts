@@ -1,0 +1,14 @@
+import { apiHandler } from "#shared/http/api-handler.ts";
+import { metrics, MetricUnit } from "#shared/observability.ts";
+import { SessionPathParams } from "#shared/schemas/common.ts";
+import { EventsQuery } from "#shared/schemas/events.ts";
+import { queryEvents } from "#shared/usecases/events.ts";
+
+export const handler = apiHandler(
+  { params: SessionPathParams, query: EventsQuery },
+  async ({ params, query, principal }) => {
+    const page = await queryEvents(principal, params.id, query);
+    metrics.addMetric("EventPolls", MetricUnit.Count, 1);
+    return { status: 200, body: page };
+  },
+);

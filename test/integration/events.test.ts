@@ -1,0 +1,418 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { tableName } from "#shared/config.ts";
+import { dynamo } from "#shared/storage/clients.ts";
+import { keys } from "#shared/storage/keys.ts";
+import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+
+interface EventBody {
+  record_id: string;
+  seq: number;
+  event_type: string;
+  timestamp: string;
+  source: string;
+  performer_id: string;
+  message: string | null;
+  event_data: Record<string, unknown>;
+}
+interface EventPage {
+  session_id: string;
+  items: EventBody[];
+  total: number;
+  returned: number;
+  has_more: boolean;
+  latest_seq: number;
+  server_time: string;
+}
+interface ErrorAnswer {
+  error_code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+let tenant: string;
+let app: string;
+let support: string;
+let admin: string;
+
+beforeAll(async () => {
+  useStackStorage();
+  tenant = uniqueTenant("events");
+  [app, support, admin] = await Promise.all([
+    newKey(tenant, "app"),
+    newKey(tenant, "support"),
+    newKey(tenant, "admin"),
+  ]);
+});
+
+async function newSession(): Promise<{ id: string; user: string }> {
+  const user = uniqueUser();
+  const answer = await api<{ session: { session_id: string } }>("POST", "/sessions", {
+    key: app,
+    body: { user_id: user, performer_id: "worker" },
+  });
+  expect(answer.status).toBe(201);
+  return { id: answer.body.session.session_id, user };
+}
+
+async function append(id: string, events: Record<string, unknown>[], key = app) {
+  return api<{ items: EventBody[]; first_seq: number; last_seq: number } & ErrorAnswer>(
+    "POST",
+    `/sessions/${id}/events`,
+    { key, body: { events } },
+  );
+}
+
+async function appendMany(id: string, count: number, type = "info"): Promise<void> {
+  for (let done = 0; done < count; ) {
+    const batch = Math.min(99, count - done);
+    const answer = await append(
+      id,
+      Array.from({ length: batch }, (_, index) => ({
+        event_type: type,
+        message: `m${done + index}`,
+      })),
+    );
+    expect(answer.status).toBe(201);
+    done += batch;
+  }
+}
+
+async function events(id: string, query = "", key = app) {
+  return api<EventPage & ErrorAnswer>("GET", `/sessions/${id}/events${query}`, { key });
+}
+
+async function storedEvents(id: string) {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
+        ExpressionAttributeValues: { ":pk": keys.sessionPartition(tenant, id), ":e": "E#" },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+describe("appending", () => {
+  it("assigns record ids, consecutive seqs after the start event, server timestamps and source api", async () => {
+    const { id } = await newSession();
+    const answer = await append(id, [
+      { event_type: "step_started", step_id: "convert", message: "go", event_data: { a: 1 } },
+      { event_type: "info", performer_id: "blender-worker" },
+    ]);
+    expect(answer.status).toBe(201);
+    expect(answer.body.first_seq).toBe(2);
+    expect(answer.body.last_seq).toBe(3);
+    expect(answer.body.items.map((item) => item.seq)).toEqual([2, 3]);
+    expect(answer.body.items[0]).toMatchObject({
+      source: "api",
+      event_type: "step_started",
+      event_data: { a: 1 },
+    });
+    expect(answer.body.items[1]?.performer_id).toBe("blender-worker");
+    expect(new Set(answer.body.items.map((item) => item.record_id)).size).toBe(2);
+    const page = await events(id, "?order=asc");
+    expect(page.body.items.map((item) => item.event_type)).toEqual([
+      "session_started",
+      "step_started",
+      "info",
+    ]);
+    expect(page.body.latest_seq).toBe(3);
+  });
+
+  it.each([
+    [{ event_type: "session_ended" }, "event_type"],
+    [{ event_type: "Bad Type" }, "event_type"],
+    [{ event_type: "info", seq: 7 }, "seq"],
+    [{ event_type: "info", record_id: "x" }, "record_id"],
+    [{ event_type: "info", timestamp: "2026-01-01T00:00:00.000Z" }, "timestamp"],
+    [{ event_type: "info", source: "session_manager" }, "source"],
+    [{ event_type: "info", event_data: [1, 2] }, "event_data"],
+  ])("rejects %j with a 400 naming %s and writes nothing", async (event, field) => {
+    const { id } = await newSession();
+    const answer = await append(id, [{ event_type: "info" }, event]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error_code).toBe("VALIDATION_ERROR");
+    expect(answer.body.message).toContain(field);
+    expect(await storedEvents(id)).toHaveLength(1);
+  });
+
+  it("answers 413 naming the event index for an oversized event_data or message", async () => {
+    const { id } = await newSession();
+    const bigData = await append(id, [
+      { event_type: "info" },
+      { event_type: "info", event_data: { blob: "x".repeat(64 * 1024) } },
+    ]);
+    expect(bigData.status).toBe(413);
+    expect(bigData.body.error_code).toBe("PAYLOAD_TOO_LARGE");
+    expect(bigData.body.details.index).toBe(1);
+    expect(bigData.body.message).toContain("events[1]");
+    const bigMessage = await append(id, [{ event_type: "info", message: "é".repeat(2100) }]);
+    expect(bigMessage.status).toBe(413);
+    expect(bigMessage.body.details.index).toBe(0);
+    expect(await storedEvents(id)).toHaveLength(1);
+  });
+
+  it("accepts 1..99 events per request and rejects an empty or larger batch", async () => {
+    const { id } = await newSession();
+    expect((await append(id, [])).status).toBe(400);
+    expect(
+      (
+        await append(
+          id,
+          Array.from({ length: 100 }, () => ({ event_type: "info" })),
+        )
+      ).status,
+    ).toBe(400);
+    const full = await append(
+      id,
+      Array.from({ length: 99 }, () => ({ event_type: "info" })),
+    );
+    expect(full.status).toBe(201);
+    expect(full.body.last_seq).toBe(100);
+  });
+
+  it("keeps event_data exactly as sent, whatever its nesting or numbers", async () => {
+    const { id } = await newSession();
+    let deep: Record<string, unknown> = { leaf: 1e300 };
+    for (let depth = 0; depth < 40; depth += 1) deep = { nested: deep };
+    const data = { deep, unicode: "ünïcødé ✓", empty: "", list: [1, "two", null, { three: 3 }] };
+    const answer = await append(id, [{ event_type: "info", event_data: data }]);
+    expect(answer.status).toBe(201);
+    const page = await events(id, "?after=1&order=asc");
+    expect(page.body.items[0]?.event_data).toEqual(data);
+  });
+
+  it("accepts appends to an ended session, refuses them on an expired one (409) and a missing one (404)", async () => {
+    const { id, user } = await newSession();
+    await api("POST", `/sessions/${id}/end`, {
+      key: app,
+      body: { user_id: user, performer_id: "p" },
+    });
+    expect((await append(id, [{ event_type: "info", message: "late log" }])).status).toBe(201);
+    const missing = await append("sess_AAAAAAAAAAAAAAAAAAAAAA", [{ event_type: "info" }]);
+    expect(missing.status).toBe(404);
+    const shortUser = uniqueUser();
+    const short = await api<{ session: { session_id: string; expires_at: string } }>(
+      "POST",
+      "/sessions",
+      {
+        key: app,
+        body: { user_id: shortUser, performer_id: "p", ttl_seconds: 1 },
+      },
+    );
+    const shortId = short.body.session.session_id;
+    await expect
+      .poll(() => Date.now() > Date.parse(short.body.session.expires_at), { timeout: 5000 })
+      .toBe(true);
+    // Starting again for the same user closes the overdue session on the spot.
+    const restarted = await api("POST", "/sessions", {
+      key: app,
+      body: { user_id: shortUser, performer_id: "p" },
+    });
+    expect(restarted.status).toBe(201);
+    const expired = await api<{ status: string; ended_by: string }>("GET", `/sessions/${shortId}`, {
+      key: app,
+    });
+    expect(expired.body).toMatchObject({ status: "expired", ended_by: "system" });
+    const refused = await append(shortId, [{ event_type: "info" }]);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error_code).toBe("SESSION_ALREADY_ENDED");
+  });
+
+  it("is refused to a support key", async () => {
+    const { id } = await newSession();
+    const answer = await append(id, [{ event_type: "info" }], support);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error_code).toBe("FORBIDDEN");
+  });
+});
+
+describe("querying", () => {
+  let big: string;
+  let small: string;
+
+  beforeAll(async () => {
+    big = (await newSession()).id;
+    await appendMany(big, 499);
+    small = (await newSession()).id;
+    await appendMany(small, 19);
+  });
+
+  it("returns exactly limit items with the total of all matches (500 events, limit 50)", async () => {
+    const page = await events(big, "?limit=50");
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({
+      session_id: big,
+      total: 500,
+      returned: 50,
+      has_more: true,
+      latest_seq: 500,
+    });
+    expect(page.body.items.map((item) => item.seq)).toEqual(
+      Array.from({ length: 50 }, (_, index) => 500 - index),
+    );
+  });
+
+  it("returns all 20 events of a small session for limit 50, and 100 by default", async () => {
+    const page = await events(small, "?limit=50");
+    expect(page.body).toMatchObject({ total: 20, returned: 20, has_more: false, latest_seq: 20 });
+    const byDefault = await events(big);
+    expect(byDefault.body.returned).toBe(100);
+  });
+
+  it("filters by event_type with exact totals, before and after a seq", async () => {
+    const { id } = await newSession();
+    await append(id, [
+      { event_type: "info" },
+      { event_type: "error", message: "e1" },
+      { event_type: "warning" },
+      { event_type: "error", message: "e2" },
+      { event_type: "error", message: "e3" },
+    ]);
+    const errors = await events(id, "?event_type=error&order=asc");
+    expect(errors.body.items.map((item) => item.message)).toEqual(["e1", "e2", "e3"]);
+    expect(errors.body.total).toBe(3);
+    const after = await events(
+      id,
+      `?event_type=error&after=${errors.body.items[0]?.seq}&order=asc&limit=1`,
+    );
+    expect(after.body).toMatchObject({ total: 2, returned: 1, has_more: true });
+    expect(after.body.items[0]?.message).toBe("e2");
+    const before = await events(id, `?event_type=error&before=${errors.body.items[2]?.seq}`);
+    expect(before.body.items.map((item) => item.message)).toEqual(["e2", "e1"]);
+    expect(before.body.total).toBe(2);
+  });
+
+  it("orders events that share a timestamp by seq, and since is exclusive", async () => {
+    const { id } = await newSession();
+    const appended = await append(
+      id,
+      Array.from({ length: 10 }, (_, index) => ({ event_type: "info", message: `${index}` })),
+    );
+    const stamps = new Set(appended.body.items.map((item) => item.timestamp));
+    expect(stamps.size).toBe(1);
+    const asc = await events(id, "?order=asc&after=1");
+    expect(asc.body.items.map((item) => item.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const stamp = appended.body.items[0]?.timestamp ?? "";
+    const since = await events(id, `?since=${encodeURIComponent(stamp)}`);
+    expect(since.body.items).toHaveLength(0);
+    expect(since.body.total).toBe(0);
+    const sinceBefore = await events(
+      id,
+      `?since=${encodeURIComponent(new Date(Date.parse(stamp) - 1).toISOString())}&order=asc`,
+    );
+    expect(sinceBefore.body.items.map((item) => item.seq)).toEqual([
+      2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+    ]);
+    expect(sinceBefore.body.total).toBe(10);
+  });
+
+  it("answers a future since with an empty 200", async () => {
+    const page = await events(small, "?since=2999-01-01T00:00:00.000Z");
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({
+      items: [],
+      total: 0,
+      returned: 0,
+      has_more: false,
+      latest_seq: 20,
+    });
+  });
+
+  it.each([
+    ["since=yesterday", "since"],
+    ["after=-1", "after"],
+    ["after=abc", "after"],
+    ["before=1.5", "before"],
+    ["limit=0", "limit"],
+    ["limit=1001", "limit"],
+    ["order=up", "order"],
+    ["event_type=Bad%20Type", "event_type"],
+    ["page=2", "page"],
+    ["limit=1&limit=2", "limit"],
+  ])("answers 400 for %s naming %s", async (query, name) => {
+    const page = await events(small, `?${query}`);
+    expect(page.status).toBe(400);
+    expect(page.body.error_code).toBe("VALIDATION_ERROR");
+    expect(page.body.message).toContain(name);
+  });
+
+  it("answers 404 for another tenant's session and lets a support key read", async () => {
+    const other = await newKey(uniqueTenant("other"), "admin");
+    const foreign = await events(small, "", other);
+    const missing = await events("sess_AAAAAAAAAAAAAAAAAAAAAA");
+    expect(foreign.status).toBe(404);
+    expect(foreign.text).toBe(missing.text);
+    expect((await events(small, "", support)).status).toBe(200);
+    expect((await events(small, "", admin)).status).toBe(200);
+  });
+});
+
+describe("polling while writers append", () => {
+  it("shows every poller every event exactly once, in seq order (10 writers, 2,000 events, 5 pollers)", async () => {
+    const { id } = await newSession();
+    const writers = 10;
+    const perWriter = 200;
+    const batch = 10;
+    let writing = true;
+    const writer = async (index: number) => {
+      for (let sent = 0; sent < perWriter; sent += batch) {
+        for (;;) {
+          const answer = await append(
+            id,
+            Array.from({ length: batch }, (_, offset) => ({
+              event_type: "info",
+              message: `w${index}-${sent + offset}`,
+            })),
+          );
+          if (answer.status === 201) break;
+          // A 503 after the server's bounded retries is the documented signal to retry.
+          expect(answer.status).toBe(503);
+          expect(answer.headers.get("retry-after")).toBeTruthy();
+        }
+      }
+    };
+    const poller = async () => {
+      const seen: EventBody[] = [];
+      let cursor = 0;
+      for (;;) {
+        const stillWriting = writing;
+        const page = await events(id, `?after=${cursor}&order=asc&limit=1000`);
+        expect(page.status).toBe(200);
+        for (const item of page.body.items) {
+          seen.push(item);
+          cursor = item.seq;
+        }
+        if (!stillWriting && !page.body.has_more && page.body.items.length === 0) return seen;
+      }
+    };
+    const pollers = Array.from({ length: 5 }, () => poller());
+    await Promise.all(Array.from({ length: writers }, (_, index) => writer(index)));
+    writing = false;
+    const results = await Promise.all(pollers);
+    const total = 1 + writers * perWriter;
+    const stored = (await storedEvents(id)).sort((a, b) => Number(a.seq) - Number(b.seq));
+    expect(stored.map((item) => item.seq)).toEqual(
+      Array.from({ length: total }, (_, index) => index + 1),
+    );
+    for (const seen of results) {
+      expect(seen.map((item) => item.seq)).toEqual(
+        Array.from({ length: total }, (_, index) => index + 1),
+      );
+      expect(seen.map((item) => item.record_id)).toEqual(stored.map((item) => item.record_id));
+    }
+    const messages = stored
+      .map((item) => item.message)
+      .filter((message) => typeof message === "string" && message.startsWith("w"));
+    expect(new Set(messages).size).toBe(writers * perWriter);
+  });
+});
