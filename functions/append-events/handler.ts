@@ -1,5 +1,5 @@
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { metrics, MetricUnit } from "#shared/observability.ts";
+import { MetricUnit, metrics } from "#shared/observability.ts";
 import { SessionPathParams } from "#shared/schemas/common.ts";
 import { AppendEventsBody } from "#shared/schemas/events.ts";
 import { appendEvents } from "#shared/usecases/events.ts";

@@ -3,9 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, setGlobalDispatcher } from "undici";
-import { startLocalStack, type LocalStack } from "#infra/local/local-stack.ts";
-import { createApiKey } from "#shared/usecases/api-keys.ts";
+import { type LocalStack, startLocalStack } from "#infra/local/local-stack.ts";
 import { dynamo, s3 } from "#shared/storage/clients.ts";
+import { createApiKey } from "#shared/usecases/api-keys.ts";
 
 export interface BenchContext {
   stack: LocalStack;

@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { beforeAll, describe, expect, it } from "vitest";
 import { tableName } from "#shared/config.ts";
 import { dynamo } from "#shared/storage/clients.ts";
 import { keys } from "#shared/storage/keys.ts";
