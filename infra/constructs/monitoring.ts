@@ -1,0 +1,78 @@
+/**
+ * Alarms an operator should hear about: the API answering 5xx to a share of
+ * its requests, and the expiry job failing (sessions would stay open past
+ * their expiry). Alarm actions go to one SNS topic.
+ */
+import { Duration } from "aws-cdk-lib";
+import type { RestApi } from "aws-cdk-lib/aws-apigateway";
+import {
+  Alarm,
+  ComparisonOperator,
+  MathExpression,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { Construct } from "constructs";
+
+/** Share of requests, in percent, answered with a 5xx over five minutes. */
+export const SERVER_ERROR_RATE_THRESHOLD_PERCENT = 5;
+
+export interface MonitoringProps {
+  api: RestApi;
+  /** The expiry job, when the stack has one. */
+  expireFunction?: IFunction;
+  /** Address subscribed to the alarm topic; none by default. */
+  alarmEmail?: string;
+}
+
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.topic = new Topic(this, "AlarmTopic", { enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const action = new SnsAction(this.topic);
+
+    const period = Duration.minutes(5);
+    const serverErrorRate = new MathExpression({
+      expression: "IF(requests > 0, 100 * errors / requests, 0)",
+      usingMetrics: {
+        errors: props.api.metricServerError({ period, statistic: "Sum" }),
+        requests: props.api.metricCount({ period, statistic: "Sum" }),
+      },
+      period,
+      label: "5XX error rate (%)",
+    });
+    this.alarms.push(
+      new Alarm(this, "ApiServerErrorRate", {
+        alarmDescription: `More than ${SERVER_ERROR_RATE_THRESHOLD_PERCENT}% of API requests answered 5xx over 5 minutes.`,
+        metric: serverErrorRate,
+        threshold: SERVER_ERROR_RATE_THRESHOLD_PERCENT,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    if (props.expireFunction) {
+      this.alarms.push(
+        new Alarm(this, "ExpireErrors", {
+          alarmDescription:
+            "The session expiry job failed; open sessions may outlive their expiry.",
+          metric: props.expireFunction.metricErrors({ period, statistic: "Sum" }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    for (const alarm of this.alarms) alarm.addAlarmAction(action);
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The Session Trail stack: stateful storage (table, bucket), one Lambda
+ * function per entry of the route table's FUNCTIONS with exactly the access it
+ * declares, the REST API built from ROUTES, the expiry schedule and alarms.
+ * Settings come from CDK context; the stack is environment-agnostic and makes
+ * no lookups, so it synthesizes without AWS credentials.
+ */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Aws, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { Construct, Node } from "constructs";
+import { z } from "zod";
+import { FUNCTIONS, type FunctionAccess, type FunctionDefinition, ROUTES } from "#infra/routes.ts";
+import { SessionApi } from "./constructs/api.ts";
+import { Monitoring } from "./constructs/monitoring.ts";
+import { ServiceFunction } from "./constructs/service-function.ts";
+import { Storage } from "./constructs/storage.ts";
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export const SERVICE_NAME = "session-trail";
+export const METRICS_NAMESPACE = "SessionTrail";
+/** Function names with a role beyond serving routes. */
+export const AUTHORIZER_FUNCTION = "authorizer";
+export const EXPIRE_FUNCTION = "expire";
+export const CREATE_API_KEY_FUNCTION = "create-api-key";
+export const EXPIRE_SCHEDULE = "rate(1 minute)";
+
+const Flag = z
+  .union([z.boolean(), z.enum(["true", "false"])])
+  .transform((value) => value === true || value === "true");
+
+const OriginList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) =>
+    (Array.isArray(value) ? value : value.split(","))
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0),
+  );
+
+/** Deployment settings, read from CDK context (`cdk.json` or `-c name=value`). */
+const Settings = z.object({
+  /** Days workspace objects are kept; also what functions report as retention. */
+  retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Comma-separated browser origins for CORS; `*` for any; none by default. */
+  corsOrigins: OriginList.default([]),
+  logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+  /** How long API Gateway caches an authorizer answer: the revocation delay of a key. */
+  authorizerCacheSeconds: z.coerce.number().int().min(0).max(3600).default(300),
+  /** Per-key throttle of the usage plan. */
+  rateLimitRps: z.coerce.number().positive().default(50),
+  rateLimitBurst: z.coerce.number().int().min(0).default(100),
+  /**
+   * Whether a key must be registered with the usage plan (what `npm run keys`
+   * does with USAGE_PLAN_ID set) for the per-key throttle to apply.
+   */
+  requireUsagePlanKey: Flag.default(true),
+  /** Address subscribed to the alarm topic. */
+  alarmEmail: z.email().optional(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export function readSettings(node: Node): Settings {
+  const raw = Object.fromEntries(
+    Object.keys(Settings.shape).map((key) => [key, node.tryGetContext(key)]),
+  );
+  const parsed = Settings.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+      .join("; ");
+    throw new Error(`Invalid CDK context (${problems}). Fix these -c values or cdk.json entries.`);
+  }
+  return parsed.data;
+}
+
+function constructId(functionName: string): string {
+  const pascal = functionName
+    .split(/[^A-Za-z0-9]+/)
+    .map((part) => `${part.charAt(0).toUpperCase()}${part.slice(1)}`)
+    .join("");
+  return `${pascal}Function`;
+}
+
+function grantAccess(fn: ServiceFunction, access: FunctionAccess, storage: Storage): void {
+  if (access.table === "read") storage.table.grantReadData(fn);
+  if (access.table === "write") storage.table.grantReadWriteData(fn);
+  if (access.bucket === "read") storage.bucket.grantRead(fn);
+  // grantReadWrite includes s3:DeleteObject*: workspaces are deleted with their session.
+  if (access.bucket === "write") storage.bucket.grantReadWrite(fn);
+}
+
+export class SessionTrailStack extends Stack {
+  readonly functions: ReadonlyMap<string, ServiceFunction>;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const settings = readSettings(this.node);
+
+    const storage = new Storage(this, "Storage", {
+      retentionDays: settings.retentionDays,
+      corsOrigins: settings.corsOrigins,
+    });
+
+    const environment = {
+      TABLE_NAME: storage.table.tableName,
+      BUCKET_NAME: storage.bucket.bucketName,
+      RETENTION_DAYS: String(settings.retentionDays),
+      LOG_LEVEL: settings.logLevel,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      CORS_ALLOWED_ORIGINS: settings.corsOrigins.join(","),
+    };
+
+    const functions = new Map<string, ServiceFunction>();
+    const definitions: Record<string, FunctionDefinition> = FUNCTIONS;
+    for (const [name, definition] of Object.entries(definitions)) {
+      const fn = new ServiceFunction(this, constructId(name), {
+        name,
+        definition,
+        projectRoot: PROJECT_ROOT,
+        environment,
+      });
+      grantAccess(fn, definition.access, storage);
+      functions.set(name, fn);
+    }
+    this.functions = functions;
+
+    const authorizer = functions.get(AUTHORIZER_FUNCTION);
+    if (!authorizer) throw new Error(`FUNCTIONS needs an "${AUTHORIZER_FUNCTION}" entry.`);
+    const { api, usagePlan } = new SessionApi(this, "Api", {
+      functions,
+      authorizer,
+      authorizerCacheSeconds: settings.authorizerCacheSeconds,
+      rateLimitRps: settings.rateLimitRps,
+      rateLimitBurst: settings.rateLimitBurst,
+      requireUsagePlanKey: settings.requireUsagePlanKey,
+      corsOrigins: settings.corsOrigins,
+    });
+
+    const createApiKey = functions.get(CREATE_API_KEY_FUNCTION);
+    if (createApiKey) {
+      const routed = new Set<string>(ROUTES.map((route) => route.function));
+      if (routed.has(CREATE_API_KEY_FUNCTION)) {
+        // Function -> usage plan -> stage -> deployment -> method -> function.
+        throw new Error(
+          `"${CREATE_API_KEY_FUNCTION}" cannot both serve a route and receive USAGE_PLAN_ID: CloudFormation would see a dependency cycle. Pass the id at run time (e.g. an SSM parameter) instead.`,
+        );
+      }
+      createApiKey.addEnvironment("USAGE_PLAN_ID", usagePlan.usagePlanId);
+      createApiKey.addToRolePolicy(
+        new PolicyStatement({
+          actions: ["apigateway:POST"],
+          resources: [
+            `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/apikeys`,
+            `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/usageplans/${usagePlan.usagePlanId}/keys`,
+          ],
+        }),
+      );
+    }
+
+    const expire = functions.get(EXPIRE_FUNCTION);
+    if (expire) {
+      new Rule(this, "ExpireSchedule", {
+        description: "Closes open sessions whose expires_at has passed.",
+        schedule: Schedule.expression(EXPIRE_SCHEDULE),
+        // A missed run is covered by the next one a minute later.
+        targets: [new LambdaFunction(expire, { retryAttempts: 0 })],
+      });
+    }
+
+    new Monitoring(this, "Monitoring", {
+      api,
+      expireFunction: expire,
+      alarmEmail: settings.alarmEmail,
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: api.url, description: "Base URL, stage included." });
+    new CfnOutput(this, "TableName", { value: storage.table.tableName });
+    new CfnOutput(this, "BucketName", { value: storage.bucket.bucketName });
+    new CfnOutput(this, "UsagePlanId", {
+      value: usagePlan.usagePlanId,
+      description: "Set as USAGE_PLAN_ID when running `npm run keys` against AWS.",
+    });
+  }
+}
