@@ -1,5 +1,6 @@
-import { ValidationError } from "#shared/domain/errors.ts";
+import { AppError, ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
+import { MetricUnit, metrics } from "#shared/observability.ts";
 import { StartSessionBody } from "#shared/schemas/sessions.ts";
 import { startSession } from "#shared/usecases/sessions.ts";
 
@@ -15,15 +16,21 @@ export const handler = apiHandler(
         { field: "Idempotency-Key" },
       );
     }
-    const result = await startSession(principal, body, idempotencyKey);
-    const headersOut: Record<string, string> = {
+    const result = await startSession(principal, body, idempotencyKey).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === "ACTIVE_SESSION_EXISTS") {
+        metrics.addMetric("StartConflicts", MetricUnit.Count, 1);
+      }
+      throw error;
+    });
+    if (!result.replayed) metrics.addMetric("SessionsStarted", MetricUnit.Count, 1);
+    const responseHeaders: Record<string, string> = {
       Location: `/v1/sessions/${result.session.session_id}`,
     };
-    if (result.replayed) headersOut["Idempotent-Replayed"] = "true";
+    if (result.replayed) responseHeaders["Idempotent-Replayed"] = "true";
     return {
       status: result.status,
       body: { session: result.session, event: result.event },
-      headers: headersOut,
+      headers: responseHeaders,
     };
   },
 );

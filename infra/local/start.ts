@@ -3,6 +3,7 @@
  * URL when ready and keeps an admin key for tenant `dev` in
  * `$DATA_DIR/dev-api-key`. Ctrl-C or SIGTERM stops every child process.
  */
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
@@ -18,6 +19,8 @@ const Env = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(100),
   CORS_ALLOWED_ORIGINS: z.string().default("*"),
   AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
+  /** How often the expiry job runs, as the deployed schedule does every minute; 0 turns it off. */
+  EXPIRY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 });
 
 async function ensureDevKey(dataDir: string): Promise<string> {
@@ -29,6 +32,34 @@ async function ensureDevKey(dataDir: string): Promise<string> {
   const created = await createApiKey("dev", "admin", "local development key");
   writeFileSync(file, `${created.plainKey}\n`, { mode: 0o600 });
   return created.plainKey;
+}
+
+/** Runs the `expire` function on a timer, one run at a time, like its EventBridge schedule. */
+function scheduleExpiry(stack: LocalStack, intervalSeconds: number): void {
+  type ExpireHandler = (event: unknown, context: unknown) => Promise<unknown>;
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const handler = await stack.gateway.loadHandler<ExpireHandler>("expire");
+      const budgetMs = 55_000;
+      const started = Date.now();
+      await handler(
+        { source: "local.timer", "detail-type": "Scheduled Event", detail: {} },
+        {
+          functionName: "expire",
+          awsRequestId: randomUUID(),
+          getRemainingTimeInMillis: () => budgetMs - (Date.now() - started),
+        },
+      );
+    } catch (error) {
+      console.error(`expiry run failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      running = false;
+    }
+  }, intervalSeconds * 1000);
+  timer.unref();
 }
 
 async function main(): Promise<void> {
@@ -69,6 +100,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   await ensureDevKey(dataDir);
+  if (env.EXPIRY_INTERVAL_SECONDS > 0) {
+    scheduleExpiry(stack, env.EXPIRY_INTERVAL_SECONDS);
+  }
   console.log(`Session Trail is ready at ${stack.endpoints.baseUrl}`);
   console.log(`Admin key for tenant "dev": ${join(dataDir, DEV_KEY_FILE)}`);
 }

@@ -1,0 +1,29 @@
+/**
+ * Scheduled every minute. Closes overdue sessions within the invocation's
+ * time budget, keeping a margin to finish the transactions under way.
+ */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { Context, ScheduledEvent } from "aws-lambda";
+import { logger, MetricUnit, metrics } from "#shared/observability.ts";
+import { type ExpiryReport, expireDueSessions } from "#shared/usecases/expiry.ts";
+
+const SAFETY_MARGIN_MS = 5_000;
+
+export const handler = middy<ScheduledEvent, ExpiryReport, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(async (_event, context) => {
+    const started = Date.now();
+    const report = await expireDueSessions(
+      () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
+    );
+    metrics.addMetric("SessionsExpired", MetricUnit.Count, report.expired);
+    metrics.addMetric("ExpiryFailures", MetricUnit.Count, report.failed);
+    metrics.publishStoredMetrics();
+    logger.info("expiry run", { ...report, duration_ms: Date.now() - started });
+    if (report.failed > 0) {
+      // Fails the invocation so the errors alarm sees it; the next run retries.
+      throw new Error(`expiry failed for ${report.failed} sessions`);
+    }
+    return report;
+  });

@@ -1,0 +1,48 @@
+/**
+ * Reads the sparse, sharded index of open sessions by `expires_at`. Only
+ * open sessions carry its attributes, so a read costs in proportion to the
+ * sessions that are due, never to the size of the table.
+ */
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { tableName } from "../config.ts";
+import { dynamo } from "./clients.ts";
+import { EXPIRY_SHARDS, INDEX, indexKeys, parseExpiryIndexSk } from "./keys.ts";
+
+export interface DueSession {
+  tenant: string;
+  sessionId: string;
+  expiresAt: string;
+}
+
+export interface DuePage {
+  due: DueSession[];
+  next: Record<string, unknown> | undefined;
+}
+
+export const EXPIRY_SHARD_IDS = Array.from({ length: EXPIRY_SHARDS }, (_, shard) => shard);
+
+/** One page of a shard's open sessions whose `expires_at` is before `now`, oldest first. */
+export async function readDuePage(
+  shard: number,
+  now: string,
+  limit: number,
+  startAfter: Record<string, unknown> | undefined,
+): Promise<DuePage> {
+  const page = await dynamo().send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: INDEX.openByExpiry,
+      KeyConditionExpression: "gsi3pk = :shard AND gsi3sk < :now",
+      ExpressionAttributeValues: { ":shard": indexKeys.expiryShardPartition(shard), ":now": now },
+      ProjectionExpression: "gsi3sk",
+      Limit: limit,
+      ExclusiveStartKey: startAfter,
+    }),
+  );
+  const due: DueSession[] = [];
+  for (const item of page.Items ?? []) {
+    const parsed = typeof item.gsi3sk === "string" ? parseExpiryIndexSk(item.gsi3sk) : undefined;
+    if (parsed) due.push(parsed);
+  }
+  return { due, next: page.LastEvaluatedKey };
+}
