@@ -7,13 +7,12 @@
  */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Aws, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Construct, Node } from "constructs";
 import { z } from "zod";
-import { FUNCTIONS, type FunctionAccess, type FunctionDefinition, ROUTES } from "#infra/routes.ts";
+import { FUNCTIONS, type FunctionAccess, type FunctionDefinition } from "#infra/routes.ts";
 import { SessionApi } from "./constructs/api.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
 import { ServiceFunction } from "./constructs/service-function.ts";
@@ -26,8 +25,6 @@ export const METRICS_NAMESPACE = "SessionTrail";
 /** Function names with a role beyond serving routes. */
 export const AUTHORIZER_FUNCTION = "authorizer";
 export const EXPIRE_FUNCTION = "expire";
-export const CREATE_API_KEY_FUNCTION = "create-api-key";
-export const EXPIRE_SCHEDULE = "rate(1 minute)";
 
 const Flag = z
   .union([z.boolean(), z.enum(["true", "false"])])
@@ -141,36 +138,17 @@ export class SessionTrailStack extends Stack {
       corsOrigins: settings.corsOrigins,
     });
 
-    const createApiKey = functions.get(CREATE_API_KEY_FUNCTION);
-    if (createApiKey) {
-      const routed = new Set<string>(ROUTES.map((route) => route.function));
-      if (routed.has(CREATE_API_KEY_FUNCTION)) {
-        // Function -> usage plan -> stage -> deployment -> method -> function.
-        throw new Error(
-          `"${CREATE_API_KEY_FUNCTION}" cannot both serve a route and receive USAGE_PLAN_ID: CloudFormation would see a dependency cycle. Pass the id at run time (e.g. an SSM parameter) instead.`,
-        );
-      }
-      createApiKey.addEnvironment("USAGE_PLAN_ID", usagePlan.usagePlanId);
-      createApiKey.addToRolePolicy(
-        new PolicyStatement({
-          actions: ["apigateway:POST"],
-          resources: [
-            `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/apikeys`,
-            `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/usageplans/${usagePlan.usagePlanId}/keys`,
-          ],
-        }),
-      );
-    }
-
-    const expire = functions.get(EXPIRE_FUNCTION);
-    if (expire) {
-      new Rule(this, "ExpireSchedule", {
-        description: "Closes open sessions whose expires_at has passed.",
-        schedule: Schedule.expression(EXPIRE_SCHEDULE),
-        // A missed run is covered by the next one a minute later.
-        targets: [new LambdaFunction(expire, { retryAttempts: 0 })],
+    for (const [name, definition] of Object.entries(definitions)) {
+      const fn = functions.get(name);
+      if (!definition.schedule || !fn) continue;
+      new Rule(this, `${constructId(name)}Schedule`, {
+        description: definition.description,
+        schedule: Schedule.expression(definition.schedule),
+        // A missed run is covered by the next one.
+        targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
       });
     }
+    const expire = functions.get(EXPIRE_FUNCTION);
 
     new Monitoring(this, "Monitoring", {
       api,
