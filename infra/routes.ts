@@ -14,6 +14,7 @@ import {
   EventsQuery,
 } from "#shared/schemas/events.ts";
 import { HealthReport } from "#shared/schemas/health.ts";
+import { InvestigateQuery, SessionInvestigationResponse } from "#shared/schemas/investigate.ts";
 import {
   ListSessionsQuery,
   Session,
@@ -22,6 +23,7 @@ import {
   StartSessionBody,
   TransitionBody,
 } from "#shared/schemas/sessions.ts";
+import { CreateUploadBody, FilePathParams, UploadTicket } from "#shared/schemas/workspaces.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -69,6 +71,20 @@ export const FUNCTIONS = {
   "query-events": {
     description: "Read a session's events (polling, filters, counts)",
     access: { table: "read", bucket: "none" },
+  },
+  "create-upload": {
+    description: "Presigned PUT for a workspace file",
+    access: { table: "read", bucket: "write" },
+  },
+  "get-file": {
+    description: "Presigned GET (307) for a workspace file",
+    access: { table: "read", bucket: "read" },
+  },
+  investigate: {
+    description: "Diagnostic summary of a session and its workspace",
+    // Writes only its log-count cache items, in the session's partition.
+    access: { table: "write", bucket: "read" },
+    timeoutSeconds: 10,
   },
   health: {
     description: "Dependency check",
@@ -199,6 +215,43 @@ export const ROUTES = [
     request: { params: SessionPathParams, body: AppendEventsBody },
     responses: { 201: { description: "Appended.", schema: AppendEventsResult } },
     errors: ["VALIDATION_ERROR", "NOT_FOUND", "SESSION_ALREADY_ENDED", "PAYLOAD_TOO_LARGE"],
+  },
+  {
+    method: "POST",
+    path: "/sessions/{id}/uploads",
+    function: "create-upload",
+    roles: WRITERS,
+    operationId: "createUpload",
+    summary: "Presigned PUT for one workspace file (input/, output/, logs/ or a status file).",
+    request: { params: SessionPathParams, body: CreateUploadBody },
+    responses: { 201: { description: "Upload to the returned URL.", schema: UploadTicket } },
+    errors: ["VALIDATION_ERROR", "NOT_FOUND", "PAYLOAD_TOO_LARGE"],
+  },
+  {
+    method: "GET",
+    path: "/sessions/{id}/files/{path+}",
+    function: "get-file",
+    roles: ANY,
+    operationId: "getWorkspaceFile",
+    summary: "Redirect (307) to a presigned GET of one workspace file.",
+    request: { params: FilePathParams },
+    responses: {
+      307: { description: "Download from the Location header.", headers: ["Location"] },
+    },
+    errors: ["VALIDATION_ERROR", "NOT_FOUND"],
+  },
+  {
+    method: "GET",
+    path: "/sessions/{id}/investigate",
+    function: "investigate",
+    roles: ANY,
+    operationId: "investigateSession",
+    summary: "Diagnostic summary of a session and its workspace: files, status, log tail, errors.",
+    request: { params: SessionPathParams, query: InvestigateQuery },
+    responses: {
+      200: { description: "What happened to the session.", schema: SessionInvestigationResponse },
+    },
+    errors: ["VALIDATION_ERROR", "NOT_FOUND"],
   },
   {
     method: "GET",

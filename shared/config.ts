@@ -26,6 +26,15 @@ const EnvSchema = z.object({
   PRESIGN_TTL_SECONDS: z.coerce.number().int().min(60).max(43_200).default(900),
   /** Comma-separated origins allowed by CORS; `*` for any; empty for none. */
   CORS_ALLOWED_ORIGINS: z.string().default(""),
+  /** Time the investigate endpoint spends reading the workspace before answering with what it has. */
+  INVESTIGATE_BUDGET_MS: z.coerce.number().int().min(200).max(25_000).default(4000),
+  /** Bytes read from the end of a log for its last lines (enough for 100 ordinary lines). */
+  LOG_TAIL_WINDOW_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(1024 * 1024)
+    .default(64 * 1024),
   /** Per-call timeout of the SDK clients, in milliseconds. */
   AWS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
 });

@@ -1,0 +1,116 @@
+/**
+ * Rules for paths inside a session workspace. A path is relative to the
+ * session's prefix and names either a file under one of the known folders or
+ * one of the known root files. Anything that could climb out of the prefix,
+ * be read differently by another component (percent-encoding, backslashes,
+ * control characters) or land outside the known layout is refused.
+ */
+
+export const WORKSPACE_FOLDERS = ["input", "output", "logs"] as const;
+export type WorkspaceFolder = (typeof WORKSPACE_FOLDERS)[number];
+
+export const WORKSPACE_ROOT_FILES = ["status.json", "params.json", "meta.json"] as const;
+export type WorkspaceRootFile = (typeof WORKSPACE_ROOT_FILES)[number];
+
+export const MAX_WORKSPACE_PATH_LENGTH = 512;
+const MAX_SEGMENT_LENGTH = 255;
+/** Layers of percent-encoding looked through when checking for `..` and friends. */
+const MAX_DECODE_PASSES = 3;
+
+// Control characters, C0 and C1, and DEL.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+/** A Windows drive (`C:`), which some tools treat as absolute. */
+const DRIVE_PREFIX = /^[A-Za-z]:/;
+
+export type WorkspacePath =
+  | { kind: "folder"; folder: WorkspaceFolder; path: string; name: string }
+  | { kind: "root"; file: WorkspaceRootFile; path: string; name: string };
+
+export type PathCheck = { ok: true; value: WorkspacePath } | { ok: false; reason: string };
+
+const ALLOWED_LAYOUT = `under ${WORKSPACE_FOLDERS.map((folder) => `${folder}/`).join(", ")} or one of ${WORKSPACE_ROOT_FILES.join(", ")}`;
+
+function isFolder(value: string): value is WorkspaceFolder {
+  return (WORKSPACE_FOLDERS as readonly string[]).includes(value);
+}
+
+function isRootFile(value: string): value is WorkspaceRootFile {
+  return (WORKSPACE_ROOT_FILES as readonly string[]).includes(value);
+}
+
+/** Every spelling of the path a component might see: as given and each layer of decoding. */
+function decodedForms(raw: string): string[] {
+  const forms = [raw];
+  let current = raw;
+  for (let pass = 0; pass < MAX_DECODE_PASSES && current.includes("%"); pass += 1) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      // Not valid percent-encoding: a literal `%`, harmless on its own.
+      break;
+    }
+    if (next === current) break;
+    forms.push(next);
+    current = next;
+  }
+  return forms;
+}
+
+function structuralProblem(form: string): string | undefined {
+  if (CONTROL_CHARACTERS.test(form)) return "must not contain control characters";
+  if (form.includes("\\")) return "must not contain backslashes; separate folders with /";
+  if (form.startsWith("/") || form.startsWith("~") || DRIVE_PREFIX.test(form)) {
+    return "must be relative to the workspace (no leading /, ~ or drive letter)";
+  }
+  const segments = form.split("/");
+  if (segments.some((segment) => segment === "..")) return "must not contain .. segments";
+  if (segments.some((segment) => segment === ".")) return "must not contain . segments";
+  if (segments.some((segment) => segment === "")) {
+    return "must not contain empty segments (//) or end with /";
+  }
+  if (segments.some((segment) => segment.length > MAX_SEGMENT_LENGTH)) {
+    return `must not have a segment longer than ${MAX_SEGMENT_LENGTH} characters`;
+  }
+  return undefined;
+}
+
+/** Checks a workspace path; the reason, if any, is safe to show to the caller. */
+export function checkWorkspacePath(raw: string): PathCheck {
+  if (raw.length === 0) return { ok: false, reason: "must not be empty" };
+  if (raw.length > MAX_WORKSPACE_PATH_LENGTH) {
+    return { ok: false, reason: `must be at most ${MAX_WORKSPACE_PATH_LENGTH} characters` };
+  }
+  if (raw.normalize("NFC") !== raw) return { ok: false, reason: "must be Unicode NFC-normalised" };
+  for (const form of decodedForms(raw)) {
+    const problem = structuralProblem(form);
+    if (problem) return { ok: false, reason: problem };
+  }
+  const segments = raw.split("/");
+  const [first, ...rest] = segments;
+  if (first === undefined) return { ok: false, reason: "must not be empty" };
+  if (rest.length === 0) {
+    if (isRootFile(first))
+      return { ok: true, value: { kind: "root", file: first, path: raw, name: first } };
+    if (isFolder(first)) return { ok: false, reason: `must name a file inside ${first}/` };
+    return { ok: false, reason: `must be ${ALLOWED_LAYOUT}` };
+  }
+  if (!isFolder(first)) return { ok: false, reason: `must be ${ALLOWED_LAYOUT}` };
+  return { ok: true, value: { kind: "folder", folder: first, path: raw, name: rest.join("/") } };
+}
+
+/** Where a listed object belongs, from its path relative to the workspace prefix. */
+export function classifyWorkspaceEntry(
+  relativePath: string,
+):
+  | { kind: "folder"; folder: WorkspaceFolder; name: string }
+  | { kind: "root"; name: string }
+  | { kind: "other" } {
+  const slash = relativePath.indexOf("/");
+  if (slash === -1) return { kind: "root", name: relativePath };
+  const head = relativePath.slice(0, slash);
+  const name = relativePath.slice(slash + 1);
+  if (isFolder(head) && name.length > 0) return { kind: "folder", folder: head, name };
+  return { kind: "other" };
+}

@@ -1,0 +1,79 @@
+import { z } from "zod";
+import {
+  checkWorkspacePath,
+  MAX_WORKSPACE_PATH_LENGTH,
+  WORKSPACE_FOLDERS,
+  WORKSPACE_ROOT_FILES,
+} from "../domain/workspace-paths.ts";
+import { IsoTimestamp, SessionId } from "./common.ts";
+
+const PATH_DESCRIPTION = `Relative to the session's workspace: a file under ${WORKSPACE_FOLDERS.map((folder) => `${folder}/`).join(", ")} or one of ${WORKSPACE_ROOT_FILES.join(", ")}. Absolute paths, . and .. segments (also percent-encoded), backslashes, control characters and empty segments are refused.`;
+
+export const WorkspacePath = z
+  .string()
+  .max(MAX_WORKSPACE_PATH_LENGTH)
+  .superRefine((value, context) => {
+    const check = checkWorkspacePath(value);
+    if (!check.ok) context.addIssue({ code: "custom", message: check.reason });
+  })
+  .meta({ description: PATH_DESCRIPTION, example: "input/scan.usdz" });
+
+/** A MIME type as sent in Content-Type: `type/subtype` with optional parameters. */
+const ContentType = z
+  .string()
+  .max(255)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/,
+    "must be a MIME type such as application/json",
+  )
+  .meta({ example: "model/vnd.usdz+zip" });
+
+export const CreateUploadBody = z
+  .strictObject({
+    path: WorkspacePath,
+    content_type: ContentType.default("application/octet-stream"),
+    size_bytes: z
+      .number()
+      .int()
+      .min(0)
+      .meta({
+        description: "Exact size of the body that will be PUT; larger than the limit: 413.",
+      }),
+  })
+  .meta({
+    id: "CreateUploadRequest",
+    example: {
+      path: "input/scan.usdz",
+      content_type: "model/vnd.usdz+zip",
+      size_bytes: 52_428_800,
+    },
+  });
+export type CreateUploadBody = z.infer<typeof CreateUploadBody>;
+
+export const UploadTicket = z
+  .object({
+    path: z.string(),
+    url: z.string().meta({ description: "Presigned S3 URL; PUT the file body to it." }),
+    method: z.literal("PUT"),
+    headers: z.record(z.string(), z.string()).meta({
+      description:
+        "Headers to send with the PUT, exactly. The body must be exactly size_bytes long.",
+    }),
+    size_bytes: z.number().int().min(0),
+    expires_at: IsoTimestamp,
+  })
+  .meta({
+    id: "UploadTicket",
+    description: "A presigned PUT for one workspace file.",
+    example: {
+      path: "input/scan.usdz",
+      url: "https://bucket.s3.amazonaws.com/…?X-Amz-Signature=…",
+      method: "PUT",
+      headers: { "Content-Type": "model/vnd.usdz+zip" },
+      size_bytes: 52_428_800,
+      expires_at: "2026-11-21T12:15:00.000Z",
+    },
+  });
+export type UploadTicket = z.infer<typeof UploadTicket>;
+
+export const FilePathParams = z.object({ id: SessionId, path: WorkspacePath });

@@ -1,0 +1,113 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  checkWorkspacePath,
+  classifyWorkspaceEntry,
+  MAX_WORKSPACE_PATH_LENGTH,
+} from "#shared/domain/workspace-paths.ts";
+
+function reasonFor(path: string): string | undefined {
+  const check = checkWorkspacePath(path);
+  return check.ok ? undefined : check.reason;
+}
+
+describe("workspace paths that are accepted", () => {
+  it.each([
+    ["input/scan.usdz", "input", "scan.usdz"],
+    ["output/models/scan.glb", "output", "models/scan.glb"],
+    ["logs/blender.log", "logs", "blender.log"],
+    ["input/photo 01 (front).jpg", "input", "photo 01 (front).jpg"],
+    ["input/%41.txt", "input", "%41.txt"],
+    ["input/100%.txt", "input", "100%.txt"],
+    ["input/..hidden", "input", "..hidden"],
+  ])("accepts %s as a file in %s/", (path, folder, name) => {
+    expect(checkWorkspacePath(path)).toEqual({
+      ok: true,
+      value: { kind: "folder", folder, path, name },
+    });
+  });
+
+  it.each(["status.json", "params.json", "meta.json"])("accepts the root file %s", (path) => {
+    expect(checkWorkspacePath(path)).toEqual({
+      ok: true,
+      value: { kind: "root", file: path, path, name: path },
+    });
+  });
+});
+
+describe("workspace paths that are refused", () => {
+  it.each([
+    ["/etc/passwd", /relative/],
+    ["/input/scan.usdz", /relative/],
+    ["~/input/x", /relative/],
+    ["C:/input/x", /relative/],
+    ["input/../status.json", /\.\. segments/],
+    ["..", /\.\. segments/],
+    ["input/%2e%2e/status.json", /\.\. segments/],
+    ["input/%2E%2E/x", /\.\. segments/],
+    ["input/%252e%252e/x", /\.\. segments/],
+    ["input%2F..%2Fx", /\.\. segments/],
+    ["input\\scan.usdz", /backslash/],
+    ["input/%5c..", /backslash/],
+    ["input/scan\u0000.usdz", /control characters/],
+    ["input/scan\n.usdz", /control characters/],
+    ["input/scan%0a.usdz", /control characters/],
+    ["input/\u0085x", /control characters/],
+    ["input//scan.usdz", /empty segments/],
+    ["input/", /empty segments/],
+    ["input/./scan.usdz", /\. segments/],
+    ["input", /name a file inside input/],
+    ["secrets/key.pem", /must be under input\//],
+    ["notes.txt", /must be under input\//],
+    ["Status.json", /must be under input\//],
+    ["", /must not be empty/],
+    [`input/${"a".repeat(MAX_WORKSPACE_PATH_LENGTH)}`, /at most 512/],
+    [`input/${"a".repeat(256)}`, /longer than 255/],
+    ["input/cafe\u0301.txt", /NFC/],
+  ])("refuses %j", (path, reason) => {
+    expect(reasonFor(path)).toMatch(reason);
+  });
+
+  it("never accepts a path with a .. segment, however it is spelled", () => {
+    const dotDot = fc.constantFrom("..", "%2e%2e", "%2E.", ".%2e", "%252e%252e");
+    const segment = fc.stringMatching(/^[a-z0-9_-]{1,8}$/);
+    fc.assert(
+      fc.property(
+        fc.array(segment, { maxLength: 3 }),
+        dotDot,
+        fc.array(segment, { maxLength: 3 }),
+        (before, dots, after) => {
+          const path = ["input", ...before, dots, ...after].join("/");
+          expect(checkWorkspacePath(path).ok).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it("accepts only paths whose segments are all plain names", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (tail) => {
+        const check = checkWorkspacePath(`input/${tail}`);
+        if (check.ok) {
+          const segments = check.value.path.split("/");
+          expect(segments.every((part) => part !== "" && part !== "." && part !== "..")).toBe(true);
+          const codes = [...check.value.path].map((char) => char.charCodeAt(0));
+          expect(check.value.path).not.toContain("\\");
+          expect(codes.every((code) => code >= 0x20)).toBe(true);
+        }
+      }),
+    );
+  });
+});
+
+describe("classifying listed objects", () => {
+  it("puts folder files, root files and anything else apart", () => {
+    expect(classifyWorkspaceEntry("input/a/b.png")).toEqual({
+      kind: "folder",
+      folder: "input",
+      name: "a/b.png",
+    });
+    expect(classifyWorkspaceEntry("status.json")).toEqual({ kind: "root", name: "status.json" });
+    expect(classifyWorkspaceEntry("tmp/x")).toEqual({ kind: "other" });
+  });
+});
