@@ -42,12 +42,15 @@ export const IsoTimestamp = z
 /** Any ISO 8601 date-time a client may send (offset or Z, with or without fractions). */
 export const IsoInput = z.iso.datetime({ offset: true });
 
+/** A time in a query string: any ISO 8601 date-time, normalised to milliseconds and `Z`. */
+export const IsoQueryTime = IsoInput.transform((value) => new Date(value).toISOString());
+
 export const SessionId = z
   .string()
   .regex(SESSION_ID_PATTERN, "must be sess_ followed by 22 base64url characters")
   .meta({
     description: "sess_ + 22 base64url characters.",
-    example: "sess_Qm9vdHN0cmFwU2Vzc2lvbjE",
+    example: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
   });
 
 export const SessionPathParams = z.object({ id: SessionId });

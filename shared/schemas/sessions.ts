@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { USER_ID_PATTERN } from "../domain/ids.ts";
 import { SESSION_STATUSES } from "../domain/session.ts";
-import { IsoTimestamp, SessionId } from "./common.ts";
+import { IsoQueryTime, IsoTimestamp, SessionId } from "./common.ts";
 import { SessionEvent } from "./events.ts";
 
 export const UserId = z
@@ -48,6 +48,24 @@ export const TransitionBody = z
   });
 export type TransitionBody = z.infer<typeof TransitionBody>;
 
+const SESSION_EXAMPLE = {
+  session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+  user_id: "user-42",
+  status: "active",
+  created_at: "2026-11-21T12:00:00.000Z",
+  updated_at: "2026-11-21T12:00:00.000Z",
+  expires_at: "2026-11-21T13:00:00.000Z",
+  ended_at: null,
+  ended_by: null,
+  last_accessed: "2026-11-21T12:00:00.000Z",
+  performer_id: "app-ios",
+  is_training_data: false,
+  session_notes: null,
+  training_intent_label: null,
+  event_count: 1,
+  last_seq: 1,
+};
+
 export const Session = z
   .object({
     session_id: SessionId,
@@ -66,17 +84,17 @@ export const Session = z
     event_count: z.number().int().min(0),
     last_seq: z.number().int().min(0),
   })
-  .meta({ id: "Session" });
+  .meta({ id: "Session", example: SESSION_EXAMPLE });
 export type Session = z.infer<typeof Session>;
 
 export const ListSessionsQuery = z.strictObject({
   user_id: UserId.optional(),
   status: SessionStatus.optional(),
-  created_after: IsoTimestamp.optional().meta({
-    description: "Only sessions created strictly after.",
+  created_after: IsoQueryTime.optional().meta({
+    description: "Only sessions created strictly after (ISO 8601).",
   }),
-  created_before: IsoTimestamp.optional().meta({
-    description: "Only sessions created strictly before.",
+  created_before: IsoQueryTime.optional().meta({
+    description: "Only sessions created strictly before (ISO 8601).",
   }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
@@ -93,11 +111,30 @@ export const SessionList = z
     returned: z.number().int().min(0),
     next_cursor: z.string().nullable(),
   })
-  .meta({ id: "SessionList" });
+  .meta({
+    id: "SessionList",
+    example: { items: [SESSION_EXAMPLE], returned: 1, next_cursor: null },
+  });
 export type SessionList = z.infer<typeof SessionList>;
 
 export const SessionWithEvent = z.object({ session: Session, event: SessionEvent }).meta({
   id: "SessionWithEvent",
   description: "The session after the change and its boundary event.",
+  example: {
+    session: SESSION_EXAMPLE,
+    event: {
+      record_id: "0b9f3c2a-6d1e-4f8a-b7c5-2e4d6f8a0c1b",
+      session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+      user_id: "user-42",
+      seq: 1,
+      event_type: "session_started",
+      timestamp: "2026-11-21T12:00:00.000Z",
+      source: "session_manager",
+      performer_id: "app-ios",
+      step_id: null,
+      message: null,
+      event_data: {},
+    },
+  },
 });
 export type SessionWithEvent = z.infer<typeof SessionWithEvent>;
