@@ -15,6 +15,7 @@ import {
 } from "#shared/schemas/events.ts";
 import { HealthReport } from "#shared/schemas/health.ts";
 import { InvestigateQuery, SessionInvestigationResponse } from "#shared/schemas/investigate.ts";
+import { OpenApiDocumentBody } from "#shared/schemas/openapi.ts";
 import {
   ListSessionsQuery,
   Session,
@@ -89,6 +90,10 @@ export const FUNCTIONS = {
   health: {
     description: "Dependency check",
     access: { table: "read", bucket: "read" },
+  },
+  openapi: {
+    description: "The OpenAPI 3.1 document, built from this table",
+    access: { table: "none", bucket: "none" },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 
@@ -264,6 +269,16 @@ export const ROUTES = [
       200: { description: "Healthy.", schema: HealthReport },
       503: { description: "A dependency is unreachable.", schema: HealthReport },
     },
+    errors: [],
+  },
+  {
+    method: "GET",
+    path: "/openapi.json",
+    function: "openapi",
+    roles: "public",
+    operationId: "getOpenApiDocument",
+    summary: "This API's OpenAPI 3.1 document, generated from the route table and its schemas.",
+    responses: { 200: { description: "The document.", schema: OpenApiDocumentBody } },
     errors: [],
   },
 ] as const satisfies readonly RouteDefinition[];

@@ -24,7 +24,22 @@ export const SessionEvent = z
     message: z.string().nullable(),
     event_data: z.record(z.string(), z.unknown()),
   })
-  .meta({ id: "SessionEvent" });
+  .meta({
+    id: "SessionEvent",
+    example: {
+      record_id: "5f0c6d1e-8a4b-4c2d-9e7f-0a1b2c3d4e5f",
+      session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+      user_id: "user-42",
+      seq: 2,
+      event_type: "step_completed",
+      timestamp: "2026-11-21T12:05:00.000Z",
+      source: "api",
+      performer_id: "worker-7",
+      step_id: "convert",
+      message: "Converted scan",
+      event_data: { duration_ms: 5400 },
+    },
+  });
 export type SessionEvent = z.infer<typeof SessionEvent>;
 
 const EventType = z
@@ -76,7 +91,29 @@ export const AppendEventsResult = z
     first_seq: z.number().int().min(1),
     last_seq: z.number().int().min(1),
   })
-  .meta({ id: "AppendEventsResponse" });
+  .meta({
+    id: "AppendEventsResponse",
+    example: {
+      session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+      items: [
+        {
+          record_id: "5f0c6d1e-8a4b-4c2d-9e7f-0a1b2c3d4e5f",
+          session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+          user_id: "user-42",
+          seq: 2,
+          event_type: "step_started",
+          timestamp: "2026-11-21T12:05:00.000Z",
+          source: "api",
+          performer_id: "worker-7",
+          step_id: "convert",
+          message: "Converting scan",
+          event_data: {},
+        },
+      ],
+      first_seq: 2,
+      last_seq: 2,
+    },
+  });
 export type AppendEventsResult = z.infer<typeof AppendEventsResult>;
 
 const Seq = (name: string) =>
@@ -124,5 +161,30 @@ export const EventPage = z
     latest_seq: z.number().int().min(0).meta({ description: "The session's newest seq." }),
     server_time: IsoTimestamp,
   })
-  .meta({ id: "EventPage" });
+  .meta({
+    id: "EventPage",
+    example: {
+      session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+      items: [
+        {
+          record_id: "5f0c6d1e-8a4b-4c2d-9e7f-0a1b2c3d4e5f",
+          session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+          user_id: "user-42",
+          seq: 2,
+          event_type: "step_completed",
+          timestamp: "2026-11-21T12:05:00.000Z",
+          source: "api",
+          performer_id: "worker-7",
+          step_id: "convert",
+          message: "Converted scan",
+          event_data: { duration_ms: 5400 },
+        },
+      ],
+      total: 1,
+      returned: 1,
+      has_more: false,
+      latest_seq: 2,
+      server_time: "2026-11-21T12:06:00.000Z",
+    },
+  });
 export type EventPage = z.infer<typeof EventPage>;

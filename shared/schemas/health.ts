@@ -12,5 +12,13 @@ export const HealthReport = z
     failing: z.array(z.enum(["dynamodb", "s3"])),
     server_time: z.string(),
   })
-  .meta({ id: "HealthReport" });
+  .meta({
+    id: "HealthReport",
+    example: {
+      status: "healthy",
+      checks: { dynamodb: { status: "ok", latency_ms: 12 }, s3: { status: "ok", latency_ms: 18 } },
+      failing: [],
+      server_time: "2026-11-21T12:00:00.000Z",
+    },
+  });
 export type HealthReport = z.infer<typeof HealthReport>;

@@ -137,7 +137,7 @@ export const SessionInvestigationResponse = z
     description:
       "Diagnostic summary of a session and its workspace. Reads are bounded; nothing names the storage behind it.",
     example: {
-      session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbjE",
+      session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
       session_status: "failed",
       lifecycle_status: "ended",
       processing_status: "failed",
@@ -146,7 +146,7 @@ export const SessionInvestigationResponse = z
       ended_at: "2026-11-21T12:20:00.000Z",
       last_accessed: "2026-11-21T12:20:00.000Z",
       workspace_exists: true,
-      workspace_path_sanitized: "sess_Qm9vdHN0cmFwU2Vzc2lvbjE",
+      workspace_path_sanitized: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
       files: {
         directories: {
           input: {

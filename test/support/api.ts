@@ -3,6 +3,7 @@ import { inject } from "vitest";
 import { readEndpoints, useLocalServices } from "#infra/local/local-stack.ts";
 import type { Role } from "#shared/domain/principal.ts";
 import { createApiKey } from "#shared/usecases/api-keys.ts";
+import { checkAnswer } from "./response-check.ts";
 
 export interface ApiAnswer<T = unknown> {
   status: number;
@@ -40,6 +41,8 @@ export async function api<T = Record<string, unknown>>(
     redirect: "manual",
   });
   const text = await response.text();
+  // Every answer must be one the OpenAPI document describes for its route and status.
+  checkAnswer({ method, path, status: response.status, headers: response.headers, text });
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : undefined;

@@ -1,0 +1,390 @@
+/**
+ * The OpenAPI 3.1 document, derived from the route table and the zod schemas
+ * the handlers validate with. Nothing here lists a route, a field or an error
+ * code a second time: a new route in ROUTES appears in the document as it is.
+ */
+import { z } from "zod";
+import {
+  type CreateDocumentOptions,
+  createDocument,
+  type oas31,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+  type ZodOpenApiResponseObject,
+  type ZodOpenApiResponsesObject,
+} from "zod-openapi";
+import { type ErrorCode, STATUS_BY_CODE } from "#shared/domain/errors.ts";
+import packageJson from "../package.json" with { type: "json" };
+import { COMMON_ERRORS, ErrorBody, ROUTES, type RouteDefinition, STAGE } from "./routes.ts";
+
+export const API_KEY_SCHEME = "ApiKey";
+const API_KEY_HEADER = "X-API-Key";
+
+/** What each code means to a caller, and a message it could come with. */
+const ERROR_EXAMPLES: Readonly<Record<ErrorCode, { meaning: string; message: string }>> = {
+  VALIDATION_ERROR: {
+    meaning: "a parameter, header or body field is invalid; `details.fields` names each one",
+    message: "Invalid body: user_id: Required.",
+  },
+  UNAUTHORIZED: {
+    meaning: "the X-API-Key header is missing, or the key is unknown or revoked",
+    message: "Send a valid API key in the X-API-Key header.",
+  },
+  FORBIDDEN: {
+    meaning: "the key's role may not call this route",
+    message: "This key's role may not call this route.",
+  },
+  SESSION_USER_MISMATCH: {
+    meaning: "user_id is not the session's user",
+    message: "user_id does not match the session's user.",
+  },
+  NOT_FOUND: {
+    meaning: "no such session in the key's tenant (or no such route)",
+    message: "Session was not found.",
+  },
+  ACTIVE_SESSION_EXISTS: {
+    meaning: "the user already has an open session; `details.active_session_id` names it",
+    message: "User user-42 already has an open session.",
+  },
+  SESSION_ALREADY_ENDED: {
+    meaning: "the session is ended or expired",
+    message: "The session has already ended.",
+  },
+  INVALID_TRANSITION: {
+    meaning: "the session's status does not allow this change (pausing a paused session, …)",
+    message: "A paused session cannot be paused.",
+  },
+  PAYLOAD_TOO_LARGE: {
+    meaning: "the body, a message or event_data is above its limit",
+    message: "The request body is larger than 1048576 bytes.",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    meaning: "the body is not sent as application/json",
+    message: "Send the body as JSON with Content-Type: application/json.",
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    meaning: "the Idempotency-Key was used within 24 h with another body",
+    message: "This Idempotency-Key was used with a different body.",
+  },
+  RATE_LIMITED: {
+    meaning: "too many requests for this key; wait the seconds in Retry-After",
+    message: "Too many requests for this API key; slow down.",
+  },
+  INTERNAL: {
+    meaning: "an unexpected failure; `details.request_id` identifies it",
+    message: "An internal error occurred. Retry later or contact support.",
+  },
+  UNAVAILABLE: {
+    meaning: "a dependency is unavailable or throttled; retry after Retry-After",
+    message: "The service is temporarily unavailable. Retry shortly.",
+  },
+};
+
+/** Errors only an API key check can produce; public routes never answer them. */
+const KEY_ERRORS: readonly ErrorCode[] = ["UNAUTHORIZED", "FORBIDDEN"];
+
+/** Statuses the gateway answers with itself (function failure, integration timeout). */
+const GATEWAY_ERRORS: readonly { status: number; code: ErrorCode; meaning: string }[] = [
+  { status: 502, code: "INTERNAL", meaning: "the function failed before it could answer" },
+  { status: 504, code: "UNAVAILABLE", meaning: "the function did not answer in time" },
+];
+
+/** Statuses whose answer may tell the caller when to retry. */
+const RETRY_STATUSES = new Set([429, 503, 504]);
+
+const RESPONSE_HEADERS: Readonly<Record<string, oas31.HeaderObject>> = {
+  Location: {
+    description:
+      "Where the resource is: the new session's URL, or the presigned URL to follow for a redirect.",
+    required: true,
+    schema: { type: "string" },
+  },
+  "Retry-After": {
+    description: "Seconds to wait before retrying.",
+    required: true,
+    schema: { type: "string", pattern: "^[0-9]+$" },
+  },
+};
+
+const DESCRIPTION = `Sessions, time-ordered events and per-session workspaces.
+
+**Authentication.** Every route except \`/health\` and \`/openapi.json\` needs an API key in the \`${API_KEY_HEADER}\` header. A missing, unknown or revoked key is answered with 401 \`UNAUTHORIZED\`. Each key has one role: \`app\` (apps and processing workers), \`support\` (read-only) or \`admin\` (everything in its tenant); a role that may not call a route gets 403 \`FORBIDDEN\`. Each operation lists the roles it accepts in \`x-required-roles\`.
+
+**Tenants.** A key belongs to exactly one tenant and sees only that tenant's data. Another tenant's session is answered exactly like one that does not exist: 404 \`NOT_FOUND\`.
+
+**Errors.** Every error, including those the gateway produces, has the body \`{"error_code": "...", "message": "...", "details": {}}\`. Each response lists the codes it can carry; 429 and 503 come with \`Retry-After\`.
+
+**Polling without loss.** Read \`GET /sessions/{id}/events?after={seq of the last item received}&order=asc\` repeatedly. Seqs are assigned in commit order without gaps, so each poll returns exactly the events committed since the previous one, in order.
+
+**Idempotency.** \`POST /sessions\` accepts an \`Idempotency-Key\` header: the same key with the same body within 24 h replays the first answer; the same key with another body is 422 \`IDEMPOTENCY_KEY_REUSED\`.
+
+**Timestamps** are ISO 8601 UTC with milliseconds and \`Z\`, always set by the server.`;
+
+const TAGS: readonly (oas31.TagObject & { matches: (path: string) => boolean })[] = [
+  {
+    name: "Events",
+    description: "Appending and reading a session's events.",
+    matches: (path) => /^\/sessions\/\{id\}\/events$/.test(path),
+  },
+  {
+    name: "Workspaces",
+    description: "A session's files: uploads, downloads and the investigate summary.",
+    matches: (path) => /^\/sessions\/\{id\}\/(uploads|files|investigate)(\/|$)/.test(path),
+  },
+  {
+    name: "Sessions",
+    description: "Starting, reading and closing sessions.",
+    matches: (path) => path.startsWith("/sessions"),
+  },
+  { name: "Service", description: "Health, statistics and this document.", matches: () => true },
+];
+
+function tagOf(path: string): string {
+  return TAGS.find((tag) => tag.matches(path))?.name ?? "Service";
+}
+
+/** API Gateway's greedy `{path+}` is a plain `{path}` parameter in OpenAPI. */
+export function openApiPath(resourcePath: string): string {
+  return resourcePath.replace(/\{(\w+)\+\}/g, "{$1}");
+}
+
+/** Every error status a route can answer, with the codes behind each. */
+export function errorStatusesOf(route: RouteDefinition): Map<number, ErrorCode[]> {
+  const common =
+    route.roles === "public"
+      ? COMMON_ERRORS.filter((code) => !KEY_ERRORS.includes(code))
+      : COMMON_ERRORS;
+  const byStatus = new Map<number, ErrorCode[]>();
+  const add = (status: number, code: ErrorCode) => {
+    const codes = byStatus.get(status) ?? [];
+    if (!codes.includes(code)) codes.push(code);
+    byStatus.set(status, codes);
+  };
+  for (const code of [...route.errors, ...common]) add(STATUS_BY_CODE[code], code);
+  for (const { status, code } of GATEWAY_ERRORS) add(status, code);
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
+}
+
+function exampleOf(schema: z.ZodType): unknown {
+  return schema.meta()?.example;
+}
+
+function jsonContent(schema: z.ZodType, example: unknown = exampleOf(schema)) {
+  return {
+    "application/json": example === undefined ? { schema } : { schema, example },
+  };
+}
+
+const errorExampleId = (code: ErrorCode) => `Error${code}`;
+const RETRY_AFTER_HEADER = "RetryAfter";
+
+function errorResponse(status: number, codes: readonly ErrorCode[]): ZodOpenApiResponseObject {
+  const meaning = (code: ErrorCode) =>
+    GATEWAY_ERRORS.find((entry) => entry.status === status && entry.code === code)?.meaning ??
+    ERROR_EXAMPLES[code].meaning;
+  const response: ZodOpenApiResponseObject = {
+    description: codes.map((code) => `\`${code}\`: ${meaning(code)}.`).join(" "),
+    content: {
+      "application/json": {
+        schema: ErrorBody,
+        examples: Object.fromEntries(
+          codes.map((code) => [code, { $ref: `#/components/examples/${errorExampleId(code)}` }]),
+        ),
+      },
+    },
+  };
+  if (RETRY_STATUSES.has(status)) {
+    response.headers = {
+      "Retry-After": { $ref: `#/components/headers/${RETRY_AFTER_HEADER}` },
+    };
+  }
+  return response;
+}
+
+function successResponse(
+  status: number,
+  success: RouteDefinition["responses"][number],
+  errorCodes: readonly ErrorCode[] | undefined,
+): ZodOpenApiResponseObject {
+  const response: ZodOpenApiResponseObject = { description: success.description };
+  if (success.headers?.length) {
+    response.headers = Object.fromEntries(
+      success.headers.map((name) => [
+        name,
+        RESPONSE_HEADERS[name] ?? { description: name, required: true, schema: { type: "string" } },
+      ]),
+    );
+  }
+  if (!success.schema) return response;
+  if (!errorCodes) {
+    response.content = jsonContent(success.schema);
+    return response;
+  }
+  // The status is also an error status: either body may come back.
+  const error = errorResponse(status, errorCodes);
+  const successExample = exampleOf(success.schema);
+  response.description = `${success.description} Or an error: ${error.description}`;
+  response.headers ??= error.headers;
+  response.content = {
+    "application/json": {
+      schema: z.union([success.schema, ErrorBody]),
+      examples: {
+        ...(successExample === undefined ? {} : { success: { value: successExample } }),
+        ...error.content?.["application/json"]?.examples,
+      },
+    },
+  };
+  return response;
+}
+
+function responsesOf(route: RouteDefinition): ZodOpenApiResponsesObject {
+  const errors = errorStatusesOf(route);
+  const responses: ZodOpenApiResponsesObject = {};
+  for (const [status, success] of Object.entries(route.responses)) {
+    responses[`${Number(status)}` as `2${string}`] = successResponse(
+      Number(status),
+      success,
+      errors.get(Number(status)),
+    );
+  }
+  for (const [status, codes] of errors) {
+    const key = `${status}` as `4${string}`;
+    if (!(key in responses)) responses[key] = errorResponse(status, codes);
+  }
+  return responses;
+}
+
+function requestParamsOf(route: RouteDefinition): ZodOpenApiOperationObject["requestParams"] {
+  const { params, query } = route.request ?? {};
+  if (!params && !query) return undefined;
+  return {
+    ...(params ? { path: asObject(params, route, "params") } : {}),
+    ...(query ? { query: asObject(query, route, "query") } : {}),
+  };
+}
+
+function asObject(schema: z.ZodType, route: RouteDefinition, part: string): z.ZodObject {
+  if (schema instanceof z.ZodObject) return schema;
+  throw new Error(`${route.method} ${route.path}: request.${part} must be a zod object schema.`);
+}
+
+function operationOf(route: RouteDefinition): ZodOpenApiOperationObject {
+  const isPublic = route.roles === "public";
+  const roles = isPublic ? [] : [...route.roles];
+  const operation: ZodOpenApiOperationObject = {
+    operationId: route.operationId,
+    summary: route.summary,
+    description: isPublic
+      ? "Public: no API key needed."
+      : `Roles: ${roles.join(", ")}. Other roles get 403 FORBIDDEN.`,
+    tags: [tagOf(route.path)],
+    security: isPublic ? [] : [{ [API_KEY_SCHEME]: [] }],
+    "x-required-roles": roles,
+    responses: responsesOf(route),
+  };
+  const greedy = [...route.path.matchAll(/\{(\w+)\+\}/g)].map((match) => `\`${match[1]}\``);
+  if (greedy.length) {
+    operation.description += ` ${greedy.join(", ")} may span several segments: send its slashes as they are.`;
+  }
+  const requestParams = requestParamsOf(route);
+  if (requestParams) operation.requestParams = requestParams;
+  const headers = Object.entries(route.request?.headers ?? {});
+  if (headers.length) {
+    operation.parameters = headers.map(([name, header]) => ({
+      name,
+      in: "header",
+      description: header.description,
+      required: header.required,
+      schema: { type: "string" },
+    }));
+  }
+  if (route.request?.body) {
+    operation.requestBody = { required: true, content: jsonContent(route.request.body) };
+  }
+  return operation;
+}
+
+/**
+ * Query and path parameters arrive as strings; a schema that coerces them to
+ * numbers is documented as the digits it accepts, with its range in words.
+ */
+const documentParametersAsSent: CreateDocumentOptions["override"] = ({
+  jsonSchema,
+  zodSchema,
+  io,
+}) => {
+  if (io !== "input") return;
+  const def = zodSchema._zod.def;
+  if (def.type === "number" && "coerce" in def && def.coerce) {
+    const { minimum, maximum } = jsonSchema;
+    const range =
+      typeof minimum === "number" && typeof maximum === "number"
+        ? ` from ${minimum} to ${maximum}`
+        : "";
+    jsonSchema.type = "string";
+    jsonSchema.pattern = "^[0-9]+$";
+    delete jsonSchema.minimum;
+    delete jsonSchema.maximum;
+    jsonSchema.description ??= `A whole number${range}.`;
+    return;
+  }
+  if (def.type === "default" && typeof jsonSchema.default === "number") {
+    const inner = def.innerType._zod.def;
+    if (inner.type === "number" && "coerce" in inner && inner.coerce) {
+      jsonSchema.default = String(jsonSchema.default);
+    }
+  }
+};
+
+export function buildOpenApiDocument(): oas31.OpenAPIObject {
+  const routes: readonly RouteDefinition[] = ROUTES;
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    const method = route.method.toLowerCase() as Lowercase<RouteDefinition["method"]>;
+    const item = paths[path] ?? {};
+    if (item[method]) throw new Error(`Two routes for ${route.method} ${route.path}.`);
+    item[method] = operationOf(route);
+    paths[path] = item;
+  }
+  return createDocument(
+    {
+      openapi: "3.1.0",
+      info: {
+        title: "Session Trail API",
+        version: packageJson.version,
+        description: DESCRIPTION,
+      },
+      servers: [
+        {
+          url: `/${STAGE}`,
+          description: `Stage ${STAGE}, relative to the API's host (https://{api}.execute-api.{region}.amazonaws.com, or http://127.0.0.1:3000 for npm start).`,
+        },
+      ],
+      security: [{ [API_KEY_SCHEME]: [] }],
+      tags: TAGS.map(({ name, description }) => ({ name, description })),
+      paths,
+      components: {
+        securitySchemes: {
+          [API_KEY_SCHEME]: {
+            type: "apiKey",
+            in: "header",
+            name: API_KEY_HEADER,
+            description:
+              "A tenant's API key with one role (app, support or admin), shown once when created with `npm run keys -- create`.",
+          },
+        },
+        headers: {
+          [RETRY_AFTER_HEADER]: { ...RESPONSE_HEADERS["Retry-After"], required: false },
+        },
+        examples: Object.fromEntries(
+          Object.entries(ERROR_EXAMPLES).map(([code, { meaning, message }]) => [
+            errorExampleId(code as ErrorCode),
+            { summary: meaning, value: { error_code: code, message, details: {} } },
+          ]),
+        ),
+      },
+    },
+    { override: documentParametersAsSent },
+  );
+}
