@@ -24,6 +24,7 @@ import {
   StartSessionBody,
   TransitionBody,
 } from "#shared/schemas/sessions.ts";
+import { Statistics } from "#shared/schemas/statistics.ts";
 import { CreateUploadBody, FilePathParams, UploadTicket } from "#shared/schemas/workspaces.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -36,6 +37,8 @@ export interface FunctionAccess {
 
 export interface FunctionDefinition {
   description: string;
+  /** An EventBridge schedule expression for functions run on a timer rather than a route. */
+  schedule?: string;
   access: FunctionAccess;
   /** Memory in MiB; 512 unless a function needs more. */
   memoryMiB?: number;
@@ -86,6 +89,16 @@ export const FUNCTIONS = {
     // Writes only its log-count cache items, in the session's partition.
     access: { table: "write", bucket: "read" },
     timeoutSeconds: 10,
+  },
+  expire: {
+    description: "Scheduled: close open sessions whose expires_at has passed",
+    access: { table: "write", bucket: "none" },
+    schedule: "rate(1 minute)",
+    timeoutSeconds: 60,
+  },
+  statistics: {
+    description: "Session counts by status for the tenant",
+    access: { table: "read", bucket: "none" },
   },
   health: {
     description: "Dependency check",
@@ -257,6 +270,16 @@ export const ROUTES = [
       200: { description: "What happened to the session.", schema: SessionInvestigationResponse },
     },
     errors: ["VALIDATION_ERROR", "NOT_FOUND"],
+  },
+  {
+    method: "GET",
+    path: "/statistics",
+    function: "statistics",
+    roles: ["admin", "support"],
+    operationId: "getStatistics",
+    summary: "Session counts by status for the caller's tenant (kept as counters, no scan).",
+    responses: { 200: { description: "Counts by status.", schema: Statistics } },
+    errors: [],
   },
   {
     method: "GET",
