@@ -343,12 +343,16 @@ export class LocalGateway {
     const timeoutMs = Math.min((definition.timeoutSeconds ?? 29) * 1000, INTEGRATION_TIMEOUT_MS);
     const handler = await this.loadHandler<ProxyHandler>(route.function);
     let result: APIGatewayProxyResult | "timeout";
+    // Cleared when the handler answers: a pending timer would keep the answer
+    // (through the race) in memory until the timeout passed.
+    let timer: NodeJS.Timeout | undefined;
     try {
       result = await Promise.race([
         handler(event, lambdaContext(route.function, timeoutMs)),
-        new Promise<"timeout">((resolve) =>
-          setTimeout(() => resolve("timeout"), timeoutMs).unref(),
-        ),
+        new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), timeoutMs);
+          timer.unref();
+        }),
       ]);
     } catch {
       this.gatewayError(
@@ -360,6 +364,8 @@ export class LocalGateway {
         502,
       );
       return;
+    } finally {
+      clearTimeout(timer);
     }
     if (result === "timeout") {
       this.gatewayError(
