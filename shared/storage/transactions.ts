@@ -2,6 +2,7 @@
  * TransactWriteItems with the cancellation reasons made usable: which action
  * failed its condition, and the item it found there.
  */
+import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -21,9 +22,14 @@ export type TransactionOutcome =
 /** Largest number of actions one TransactWriteItems may hold. */
 export const MAX_TRANSACTION_ACTIONS = 100;
 
+/**
+ * The token makes the SDK's own retries of this call idempotent: if a commit's
+ * answer is lost and the SDK sends the transaction again, DynamoDB answers the
+ * retry as the original instead of re-checking its conditions.
+ */
 export async function transactWrite(
   items: TransactItem[],
-  clientRequestToken?: string,
+  clientRequestToken: string = randomUUID(),
 ): Promise<TransactionOutcome> {
   try {
     await dynamo().send(
