@@ -1,5 +1,7 @@
 /** DynamoDB adapter for API keys, stored only as SHA-256 hashes of the plain key. */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { tableName } from "../config.ts";
 import type { Role } from "../domain/principal.ts";
 import { dynamo } from "./clients.ts";
@@ -14,23 +16,36 @@ export async function putKey(input: {
   label: string | null;
   createdAt: string;
 }): Promise<void> {
-  await dynamo().send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: {
-        ...keys.apiKey(input.keyHash),
-        ...indexKeys.apiKeysOfTenant(input.tenantId, input.createdAt, input.keyId),
-        ...indexKeys.apiKeyById(input.keyId),
-        entity: "api_key",
-        key_id: input.keyId,
-        tenant_id: input.tenantId,
-        role: input.role,
-        label: input.label,
-        created_at: input.createdAt,
-      },
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...keys.apiKey(input.keyHash),
+          ...indexKeys.apiKeysOfTenant(input.tenantId, input.createdAt, input.keyId),
+          ...indexKeys.apiKeyById(input.keyId),
+          entity: "api_key",
+          key_id: input.keyId,
+          tenant_id: input.tenantId,
+          role: input.role,
+          label: input.label,
+          created_at: input.createdAt,
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+  } catch (error) {
+    // The SDK retried a put whose first answer was lost: the item there is this key.
+    if (
+      error instanceof ConditionalCheckFailedException &&
+      error.Item &&
+      unmarshall(error.Item).key_id === input.keyId
+    ) {
+      return;
+    }
+    throw error;
+  }
 }
 
 export async function findKeyByHash(keyHash: string): Promise<ApiKeyItem | undefined> {
