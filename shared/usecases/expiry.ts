@@ -49,7 +49,9 @@ export async function expireSession(due: DueSession, now: string): Promise<Expir
 export async function expireDueSessions(hasTime: () => boolean): Promise<ExpiryReport> {
   const report: ExpiryReport = { expired: 0, skipped: 0, failed: 0, incomplete: false };
   const now = isoNow();
-  await Promise.all(
+  // Settled, not all: a shard whose read fails must not end the run while other
+  // shards still have closes on the wire (Lambda would freeze them mid-request).
+  const shards = await Promise.allSettled(
     EXPIRY_SHARD_IDS.map(async (shard) => {
       let startAfter: Record<string, unknown> | undefined;
       do {
@@ -81,5 +83,9 @@ export async function expireDueSessions(hasTime: () => boolean): Promise<ExpiryR
       } while (startAfter);
     }),
   );
+  const failedShard = shards.find(
+    (result): result is PromiseRejectedResult => result.status === "rejected",
+  );
+  if (failedShard) throw failedShard.reason;
   return report;
 }
