@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   CORS_ALLOWED_ORIGINS: z.string().default(""),
   /** Time the investigate endpoint spends reading the workspace before answering with what it has. */
   INVESTIGATE_BUDGET_MS: z.coerce.number().int().min(200).max(25_000).default(4000),
+  /** How long one instance reuses a workspace listing for the same session (0: list every time). */
+  INVESTIGATE_LISTING_REUSE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Bytes read from the end of a log for its last lines (enough for 100 ordinary lines). */
   LOG_TAIL_WINDOW_BYTES: z.coerce
     .number()

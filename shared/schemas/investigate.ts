@@ -210,7 +210,7 @@ export const SessionInvestigationResponse = z
       },
       error_details: {
         summary:
-          "Processing failed at stage export with EXPORT_FAILED: glTF export failed: mesh has no UVs (Blender exit code 1: Blender reported an error).",
+          "Processing failed at stage export with EXPORT_FAILED: glTF export failed: mesh has no UVs (Blender exit code 1: Blender reported an error (a script exception or an unreadable file)).",
         error_message: "glTF export failed: mesh has no UVs",
         error_code: "EXPORT_FAILED",
         processing_stage: "export",
@@ -221,7 +221,10 @@ export const SessionInvestigationResponse = z
           '{"timestamp":"2026-11-21T12:19:00.000Z","level":"ERROR","message":"export failed"}',
         ],
       },
-      findings: ["Processing failed but output/ is empty."],
+      findings: [
+        "Processing failed at stage export with EXPORT_FAILED: glTF export failed: mesh has no UVs (Blender exit code 1: Blender reported an error (a script exception or an unreadable file)).",
+        "logs/blender.log has 2 ERROR/CRITICAL line(s).",
+      ],
       file_errors: [],
       investigation_timestamp: "2026-11-21T12:30:00.000Z",
     },

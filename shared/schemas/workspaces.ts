@@ -18,12 +18,16 @@ export const WorkspacePath = z
   })
   .meta({ description: PATH_DESCRIPTION, example: "input/scan.usdz" });
 
-/** A MIME type as sent in Content-Type: `type/subtype` with optional parameters. */
+/**
+ * A MIME type as sent in Content-Type: `type/subtype` with optional parameters.
+ * It is handed back as a header of the upload ticket, so only characters a
+ * header value may hold: no line breaks or other control characters.
+ */
 const ContentType = z
   .string()
   .max(255)
   .regex(
-    /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/,
+    /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*([ \t]*;[ \t]*[A-Za-z0-9!#$&^_.+-]+=("[\t\x20\x21\x23-\x7e]*"|[A-Za-z0-9!#$&^_.+-]+))*$/,
     "must be a MIME type such as application/json",
   )
   .meta({ example: "model/vnd.usdz+zip" });
@@ -32,13 +36,9 @@ export const CreateUploadBody = z
   .strictObject({
     path: WorkspacePath,
     content_type: ContentType.default("application/octet-stream"),
-    size_bytes: z
-      .number()
-      .int()
-      .min(0)
-      .meta({
-        description: "Exact size of the body that will be PUT; larger than the limit: 413.",
-      }),
+    size_bytes: z.number().int().min(0).meta({
+      description: "Exact size of the body that will be PUT; larger than the limit: 413.",
+    }),
   })
   .meta({
     id: "CreateUploadRequest",

@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { bucketName, config, tableName } from "../config.ts";
+import { BoundedCache } from "../domain/bounded-cache.ts";
 import { sessionNotFound } from "../domain/errors.ts";
 import {
   EMPTY_COUNTS,
@@ -178,7 +179,22 @@ function fileEntry(context: RequestContext, name: string, object: WorkspaceObjec
   };
 }
 
+/** Folder views already built from a (reused, never modified) listing. */
+const directoriesByListing = new WeakMap<WorkspaceListing, WorkspaceDirectory>();
+
 function directoryOf(
+  context: RequestContext,
+  folder: WorkspaceFolder,
+  listing: WorkspaceListing,
+): WorkspaceDirectory {
+  const built = directoriesByListing.get(listing);
+  if (built) return built;
+  const directory = buildDirectory(context, folder, listing);
+  directoriesByListing.set(listing, directory);
+  return directory;
+}
+
+function buildDirectory(
   context: RequestContext,
   folder: WorkspaceFolder,
   listing: WorkspaceListing,
@@ -205,6 +221,28 @@ function directoryOf(
 const JsonObject = z.record(z.string(), z.unknown());
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+type JsonFileOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
+
+function parseJsonFile(bytes: Buffer): JsonFileOutcome {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, reason: "file is not valid UTF-8 text" };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "file is not valid JSON" };
+  }
+  const object = JsonObject.safeParse(value);
+  if (!object.success || Array.isArray(value)) {
+    return { ok: false, reason: "file is not a JSON object" };
+  }
+  return { ok: true, value: object.data };
+}
+
 async function readJsonFile(
   context: RequestContext,
   name: WorkspaceRootFile,
@@ -219,34 +257,26 @@ async function readJsonFile(
     addError(context, name, "file is empty");
     return null;
   }
-  const read = await context.budget.run(
-    context.ports.readRange(context.scope, name, 0, listed.sizeBytes - 1, context.budget.signal),
-    name,
-  );
-  if (!read.ok) {
-    if (read.reason !== "missing") addError(context, name, READ_REASON[read.reason]);
+  const memory = memoryOf(context.ports);
+  const key = versionKey(context, name, listed.etag, listed.sizeBytes);
+  let outcome = memory.jsonFiles.get(key);
+  if (!outcome) {
+    const read = await context.budget.run(
+      context.ports.readRange(context.scope, name, 0, listed.sizeBytes - 1, context.budget.signal),
+      name,
+    );
+    if (!read.ok) {
+      if (read.reason !== "missing") addError(context, name, READ_REASON[read.reason]);
+      return null;
+    }
+    outcome = parseJsonFile(read.value);
+    memory.jsonFiles.set(key, outcome, listed.sizeBytes * 2);
+  }
+  if (!outcome.ok) {
+    addError(context, name, outcome.reason);
     return null;
   }
-  let text: string;
-  try {
-    text = utf8.decode(read.value);
-  } catch {
-    addError(context, name, "file is not valid UTF-8 text");
-    return null;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    addError(context, name, "file is not valid JSON");
-    return null;
-  }
-  const object = JsonObject.safeParse(value);
-  if (!object.success || Array.isArray(value)) {
-    addError(context, name, "file is not a JSON object");
-    return null;
-  }
-  return object.data;
+  return outcome.value;
 }
 
 /** The fields of status.json the service understands; others are shown as they are. */
@@ -307,8 +337,81 @@ function statusReportOf(
 
 /* -------------------------------------------------------------------- logs */
 
-/** Log counts being taken right now in this process, shared by concurrent requests. */
-const countsInFlight = new Map<string, Promise<{ counts: LogCounts; exact: boolean }>>();
+/**
+ * What this process keeps between requests, per set of ports (tests use
+ * their own). Everything but listings is keyed by an object version (ETag
+ * and size), so a hit is never stale; a listing is reused for at most
+ * INVESTIGATE_LISTING_REUSE_MS. Work in flight (a listing, a log count) is
+ * shared by concurrent requests for the same session instead of repeated.
+ */
+class ProcessMemory {
+  readonly listings = new BoundedCache<{ listing: WorkspaceListing; listedAt: number }>(
+    512,
+    32 * 1024 * 1024,
+  );
+  readonly jsonFiles = new BoundedCache<JsonFileOutcome>(1024, 16 * 1024 * 1024);
+  readonly tails = new BoundedCache<TailWindow>(256, 16 * 1024 * 1024);
+  readonly completeCounts = new BoundedCache<LogCounts>(4096, 4096 * 256);
+  readonly listingFlights = new Map<string, Promise<WorkspaceListing>>();
+  readonly countFlights = new Map<string, Promise<{ counts: LogCounts; exact: boolean }>>();
+}
+
+let memories = new WeakMap<InvestigationPorts, ProcessMemory>();
+
+/** Drops everything this process remembers, as a new Lambda instance starts (benchmarks). */
+export function forgetInvestigationMemory(): void {
+  memories = new WeakMap();
+}
+
+function memoryOf(ports: InvestigationPorts): ProcessMemory {
+  let memory = memories.get(ports);
+  if (!memory) {
+    memory = new ProcessMemory();
+    memories.set(ports, memory);
+  }
+  return memory;
+}
+
+function joinFlight<T>(flights: Map<string, Promise<T>>, key: string, start: () => Promise<T>) {
+  const running = flights.get(key);
+  if (running) return running;
+  const started = start().finally(() => flights.delete(key));
+  flights.set(key, started);
+  return started;
+}
+
+function versionKey(context: RequestContext, ...parts: (string | number)[]): string {
+  return JSON.stringify([context.scope.tenant, context.scope.sessionId, ...parts]);
+}
+
+/**
+ * A listing of the workspace or one folder: reused if this process listed
+ * the same thing within the reuse window, joined if the same listing is in
+ * flight, else made (bounded by the deadline of the request that starts it).
+ */
+async function listWorkspaceOnce(
+  context: RequestContext,
+  options: { under?: string; delimiter?: boolean },
+): Promise<WorkspaceListing> {
+  const { scope, ports, budget } = context;
+  const memory = memoryOf(ports);
+  const key = versionKey(context, options.under ?? "", options.delimiter === true ? "/" : "");
+  const reuseMs = config().INVESTIGATE_LISTING_REUSE_MS;
+  const cached = memory.listings.get(key);
+  if (cached && Date.now() - cached.listedAt < reuseMs) return cached.listing;
+  return joinFlight(memory.listingFlights, key, async () => {
+    const listedAt = Date.now();
+    const listing = await ports.listWorkspace(scope, {
+      ...options,
+      maxKeys: LISTING_CAP,
+      signal: AbortSignal.timeout(Math.max(1, budget.deadline - listedAt)),
+    });
+    if (reuseMs > 0) {
+      memory.listings.set(key, { listing, listedAt }, 200 * (listing.objects.length + 1));
+    }
+    return listing;
+  });
+}
 
 function summaryTtl(session: SessionItem, now: number): number {
   const base = Math.max(Date.parse(session.expires_at), now);
@@ -381,20 +484,22 @@ async function logCounts(
     logName: log.path,
     etag: log.etag,
   };
+  const memory = memoryOf(ports);
+  const countsKey = versionKey(context, log.path, log.etag, log.sizeBytes);
+  const known = memory.completeCounts.get(countsKey);
+  if (known) return { ok: true, value: { counts: known, exact: true } };
   const cached = await budget.run(ports.readLogSummary(version, budget.signal), "log summary");
   const stored = cached.ok ? cached.value : undefined;
   if (stored?.complete && stored.sizeBytes === log.sizeBytes) {
+    memory.completeCounts.set(countsKey, stored.counts, 256);
     return { ok: true, value: { counts: stored.counts, exact: true } };
   }
   if (!cached.ok && cached.reason === "timeout") return cached;
-  const flightKey = JSON.stringify([scope.tenant, scope.sessionId, log.path, log.etag]);
-  let flight = countsInFlight.get(flightKey);
-  if (!flight) {
-    flight = countLog(context, log, version, stored).finally(() =>
-      countsInFlight.delete(flightKey),
-    );
-    countsInFlight.set(flightKey, flight);
-  }
+  const flight = joinFlight(memory.countFlights, countsKey, async () => {
+    const counted = await countLog(context, log, version, stored);
+    if (counted.exact) memory.completeCounts.set(countsKey, counted.counts, 256);
+    return counted;
+  });
   return budget.run(flight, "log count");
 }
 
@@ -435,49 +540,80 @@ function tailCounts(lines: readonly TailLine[], bytes: number): LogCounts {
   };
 }
 
+/** The parsed lines of a log's tail window; for a log that fits in it, its counts too. */
+interface TailWindow {
+  lines: TailLine[];
+  bytes: number;
+  wholeLog: LogCounts | null;
+}
+
+/** The tail window from `first` to the end, by one explicit byte range. */
+async function readTail(
+  context: RequestContext,
+  log: WorkspaceObject,
+  first: number,
+): Promise<TailWindow | undefined> {
+  const { budget, ports, scope } = context;
+  const memory = memoryOf(ports);
+  const key = versionKey(context, log.path, log.etag, log.sizeBytes, first);
+  const cached = memory.tails.get(key);
+  if (cached) return cached;
+  let window: Buffer = Buffer.alloc(0);
+  if (log.sizeBytes > 0) {
+    const read = await budget.run(
+      ports.readRange(scope, log.path, first, log.sizeBytes - 1, budget.signal),
+      "log tail",
+    );
+    if (!read.ok) {
+      addError(context, log.path, READ_REASON[read.reason]);
+      return undefined;
+    }
+    window = read.value;
+  }
+  let wholeLog: LogCounts | null = null;
+  if (first === 0) {
+    const scanner = new LogScanner();
+    scanner.feed(window);
+    wholeLog = scanner.finish();
+  }
+  const tail = { lines: parseTail(window, first === 0), bytes: window.length, wholeLog };
+  memory.tails.set(key, tail, window.length * 3 + 1024);
+  return tail;
+}
+
 async function summarizeLog(
   context: RequestContext,
   log: WorkspaceObject,
   wantedLines: number,
 ): Promise<{ summary: LogsSummary; errorLines: string[] } | undefined> {
-  const { budget, ports, scope, redactor } = context;
+  const { redactor } = context;
   const size = log.sizeBytes;
   const first = Math.max(0, size - config().LOG_TAIL_WINDOW_BYTES);
   const countsPromise = first > 0 ? logCounts(context, log) : undefined;
-  let window: Buffer = Buffer.alloc(0);
-  if (size > 0) {
-    const read = await budget.run(
-      ports.readRange(scope, log.path, first, size - 1, budget.signal),
-      "log tail",
-    );
-    if (!read.ok) {
-      addError(context, log.path, READ_REASON[read.reason]);
-      await countsPromise;
-      return undefined;
-    }
-    window = read.value;
+  const tail = await readTail(context, log, first);
+  if (!tail) {
+    await countsPromise;
+    return undefined;
   }
-  const lines = parseTail(window, first === 0);
+  const { lines } = tail;
   let counts: LogCounts;
   let exact: boolean;
-  if (countsPromise) {
+  if (tail.wholeLog) {
+    counts = tail.wholeLog;
+    exact = true;
+  } else {
     const counted = await countsPromise;
-    if (counted.ok && counted.value.exact) {
+    if (counted?.ok && counted.value.exact) {
       ({ counts, exact } = counted.value);
     } else {
       // Lower bounds: the counted start of the log plus the tail, when they do not overlap.
-      const partial = counted.ok ? counted.value.counts : undefined;
+      const partial = counted?.ok ? counted.value.counts : undefined;
       counts =
         partial && partial.bytes > first
           ? partial
-          : addCounts(partial ?? EMPTY_COUNTS, tailCounts(lines, window.length));
+          : addCounts(partial ?? EMPTY_COUNTS, tailCounts(lines, tail.bytes));
       exact = false;
     }
-  } else {
-    const scanner = new LogScanner();
-    scanner.feed(window);
-    counts = scanner.finish();
-    exact = true;
   }
   const lastTimestamp = [...lines].reverse().find((line) => line.timestamp !== null)?.timestamp;
   const summary: LogsSummary = {
@@ -582,20 +718,13 @@ async function gather(
   context: RequestContext,
   logLines: number,
 ): Promise<SessionInvestigationResponse> {
-  const { budget, ports, scope, session, redactor } = context;
+  const { budget, session, redactor } = context;
   const rootListing = budget.run(
-    ports.listWorkspace(scope, { delimiter: true, maxKeys: LISTING_CAP, signal: budget.signal }),
+    listWorkspaceOnce(context, { delimiter: true }),
     "workspace listing",
   );
   const folderListings = WORKSPACE_FOLDERS.map((folder) =>
-    budget.run(
-      ports.listWorkspace(scope, {
-        under: `${folder}/`,
-        maxKeys: LISTING_CAP,
-        signal: budget.signal,
-      }),
-      `${folder} listing`,
-    ),
+    budget.run(listWorkspaceOnce(context, { under: `${folder}/` }), `${folder} listing`),
   );
 
   const rootPart = rootListing.then(async (listing) => {
