@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { bucketName, config, tableName } from "../config.ts";
 import { BoundedCache } from "../domain/bounded-cache.ts";
-import { sessionNotFound } from "../domain/errors.ts";
+import { sessionNotFound, UnavailableError } from "../domain/errors.ts";
 import {
   EMPTY_COUNTS,
   type LogCounts,
@@ -832,13 +832,17 @@ export async function investigateSession(
 ): Promise<SessionInvestigationResponse> {
   const started = Date.now();
   const audit: Record<string, unknown> = { outcome: "error" };
+  const budget = new Budget(started + config().INVESTIGATE_BUDGET_MS);
   try {
-    const session = await ports.readSession(principal.tenantId, sessionId);
+    const read = await budget.run(ports.readSession(principal.tenantId, sessionId), "session");
+    // Without the session nothing can be shown (not even whose it is): 503, retry.
+    if (!read.ok)
+      throw new UnavailableError("The session could not be read in time; retry shortly.");
+    const session = read.value;
     if (!session) {
       audit.outcome = "not_found";
       throw sessionNotFound();
     }
-    const budget = new Budget(started + config().INVESTIGATE_BUDGET_MS);
     const context: RequestContext = {
       scope: { tenant: principal.tenantId, sessionId },
       session,
@@ -847,17 +851,14 @@ export async function investigateSession(
       redactor: new Redactor(storageNames()),
       fileErrors: [],
     };
-    try {
-      const answer = SessionInvestigationResponse.parse(await gather(context, query.log_lines));
-      audit.outcome = "ok";
-      audit.session_status = answer.session_status;
-      audit.file_errors = answer.file_errors.length;
-      audit.counts_exact = answer.logs_summary?.counts_exact ?? null;
-      return answer;
-    } finally {
-      budget.dispose();
-    }
+    const answer = SessionInvestigationResponse.parse(await gather(context, query.log_lines));
+    audit.outcome = "ok";
+    audit.session_status = answer.session_status;
+    audit.file_errors = answer.file_errors.length;
+    audit.counts_exact = answer.logs_summary?.counts_exact ?? null;
+    return answer;
   } finally {
+    budget.dispose();
     logger.info("session investigated", {
       audit: "investigate",
       tenant_id: principal.tenantId,

@@ -8,6 +8,7 @@
  * Sizes can be changed for a quick run: BENCH_LOG_MIB, BENCH_FILES,
  * BENCH_CLIENTS, BENCH_SECONDS.
  */
+import { cpus, loadavg } from "node:os";
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -210,6 +211,7 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
   );
   console.log(`  seeded in ${round((performance.now() - seedStarted) / 1000, 1)} s`);
 
+  const loadBefore = loadavg()[0] ?? 0;
   const rss = new RssSampler();
   rss.start();
   const rssBeforeMib = process.memoryUsage.rss() / MIB;
@@ -291,6 +293,7 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
     "investigate.log_bytes": log.bytes,
     "investigate.log_lines": log.lines,
     "investigate.counts_exact_and_correct": countsMatch,
+    "investigate.load_average_1m": [round(loadBefore), round(loadavg()[0] ?? 0)],
   };
 
   const rows: [string, string, string][] = [
@@ -317,6 +320,11 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
     [
       "  S3 bytes / requests per request",
       `${round(loadBytesPerRequest / 1024, 2)} KiB / ${round(loadS3PerRequest, 3)}`,
+      "",
+    ],
+    [
+      "machine load average (1 min), before / after",
+      `${round(loadBefore)} / ${round(loadavg()[0] ?? 0)} on ${cpus().length} CPUs`,
       "",
     ],
     [

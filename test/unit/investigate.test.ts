@@ -15,7 +15,7 @@ import type { StoredLogSummary } from "#shared/storage/log-summary-store.ts";
 import type { WorkspaceListing, WorkspaceObject } from "#shared/storage/workspace-store.ts";
 import { type InvestigationPorts, investigateSession } from "#shared/usecases/investigate.ts";
 
-const BUDGET_MS = 400;
+const BUDGET_MS = 1000;
 const WINDOW = 4096;
 const SESSION_ID = "sess_AAAAAAAAAAAAAAAAAAAAAA";
 const principal: Principal = { tenantId: "acme", keyId: "key_AAAAAAAAAAAAAAAA", role: "support" };
@@ -213,6 +213,75 @@ describe("the time budget", () => {
     const answer = await investigateSession(principal, SESSION_ID, { log_lines: 3 }, impl);
     expect(streamStarts).toEqual([]);
     expect(answer.logs_summary).toMatchObject({ counts_exact: true, total_lines: 401 });
+  });
+});
+
+describe("what one instance remembers", () => {
+  function counting(fakes: Fakes) {
+    const { impl } = ports(fakes);
+    const calls = { lists: 0, reads: 0, summaries: 0 };
+    const list = impl.listWorkspace;
+    const read = impl.readRange;
+    const summary = impl.readLogSummary;
+    impl.listWorkspace = (scope, options) => {
+      calls.lists += 1;
+      return list(scope, options);
+    };
+    impl.readRange = (scope, path, first, last, signal) => {
+      calls.reads += 1;
+      return read(scope, path, first, last, signal);
+    };
+    impl.readLogSummary = (version, signal) => {
+      calls.summaries += 1;
+      return summary(version, signal);
+    };
+    return { impl, calls };
+  }
+
+  it("reuses a fresh listing and reads status files and the log tail once per version", async () => {
+    const { impl, calls } = counting({});
+    const first = await investigateSession(principal, SESSION_ID, { log_lines: 5 }, impl);
+    expect(calls).toEqual({ lists: 4, reads: 2, summaries: 1 });
+    const second = await investigateSession(principal, SESSION_ID, { log_lines: 5 }, impl);
+    expect(calls).toEqual({ lists: 4, reads: 2, summaries: 1 });
+    expect({ ...second, investigation_timestamp: "" }).toEqual({
+      ...first,
+      investigation_timestamp: "",
+    });
+  });
+
+  it("lists again after the reuse window and reads a file again when its ETag changes", async () => {
+    process.env.INVESTIGATE_LISTING_REUSE_MS = "0";
+    resetConfig();
+    try {
+      const { impl, calls } = counting({});
+      await investigateSession(principal, SESSION_ID, { log_lines: 5 }, impl);
+      const list = impl.listWorkspace;
+      impl.listWorkspace = async (scope, options) => {
+        const listing = await list(scope, options);
+        return {
+          ...listing,
+          objects: listing.objects.map((entry) =>
+            entry.path === "status.json" ? { ...entry, etag: '"changed"' } : entry,
+          ),
+        };
+      };
+      await investigateSession(principal, SESSION_ID, { log_lines: 5 }, impl);
+      expect(calls).toEqual({ lists: 8, reads: 3, summaries: 1 });
+    } finally {
+      delete process.env.INVESTIGATE_LISTING_REUSE_MS;
+      resetConfig();
+    }
+  });
+
+  it("answers 503 on time when the session itself cannot be read", async () => {
+    const { impl } = ports({});
+    impl.readSession = () => hang(undefined);
+    const started = Date.now();
+    await expect(
+      investigateSession(principal, SESSION_ID, { log_lines: 5 }, impl),
+    ).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    expect(Date.now() - started).toBeLessThan(BUDGET_MS + 250);
   });
 });
 
