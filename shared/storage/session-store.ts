@@ -389,8 +389,11 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
         TableName: table,
         Key: keys.session(tenant, read.session_id),
         UpdateExpression: "SET deleting = :true REMOVE gsi3pk, gsi3sk",
-        ConditionExpression: "last_seq = :read_seq AND attribute_not_exists(deleting)",
-        ExpressionAttributeValues: { ":true": true, ":read_seq": read.last_seq },
+        // On the status read (it picks the counter and whether a lock is held), not on
+        // last_seq: appends change neither, and a stream of them must not starve a delete.
+        ConditionExpression: "#status = :read_status AND attribute_not_exists(deleting)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":true": true, ":read_status": read.status },
       },
     },
     statsUpdate(tenant, { [read.status]: -1 }),
