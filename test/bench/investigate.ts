@@ -8,152 +8,80 @@
  * Sizes can be changed for a quick run: BENCH_LOG_MIB, BENCH_FILES,
  * BENCH_CLIENTS, BENCH_SECONDS.
  */
+import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
-import { bucketName } from "#shared/config.ts";
-import { s3 } from "#shared/storage/clients.ts";
-import { objectKeys } from "#shared/storage/keys.ts";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { forgetInvestigationMemory } from "#shared/usecases/investigate.ts";
-import { type BenchContext, json, progress, round, summarize } from "./support.ts";
+import { type BenchContext, json, round, summarize } from "./support.ts";
 
 const MIB = 1024 * 1024;
 const LOG_MIB = Number(process.env.BENCH_LOG_MIB ?? 200);
 const FILE_COUNT = Number(process.env.BENCH_FILES ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const PART_BYTES = 16 * MIB;
 const LOG_LINES_ASKED = 20;
 const FRESH_REQUESTS = 10;
 
 const TARGETS = { p95Ms: 300, bytesPerRequest: MIB, coldMs: 2000, peakRssMib: 300 };
 
-interface LogStats {
-  bytes: number;
-  lines: number;
-  errors: number;
-  warnings: number;
-}
+const LogStats = z.object({
+  bytes: z.number(),
+  lines: z.number(),
+  errors: z.number(),
+  warnings: z.number(),
+});
+type LogStats = z.infer<typeof LogStats>;
 
 /**
- * The log as parts of about PART_BYTES, each built from whole JSON lines; a
- * part is made only when the previous one has been uploaded.
+ * Seeds the workspace from a child process (test/bench/investigate-seed.ts)
+ * with the same S3 client code, so the garbage of generating and uploading
+ * 200 MiB does not count towards the RSS of the process that serves.
  */
-function* logParts(totalBytes: number, stats: LogStats): Generator<Buffer> {
-  const start = Date.parse("2026-11-21T12:00:00.000Z");
-  let written = 0;
-  let line = 0;
-  while (written < totalBytes) {
-    const lines: string[] = [];
-    let partBytes = 0;
-    while (partBytes < PART_BYTES && written + partBytes < totalBytes) {
-      line += 1;
-      let level = "INFO";
-      if (line % 1000 === 0) level = "ERROR";
-      else if (line % 50 === 0) level = "WARNING";
-      const timestamp = new Date(start + line * 7).toISOString();
-      const text = `{"timestamp":"${timestamp}","level":"${level}","logger":"blender.export","message":"Processed mesh chunk ${line} (vertices=${(line * 7919) % 100_000}, faces=${(line * 104_729) % 200_000})"}\n`;
-      lines.push(text);
-      partBytes += text.length;
-      if (level === "ERROR") stats.errors += 1;
-      if (level === "WARNING") stats.warnings += 1;
-    }
-    stats.lines += lines.length;
-    written += partBytes;
-    yield Buffer.from(lines.join(""));
-  }
-  stats.bytes = written;
-}
-
-async function putLog(key: string, totalBytes: number): Promise<LogStats> {
-  const stats: LogStats = { bytes: 0, lines: 0, errors: 0, warnings: 0 };
-  const created = await s3().send(
-    new CreateMultipartUploadCommand({ Bucket: bucketName(), Key: key, ContentType: "text/plain" }),
-  );
-  const uploadId = created.UploadId;
-  if (!uploadId) throw new Error("multipart upload was not started");
-  const parts: { ETag: string; PartNumber: number }[] = [];
-  const partCount = Math.ceil(totalBytes / PART_BYTES);
-  for (const body of logParts(totalBytes, stats)) {
-    const partNumber = parts.length + 1;
-    const answer = await s3().send(
-      new UploadPartCommand({
-        Bucket: bucketName(),
-        Key: key,
-        UploadId: uploadId,
-        PartNumber: partNumber,
-        Body: body,
-        ContentLength: body.length,
-      }),
-    );
-    parts.push({ ETag: answer.ETag ?? "", PartNumber: partNumber });
-    progress(`  seeding ${LOG_MIB} MiB log (16 MiB parts)`, parts.length, partCount);
-  }
-  await s3().send(
-    new CompleteMultipartUploadCommand({
-      Bucket: bucketName(),
-      Key: key,
-      UploadId: uploadId,
-      MultipartUpload: { Parts: parts },
-    }),
-  );
-  return stats;
-}
-
-async function putSmallFiles(tenant: string, sessionId: string, count: number): Promise<void> {
-  const paths: { path: string; body: string }[] = [
-    {
-      path: "status.json",
-      body: JSON.stringify({
-        status: "failed",
-        processing_stage: "export",
-        progress: 87,
-        started_at: "2026-11-21T12:00:05.000Z",
-        failed_at: "2026-11-21T12:25:00.000Z",
-        error_message: "glTF export failed: mesh 'scan' has no UV layer",
-        error_code: "EXPORT_FAILED",
-        blender_exit_code: 1,
+async function seedWorkspace(ctx: BenchContext, sessionId: string): Promise<LogStats> {
+  const script = fileURLToPath(new URL("./investigate-seed.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    env: {
+      ...process.env,
+      BENCH_SEED: JSON.stringify({
+        endpoints: ctx.stack.endpoints,
+        tenant: ctx.tenant,
+        sessionId,
+        files: FILE_COUNT,
+        logBytes: LOG_MIB * MIB,
       }),
     },
-    { path: "params.json", body: JSON.stringify({ target_format: "glb", decimate_ratio: 0.5 }) },
-    { path: "meta.json", body: JSON.stringify({ device: "iPhone 15 Pro", capture: "lidar" }) },
-  ];
-  const remaining = count - paths.length - 1;
-  const inputs = Math.ceil(remaining * 0.6);
-  for (let index = 0; index < remaining; index += 1) {
-    const folder = index < inputs ? "input" : "output";
-    const name = `${folder}/frames/frame-${String(index).padStart(5, "0")}.${folder === "input" ? "heic" : "png"}`;
-    paths.push({ path: name, body: `frame ${index} `.repeat(20) });
-  }
-  let done = 0;
-  const queue = [...paths];
-  const worker = async () => {
-    for (let next = queue.pop(); next; next = queue.pop()) {
-      await s3().send(
-        new PutObjectCommand({
-          Bucket: bucketName(),
-          Key: objectKeys.workspaceObject(tenant, sessionId, next.path),
-          Body: next.body,
-        }),
-      );
-      done += 1;
-      progress(`  seeding ${paths.length} small files`, done, paths.length);
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    const text = chunk.toString();
+    output += text;
+    process.stdout.write(text.replace(/^STATS .*\n?/m, ""));
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const stats = /^STATS (.*)$/m.exec(output)?.[1];
+  if (code !== 0 || !stats) throw new Error(`seeding failed (exit ${code})`);
+  return LogStats.parse(JSON.parse(stats));
 }
 
+/** Peak RSS of this process, overall and per phase, sampled every 20 ms. */
 class RssSampler {
   peak = 0;
+  private phasePeak = 0;
   private timer: NodeJS.Timeout | undefined;
 
   start(): void {
     this.sample();
     this.timer = setInterval(() => this.sample(), 20);
+  }
+
+  /** Peak since the previous call (or the start), in MiB. */
+  endPhase(): number {
+    this.sample();
+    const peak = this.phasePeak;
+    this.phasePeak = 0;
+    return peak / MIB;
   }
 
   stop(): number {
@@ -163,20 +91,27 @@ class RssSampler {
   }
 
   private sample(): void {
-    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
+    this.peak = Math.max(this.peak, rss);
+    this.phasePeak = Math.max(this.phasePeak, rss);
   }
 }
 
-interface InvestigateAnswer {
-  logs_summary: {
-    total_lines: number;
-    error_count: number;
-    warning_count: number;
-    counts_exact: boolean;
-    last_lines: string[];
-  } | null;
-  files: { directories: Record<string, { file_count: number }>; root_files: unknown[] };
-}
+const InvestigateAnswer = z.object({
+  logs_summary: z
+    .object({
+      total_lines: z.number(),
+      error_count: z.number(),
+      warning_count: z.number(),
+      counts_exact: z.boolean(),
+    })
+    .nullable(),
+  files: z.object({
+    directories: z.record(z.string(), z.object({ file_count: z.number() })),
+    root_files: z.array(z.unknown()),
+  }),
+});
+const StartedSession = z.object({ session: z.object({ session_id: z.string() }) });
 
 async function investigate(
   ctx: BenchContext,
@@ -200,15 +135,11 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
     user_id: `bench-investigate-${Date.now()}`,
     performer_id: "bench",
   });
-  const sessionId = (started.body as { session: { session_id: string } }).session.session_id;
+  const sessionId = StartedSession.parse(started.body).session.session_id;
 
   console.log(`seeding a workspace of ${FILE_COUNT} files with a ${LOG_MIB} MiB log`);
   const seedStarted = performance.now();
-  await putSmallFiles(ctx.tenant, sessionId, FILE_COUNT);
-  const log = await putLog(
-    objectKeys.workspaceObject(ctx.tenant, sessionId, "logs/blender.log"),
-    LOG_MIB * MIB,
-  );
+  const log = await seedWorkspace(ctx, sessionId);
   console.log(`  seeded in ${round((performance.now() - seedStarted) / 1000, 1)} s`);
 
   const loadBefore = loadavg()[0] ?? 0;
@@ -220,9 +151,10 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
   ctx.counters.reset();
   const cold = await investigate(ctx, sessionId);
   const coldBytes = ctx.counters.s3BytesRead;
+  const coldRssMib = rss.endPhase();
   if (cold.status !== 200)
     throw new Error(`cold investigate answered ${cold.status}: ${cold.body}`);
-  const coldAnswer = JSON.parse(cold.body) as InvestigateAnswer;
+  const coldAnswer = InvestigateAnswer.parse(JSON.parse(cold.body));
   const summary = coldAnswer.logs_summary;
   const countsMatch =
     summary?.counts_exact === true &&
@@ -243,6 +175,7 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
     fresh.push(answer.ms);
   }
   const freshStats = summarize(fresh);
+  const freshRssMib = rss.endPhase();
   const bytesPerRequest = ctx.counters.s3BytesRead / FRESH_REQUESTS;
   const s3PerRequest = ctx.counters.s3Requests / FRESH_REQUESTS;
   const dynamoPerRequest = ctx.counters.dynamoRequests / FRESH_REQUESTS;
@@ -262,6 +195,7 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
   const loadStarted = performance.now();
   await Promise.all(Array.from({ length: CLIENTS }, client));
   const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const loadRssMib = rss.endPhase();
   const peakRssMib = rss.stop() / MIB;
   const requests = latencies.length + failures;
   const stats = summarize(latencies);
@@ -284,6 +218,11 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
     "investigate.dynamodb_requests_per_request_under_load": round(loadDynamoPerRequest, 3),
     "investigate.peak_rss_mib": round(peakRssMib, 1),
     "investigate.rss_before_mib": round(rssBeforeMib, 1),
+    "investigate.peak_rss_mib_by_phase": {
+      first_request: round(coldRssMib, 1),
+      fresh_instance: round(freshRssMib, 1),
+      concurrent: round(loadRssMib, 1),
+    },
     "investigate.requests": requests,
     "investigate.failures": failures,
     "investigate.throughput_rps": round(requests / loadSeconds, 1),
@@ -325,6 +264,11 @@ export async function benchInvestigate(ctx: BenchContext): Promise<Record<string
     [
       "machine load average (1 min), before / after",
       `${round(loadBefore)} / ${round(loadavg()[0] ?? 0)} on ${cpus().length} CPUs`,
+      "",
+    ],
+    [
+      "RSS before / peak in first, fresh, concurrent",
+      `${round(rssBeforeMib)} / ${round(coldRssMib)}, ${round(freshRssMib)}, ${round(loadRssMib)} MiB`,
       "",
     ],
     [
