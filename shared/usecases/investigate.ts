@@ -67,6 +67,8 @@ import {
 export const MAX_JSON_FILE_BYTES = 1024 * 1024;
 /** Objects listed per folder; a folder with more is flagged as truncated. */
 export const LISTING_CAP = MAX_LIST_KEYS;
+/** Bytes handed to the log scanner at a time while counting a whole log. */
+const SCAN_BATCH_BYTES = 512 * 1024;
 /** Time kept back from the budget for storing a count and building the answer. */
 const SCAN_MARGIN_MS = 300;
 const MAX_ERROR_LINES = 10;
@@ -435,6 +437,10 @@ async function countLog(
   const deadline = context.budget.deadline - SCAN_MARGIN_MS;
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), Math.max(0, deadline - Date.now()));
+  // Network chunks (often 16-64 KiB) are gathered into larger batches: the
+  // scanner's cost is mostly per call, and the batch buffer is reused.
+  const batch = Buffer.allocUnsafe(Math.min(SCAN_BATCH_BYTES, log.sizeBytes - first));
+  let batched = 0;
   let fed = 0;
   try {
     if (first < log.sizeBytes) {
@@ -445,7 +451,15 @@ async function countLog(
         log.sizeBytes - 1,
         stop.signal,
       )) {
-        scanner.feed(chunk);
+        for (let offset = 0; offset < chunk.length; ) {
+          const copied = chunk.copy(batch, batched, offset);
+          offset += copied;
+          batched += copied;
+          if (batched === batch.length) {
+            scanner.feed(batch);
+            batched = 0;
+          }
+        }
         fed += chunk.length;
         if (Date.now() >= deadline) break;
       }
@@ -457,6 +471,7 @@ async function countLog(
   } finally {
     clearTimeout(timer);
   }
+  if (batched > 0) scanner.feed(batch.subarray(0, batched));
   const complete = first + fed >= log.sizeBytes;
   const counts = complete ? scanner.finish() : scanner.checkpoint();
   if (complete || counts.bytes > first) {
