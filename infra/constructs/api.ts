@@ -97,6 +97,15 @@ export const GATEWAY_ERRORS: readonly GatewayError[] = [
     message: "This key's request quota is used up for the current period.",
   },
   {
+    // The authorizer failed (the key store throttled or unreachable), as opposed
+    // to refusing the key: retryable, and no verdict on the key.
+    type: ResponseType.AUTHORIZER_FAILURE,
+    code: "UNAVAILABLE",
+    status: STATUS_BY_CODE.UNAVAILABLE,
+    message: "The API key could not be checked just now. Retry shortly.",
+    retryAfterSeconds: 1,
+  },
+  {
     type: ResponseType.INTEGRATION_TIMEOUT,
     code: "UNAVAILABLE",
     // A gateway timeout, not the service's own 503.

@@ -280,6 +280,16 @@ export class LocalGateway {
         );
         return;
       }
+      if (authorization === "failed") {
+        this.gatewayError(
+          response,
+          request,
+          "UNAVAILABLE",
+          "The API key could not be checked just now. Retry shortly.",
+          { "Retry-After": "1" },
+        );
+        return;
+      }
       if (!policyAllows(authorization, methodArn)) {
         this.gatewayError(
           response,
@@ -418,7 +428,7 @@ export class LocalGateway {
     route: RouteDefinition,
     path: string,
     method: string,
-  ): Promise<APIGatewayAuthorizerResult | "unauthorized"> {
+  ): Promise<APIGatewayAuthorizerResult | "unauthorized" | "failed"> {
     // API Gateway rejects a request without the identity source before calling the authorizer.
     if (!apiKey) return "unauthorized";
     const cached = this.authCache.get(apiKey);
@@ -446,8 +456,11 @@ export class LocalGateway {
         });
       }
       return result;
-    } catch {
-      return "unauthorized";
+    } catch (error) {
+      // As API Gateway: only the authorizer's "Unauthorized" is a 401. Any other
+      // failure (the key store throttled or unreachable) is AUTHORIZER_FAILURE, a
+      // 5xx the caller may retry, never a verdict on the key.
+      return error instanceof Error && error.message === "Unauthorized" ? "unauthorized" : "failed";
     }
   }
 }

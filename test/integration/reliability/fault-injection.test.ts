@@ -195,6 +195,8 @@ interface WritePath {
   name: string;
   /** Whether the path is an API route (the others are the job and the keys CLI's use case). */
   http: boolean;
+  /** A path that changes nothing: after the retry the state is still "none". */
+  readOnly?: boolean;
   setup: () => Promise<WriteContext>;
   /** One attempt at the change; an HTTP answer, or the use case's outcome mapped to one. */
   run: (context: WriteContext) => Promise<Answer>;
@@ -543,7 +545,29 @@ const keyCreatePath: WritePath = {
     answer.status === 201 ? [] : [`a repeated key create answered ${answer.text}`],
 };
 
+/**
+ * The gate in front of every write: the authorizer's key lookup. A fresh key
+ * per scenario, so nothing is cached and the lookup is the first call.
+ */
+const authorizePath: WritePath = {
+  name: "authorize (key lookup)",
+  http: true,
+  readOnly: true,
+  setup: async () => {
+    tenantCounter += 1;
+    const tenant = `fault-auth-${process.pid}-${tenantCounter}`;
+    const key = (await products.createApiKey(tenant, "app")).plainKey;
+    return { tenant, key, user: "", acknowledged: [] };
+  },
+  run: (context) => call("GET", "/sessions?limit=1", context.key),
+  success: 200,
+  // Nothing is written: a failed lookup must not be remembered, so the retry goes through.
+  observe: async () => "none",
+  repeatAfterCommit: () => [],
+};
+
 const PATHS: WritePath[] = [
+  authorizePath,
   startPath(false),
   startPath(true),
   transition("end", "active", "ended", "SESSION_ALREADY_ENDED"),
@@ -657,7 +681,7 @@ async function scenario(path: WritePath, callNumber: number, fault: FaultSpec): 
   if (!succeeded && fault.mode !== "lost-first-response") {
     problems.push(...unavailableProblems(path, answer));
   }
-  if (succeeded && observed !== "whole")
+  if (succeeded && observed !== (path.readOnly ? "none" : "whole"))
     problems.push(`answered success but the change is ${JSON.stringify(observed)}`);
   if (fault.mode === "lost-first-response" && !succeeded && observed === "whole") {
     // The change committed; the SDK's retry of it was refused. The answer must still be one
@@ -676,8 +700,8 @@ async function scenario(path: WritePath, callNumber: number, fault: FaultSpec): 
   const finalViolations = invariantViolations(final);
   if (finalViolations.length > 0)
     problems.push(...finalViolations.map((v) => `after the retry: ${v}`));
-  if ((await path.observe(context, final)) !== "whole") {
-    problems.push(`after the retry the change is not whole`);
+  if ((await path.observe(context, final)) !== (path.readOnly ? "none" : "whole")) {
+    problems.push("after the retry the change is not whole");
   }
   if (path === deletePath) {
     const partition = await readPartition(context.tenant, context.sessionId ?? "");
