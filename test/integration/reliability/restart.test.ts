@@ -65,6 +65,25 @@ function startStack(): Promise<RunningStack> {
   });
 }
 
+/** The children the stack recorded in its pid file, if one is there. */
+function recordedChildren(): number[] {
+  try {
+    const pids: unknown = JSON.parse(readFileSync(join(dataDir, "local-stack.pids"), "utf8"));
+    return Array.isArray(pids) ? pids.filter((pid): pid is number => typeof pid === "number") : [];
+  } catch {
+    return [];
+  }
+}
+
+function isStackChild(pid: number): boolean {
+  try {
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return commandLine.includes("DynamoDBLocal") || commandLine.includes("s3rver");
+  } catch {
+    return false;
+  }
+}
+
 /** Processes whose command line names this test's data dir: the stack's children. */
 function processesOnDataDir(): number[] {
   const pids: number[] = [];
@@ -243,8 +262,9 @@ beforeAll(() => {
 
 afterAll(async () => {
   if (running) await stop(running, "SIGTERM").catch(() => undefined);
-  // Whatever a failed step left behind: only processes on this test's data dir.
-  for (const pid of processesOnDataDir()) {
+  // Whatever a failed step left behind: only this test's stack's children.
+  const leftovers = new Set([...processesOnDataDir(), ...recordedChildren().filter(isStackChild)]);
+  for (const pid of leftovers) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {
@@ -324,9 +344,7 @@ describe("restart durability of npm start", () => {
     expect(beforeKill.files).toEqual(expectedFiles());
     expect(beforeKill.keyStatuses).toEqual([200, 200]);
 
-    const recorded = JSON.parse(
-      readFileSync(join(dataDir, "local-stack.pids"), "utf8"),
-    ) as number[];
+    const recorded = recordedChildren();
     expect(recorded.length).toBe(2);
     const result = await stop(second, "SIGKILL");
     expect(result.signal).toBe("SIGKILL");
