@@ -123,7 +123,9 @@ class Budget {
       (value): Outcome<T> => ({ ok: true, value }),
       (error: unknown): Outcome<T> => {
         if (isMissingObject(error)) return { ok: false, reason: "missing" };
-        if (this.signal.aborted) return { ok: false, reason: "timeout" };
+        if (this.signal.aborted || Date.now() >= this.deadline) {
+          return { ok: false, reason: "timeout" };
+        }
         logger.warn("investigate part failed", { part, error: describeError(error) });
         return { ok: false, reason: "failed" };
       },
@@ -406,7 +408,8 @@ async function listWorkspaceOnce(
     const listing = await ports.listWorkspace(scope, {
       ...options,
       maxKeys: LISTING_CAP,
-      signal: AbortSignal.timeout(Math.max(1, budget.deadline - listedAt)),
+      // Just after the starter's deadline, so its own budget reports the timeout.
+      signal: AbortSignal.timeout(Math.max(1, budget.deadline - listedAt + 50)),
     });
     if (reuseMs > 0) {
       memory.listings.set(key, { listing, listedAt }, 200 * (listing.objects.length + 1));
