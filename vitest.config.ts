@@ -26,6 +26,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // One local stack serves every file; two workers keep a 2-core machine responsive.
           maxWorkers: 2,
+          // A project with its own maxWorkers runs in its own group: after unit and infra.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -72,6 +72,15 @@ function compile(route: RouteDefinition): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), paramNames };
 }
 
+/**
+ * A record without a prototype: header and query parameter names come from the
+ * caller, and `constructor` or `__proto__` must be plain keys, as they are in
+ * the JSON event API Gateway sends.
+ */
+function plainRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 function errorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ error_code: code, message, details: {} });
 }
@@ -146,6 +155,27 @@ export class LocalGateway {
       });
     });
     this.server.keepAliveTimeout = 5000;
+    // Requests Node's HTTP parser refuses never reach handle(); answer them in the
+    // contract's error format too. A request line and headers above the limit get
+    // 413, as API Gateway's REQUEST_TOO_LARGE response does.
+    this.server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === "ECONNRESET" || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+      const body = tooLarge
+        ? errorBody(
+            "PAYLOAD_TOO_LARGE",
+            "The request line and headers are too large. Send long values in a JSON body.",
+          )
+        : errorBody("VALIDATION_ERROR", "The request is not valid HTTP.");
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? "413 Payload Too Large" : "400 Bad Request"}\r\n` +
+          "Content-Type: application/json; charset=utf-8\r\n" +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
     await new Promise<void>((resolve) =>
       this.server?.listen(this.options.port, this.options.host ?? "127.0.0.1", resolve),
     );
@@ -251,8 +281,8 @@ export class LocalGateway {
       request.destroy();
       return;
     }
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    const headers = plainRecord<string>();
+    const multiValueHeaders = plainRecord<string[]>();
     for (let index = 0; index < request.rawHeaders.length; index += 2) {
       const name = request.rawHeaders[index] ?? "";
       const value = request.rawHeaders[index + 1] ?? "";
@@ -315,8 +345,8 @@ export class LocalGateway {
       }
       authorizerContext = { ...authorization.context, principalId: authorization.principalId };
     }
-    const query: Record<string, string> = {};
-    const multiQuery: Record<string, string[]> = {};
+    const query = plainRecord<string>();
+    const multiQuery = plainRecord<string[]>();
     for (const [name, value] of url.searchParams) {
       query[name] = value;
       multiQuery[name] = [...(multiQuery[name] ?? []), value];

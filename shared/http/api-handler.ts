@@ -94,7 +94,8 @@ export function validationErrorFrom(error: z.ZodError, where: string): Validatio
 }
 
 function parseQuery(event: APIGatewayProxyEvent): Record<string, string> {
-  const query: Record<string, string> = {};
+  // No prototype: `__proto__` or `constructor` in a query string is an unknown parameter like any other.
+  const query = Object.create(null) as Record<string, string>;
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
     if (!values || values.length === 0) continue;
     if (values.length > 1) {
@@ -235,7 +236,10 @@ export function apiHandler<
       }
       if (typeof rawParams.id === "string") logger.appendKeys({ session_id: rawParams.id });
       const params = parseWith(spec.params, rawParams, "path");
-      const query = parseWith(spec.query, parseQuery(event), "query parameters");
+      // A route without query parameters ignores the query string, repeated names included.
+      const query = spec.query
+        ? parseWith(spec.query, parseQuery(event), "query parameters")
+        : (undefined as Out<Q>);
       const body = spec.body
         ? parseWith(spec.body, parseJsonBody(event, headers), "body")
         : (undefined as Out<B>);

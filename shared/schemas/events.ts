@@ -2,7 +2,9 @@ import { z } from "zod";
 import {
   EVENT_TYPE_PATTERN,
   isReservedEventType,
+  MAX_EVENT_DATA_DEPTH,
   MAX_EVENTS_PER_APPEND,
+  nestingDepth,
 } from "../domain/events.ts";
 import { IsoInput, IsoTimestamp, SessionId } from "./common.ts";
 
@@ -63,8 +65,13 @@ export const NewEvent = z
     message: z.string().nullable().optional().meta({ description: "At most 4 KiB (UTF-8)." }),
     event_data: z
       .record(z.string(), z.unknown())
+      .refine((data) => nestingDepth(data, MAX_EVENT_DATA_DEPTH) <= MAX_EVENT_DATA_DEPTH, {
+        message: `must nest objects and arrays at most ${MAX_EVENT_DATA_DEPTH} levels deep`,
+      })
       .optional()
-      .meta({ description: "Any JSON object, at most 64 KiB serialized." }),
+      .meta({
+        description: `Any JSON object, at most 64 KiB serialized and ${MAX_EVENT_DATA_DEPTH} levels deep.`,
+      }),
   })
   .meta({ id: "NewEvent" });
 export type NewEvent = z.infer<typeof NewEvent>;

@@ -314,6 +314,15 @@ export async function listSessions(input: {
   // Sort keys are `{created_at}#{session_id}`: `~` sorts after any id character.
   const upper = input.createdBefore ? `${input.createdBefore}#` : "~";
   const lower = input.createdAfter ? `${input.createdAfter}#~` : " ";
+  // created_after at or past created_before: nothing can match, and DynamoDB
+  // refuses a BETWEEN whose bounds are the wrong way round.
+  if (lower > upper) return { items: [], nextPosition: undefined };
+  // Pages run newest first, so a cursor is the range's new upper end. DynamoDB
+  // refuses a start key outside the range: below it nothing is left, above it
+  // the page starts at the range's own top.
+  const cursor = input.startAfterPosition;
+  if (cursor !== undefined && cursor < lower) return { items: [], nextPosition: undefined };
+  const startAfterPosition = cursor !== undefined && cursor <= upper ? cursor : undefined;
   const names: Record<string, string> = { "#p": partitionAttr, "#s": sortAttr, "#e": "entity" };
   const values: Record<string, unknown> = {
     ":p": partition,
@@ -328,16 +337,16 @@ export async function listSessions(input: {
     filter += " AND #status = :status";
   }
   const items: SessionItem[] = [];
-  let exclusiveStart: Record<string, unknown> | undefined = input.startAfterPosition
+  let exclusiveStart: Record<string, unknown> | undefined = startAfterPosition
     ? {
         pk: "",
         sk: "",
         [partitionAttr]: partition,
-        [sortAttr]: input.startAfterPosition,
+        [sortAttr]: startAfterPosition,
       }
     : undefined;
   if (exclusiveStart) {
-    const sessionId = input.startAfterPosition?.split("#")[1] ?? "";
+    const sessionId = startAfterPosition?.split("#")[1] ?? "";
     const key = keys.session(input.tenant, sessionId);
     exclusiveStart.pk = key.pk;
     exclusiveStart.sk = key.sk;

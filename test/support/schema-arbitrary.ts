@@ -1,0 +1,215 @@
+/**
+ * fast-check arbitraries built from the JSON Schemas of an OpenAPI 3.1
+ * document: values a schema accepts, and the field paths a mutation can aim
+ * at. Only the keywords the document uses are understood (type, enum, const,
+ * pattern, lengths, ranges, items, properties, required, additionalProperties,
+ * anyOf/oneOf, `$ref` to components); anything else falls back to any JSON.
+ */
+import fc from "fast-check";
+import type { oas31 } from "zod-openapi";
+
+export type Schema = oas31.SchemaObject | oas31.ReferenceObject;
+type JsonType = "string" | "number" | "integer" | "boolean" | "null" | "array" | "object";
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+/** Valid values are kept small: the point is to reach the handlers, not to test limits. */
+const MAX_VALID_ITEMS = 4;
+const MAX_VALID_STRING = 40;
+
+function isReference(schema: Schema): schema is oas31.ReferenceObject {
+  return typeof (schema as oas31.ReferenceObject).$ref === "string";
+}
+
+export class SchemaArbitraries {
+  constructor(private readonly document: oas31.OpenAPIObject) {}
+
+  /** The schema a `$ref` points at (only `#/components/schemas/...`). */
+  resolve(schema: Schema): oas31.SchemaObject {
+    if (!isReference(schema)) return schema;
+    const name = schema.$ref.replace("#/components/schemas/", "");
+    const resolved = this.document.components?.schemas?.[name];
+    if (!resolved) throw new Error(`Unresolvable $ref ${schema.$ref}`);
+    return this.resolve(resolved);
+  }
+
+  /** JSON types a schema accepts (empty: any). */
+  typesOf(schema: Schema): JsonType[] {
+    const resolved = this.resolve(schema);
+    const variants = resolved.anyOf ?? resolved.oneOf;
+    if (variants) return [...new Set(variants.flatMap((variant) => this.typesOf(variant)))];
+    if (resolved.enum) {
+      return [...new Set(resolved.enum.map((value) => jsonTypeOf(value)))];
+    }
+    if (resolved.type === undefined) return [];
+    const types = (Array.isArray(resolved.type) ? resolved.type : [resolved.type]) as JsonType[];
+    // An integer is also a number as far as JSON is concerned.
+    return types.includes("integer") ? [...types, "number"] : types;
+  }
+
+  /** Values the schema accepts. */
+  valid(schema: Schema): fc.Arbitrary<unknown> {
+    const resolved = this.resolve(schema);
+    if (resolved.const !== undefined) return fc.constant(resolved.const);
+    if (resolved.enum) return fc.constantFrom(...(resolved.enum as unknown[]));
+    const variants = resolved.anyOf ?? resolved.oneOf;
+    if (variants) return fc.oneof(...variants.map((variant) => this.valid(variant)));
+    if (Array.isArray(resolved.type)) {
+      return fc.oneof(
+        ...resolved.type.map((type) => this.valid({ ...resolved, type } as oas31.SchemaObject)),
+      );
+    }
+    switch (resolved.type) {
+      case "string":
+        return validString(resolved);
+      case "integer":
+        return integerBetween(resolved.minimum ?? -1_000_000, resolved.maximum ?? 1_000_000);
+      case "number":
+        return fc.double({
+          noNaN: true,
+          noDefaultInfinity: true,
+          min: resolved.minimum ?? -1e9,
+          max: resolved.maximum ?? 1e9,
+        });
+      case "boolean":
+        return fc.boolean();
+      case "null":
+        return fc.constant(null);
+      case "array":
+        return this.validArray(resolved);
+      case "object":
+        return this.validObject(resolved);
+      default:
+        return fc.jsonValue({ maxDepth: 2 });
+    }
+  }
+
+  private validArray(schema: oas31.SchemaObject): fc.Arbitrary<unknown[]> {
+    const minLength = schema.minItems ?? 0;
+    const maxLength = Math.max(
+      minLength,
+      Math.min(schema.maxItems ?? MAX_VALID_ITEMS, MAX_VALID_ITEMS),
+    );
+    const items = schema.items ? this.valid(schema.items) : fc.jsonValue({ maxDepth: 1 });
+    return fc.array(items, { minLength, maxLength });
+  }
+
+  private validObject(schema: oas31.SchemaObject): fc.Arbitrary<Record<string, unknown>> {
+    const properties = Object.entries(schema.properties ?? {});
+    if (properties.length === 0) {
+      // A free-form object (a record): a few JSON members.
+      return fc.dictionary(
+        fc.string({ minLength: 1, maxLength: 12 }),
+        fc.jsonValue({ maxDepth: 2 }),
+        { maxKeys: 4 },
+      );
+    }
+    const model: Record<string, fc.Arbitrary<unknown>> = {};
+    for (const [name, property] of properties) model[name] = this.valid(property);
+    const requiredKeys = (schema.required ?? []).filter((name) => name in model);
+    return fc.record(model, { requiredKeys }) as fc.Arbitrary<Record<string, unknown>>;
+  }
+
+  /**
+   * Every place in a value of this schema a mutation can aim at: object
+   * members (by name) and the first item of arrays, each with its schema.
+   */
+  fieldsOf(schema: Schema, prefix: readonly (string | number)[] = []): FieldPath[] {
+    const resolved = this.resolve(schema);
+    const fields: FieldPath[] = [];
+    const variants = resolved.anyOf ?? resolved.oneOf ?? [];
+    for (const variant of variants) fields.push(...this.fieldsOf(variant, prefix));
+    for (const [name, property] of Object.entries(resolved.properties ?? {})) {
+      const path = [...prefix, name];
+      fields.push({ path, schema: property });
+      fields.push(...this.fieldsOf(property, path));
+    }
+    if (resolved.items) {
+      const path = [...prefix, 0];
+      fields.push({ path, schema: resolved.items });
+      fields.push(...this.fieldsOf(resolved.items, path));
+    }
+    return fields;
+  }
+
+  /** Paths of the objects (the root included) inside a value of this schema. */
+  objectsOf(schema: Schema, prefix: readonly (string | number)[] = []): (string | number)[][] {
+    const resolved = this.resolve(schema);
+    const objects: (string | number)[][] = [];
+    if (this.typesOf(resolved).includes("object")) objects.push([...prefix]);
+    for (const [name, property] of Object.entries(resolved.properties ?? {})) {
+      objects.push(...this.objectsOf(property, [...prefix, name]));
+    }
+    if (resolved.items) objects.push(...this.objectsOf(resolved.items, [...prefix, 0]));
+    for (const variant of resolved.anyOf ?? resolved.oneOf ?? []) {
+      objects.push(...this.objectsOf(variant, prefix));
+    }
+    return objects;
+  }
+}
+
+export interface FieldPath {
+  path: (string | number)[];
+  schema: Schema;
+}
+
+function jsonTypeOf(value: unknown): JsonType {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value as JsonType;
+}
+
+/** Whole numbers between the bounds, past 32 bits when the schema allows it. */
+export function integerBetween(min: number, max: number): fc.Arbitrary<number> {
+  if (min >= INT32_MIN && max <= INT32_MAX) return fc.integer({ min, max });
+  return fc
+    .oneof(
+      fc.bigInt({ min: BigInt(min), max: BigInt(Math.min(max, min + 1_000_000)) }),
+      fc.bigInt({ min: BigInt(min), max: BigInt(max) }),
+    )
+    .map(Number);
+}
+
+/** `from 1 to 100`, `1..1000`: the range a parameter's description gives in words. */
+export function describedRange(description: string | undefined): [number, number] | undefined {
+  const match = /(\d+)\s*(?:\.\.|to)\s*(\d+)/.exec(description ?? "");
+  if (!match?.[1] || !match[2]) return undefined;
+  return [Number(match[1]), Number(match[2])];
+}
+
+const DIGITS_ONLY = /^\^(\[0-9\]|\\d)(\+|\{\d*,?\d*\})\$$/;
+
+function validString(schema: oas31.SchemaObject): fc.Arbitrary<string> {
+  const minLength = schema.minLength ?? 0;
+  const maxLength = schema.maxLength ?? Number.POSITIVE_INFINITY;
+  const fits = (value: string) => value.length >= minLength && value.length <= maxLength;
+  const range = describedRange(schema.description);
+  if (range && (schema.pattern === undefined || DIGITS_ONLY.test(schema.pattern))) {
+    return fc.integer({ min: range[0], max: range[1] }).map(String);
+  }
+  if (schema.format === "date-time") {
+    return fc
+      .date({
+        min: new Date("2000-01-01T00:00:00.000Z"),
+        max: new Date("2100-01-01T00:00:00.000Z"),
+        noInvalidDate: true,
+      })
+      .map((date) => date.toISOString());
+  }
+  const options: fc.Arbitrary<string>[] = [];
+  if (schema.pattern !== undefined) {
+    options.push(fc.stringMatching(new RegExp(schema.pattern)).filter(fits));
+  } else {
+    options.push(
+      fc.string({
+        minLength: Math.max(minLength, 1),
+        maxLength: Math.max(Math.min(maxLength, MAX_VALID_STRING), minLength, 1),
+      }),
+    );
+  }
+  if (typeof schema.example === "string" && fits(schema.example)) {
+    options.push(fc.constant(schema.example));
+  }
+  return fc.oneof(...options);
+}
