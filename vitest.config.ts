@@ -1,4 +1,11 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/** Reliability suites that load the machine (races, fault injection, restarts). */
+const RELIABILITY_LOAD = [
+  "test/integration/reliability/races.test.ts",
+  "test/integration/reliability/fault-injection.test.ts",
+  "test/integration/reliability/restart.test.ts",
+];
 
 export default defineConfig({
   test: {
@@ -21,6 +28,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...RELIABILITY_LOAD],
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -28,6 +36,19 @@ export default defineConfig({
           maxWorkers: 2,
           // A project with its own maxWorkers runs in its own group: after unit and infra.
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: "reliability",
+          include: RELIABILITY_LOAD,
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          maxWorkers: 2,
+          // After the integration group: these saturate a 2-core machine on purpose,
+          // and other suites' latency-sensitive checks must not run beside them.
+          sequence: { groupOrder: 2 },
         },
       },
     ],
