@@ -84,6 +84,8 @@ export function readEndpoints(dataDir: string): LocalEndpoints {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  // Local runs are on Node 20; the deployed functions run on Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   mkdirSync(options.dataDir, { recursive: true });
   const pidFile = join(options.dataDir, "local-stack.pids");
   clearStaleChildren(pidFile);

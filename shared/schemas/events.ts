@@ -8,6 +8,20 @@ import {
 } from "../domain/events.ts";
 import { IsoInput, IsoTimestamp, SessionId } from "./common.ts";
 
+const EXAMPLE_EVENT = {
+  record_id: "5f0c6d1e-8a4b-4c2d-9e7f-0a1b2c3d4e5f",
+  session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+  user_id: "user-42",
+  seq: 2,
+  event_type: "step_completed",
+  timestamp: "2026-11-21T12:05:00.000Z",
+  source: "api",
+  performer_id: "worker-7",
+  step_id: "convert",
+  message: "Converted scan",
+  event_data: { duration_ms: 5400 },
+};
+
 export const SessionEvent = z
   .object({
     record_id: z.uuid(),
@@ -28,19 +42,7 @@ export const SessionEvent = z
   })
   .meta({
     id: "SessionEvent",
-    example: {
-      record_id: "5f0c6d1e-8a4b-4c2d-9e7f-0a1b2c3d4e5f",
-      session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
-      user_id: "user-42",
-      seq: 2,
-      event_type: "step_completed",
-      timestamp: "2026-11-21T12:05:00.000Z",
-      source: "api",
-      performer_id: "worker-7",
-      step_id: "convert",
-      message: "Converted scan",
-      event_data: { duration_ms: 5400 },
-    },
+    example: EXAMPLE_EVENT,
   });
 export type SessionEvent = z.infer<typeof SessionEvent>;
 
@@ -102,21 +104,7 @@ export const AppendEventsResult = z
     id: "AppendEventsResponse",
     example: {
       session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
-      items: [
-        {
-          record_id: "5f0c6d1e-8a4b-4c2d-9e7f-0a1b2c3d4e5f",
-          session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
-          user_id: "user-42",
-          seq: 2,
-          event_type: "step_started",
-          timestamp: "2026-11-21T12:05:00.000Z",
-          source: "api",
-          performer_id: "worker-7",
-          step_id: "convert",
-          message: "Converting scan",
-          event_data: {},
-        },
-      ],
+      items: [EXAMPLE_EVENT],
       first_seq: 2,
       last_seq: 2,
     },
@@ -172,21 +160,7 @@ export const EventPage = z
     id: "EventPage",
     example: {
       session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
-      items: [
-        {
-          record_id: "5f0c6d1e-8a4b-4c2d-9e7f-0a1b2c3d4e5f",
-          session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
-          user_id: "user-42",
-          seq: 2,
-          event_type: "step_completed",
-          timestamp: "2026-11-21T12:05:00.000Z",
-          source: "api",
-          performer_id: "worker-7",
-          step_id: "convert",
-          message: "Converted scan",
-          event_data: { duration_ms: 5400 },
-        },
-      ],
+      items: [EXAMPLE_EVENT],
       total: 1,
       returned: 1,
       has_more: false,

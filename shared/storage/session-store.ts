@@ -56,6 +56,18 @@ function statsUpdate(
   };
 }
 
+/** Deletes the user's open-session lock, only if it names this session (or is already gone). */
+function releaseLock(tenant: string, session: SessionItem): TransactItem {
+  return {
+    Delete: {
+      TableName: tableName(),
+      Key: keys.openLock(tenant, session.user_id),
+      ConditionExpression: "attribute_not_exists(pk) OR session_id = :sid",
+      ExpressionAttributeValues: { ":sid": session.session_id },
+    },
+  };
+}
+
 export function sessionItemOf(tenant: string, session: SessionItem): Record<string, unknown> {
   return {
     ...session,
@@ -265,14 +277,7 @@ export async function commitTransition(input: {
     statsUpdate(tenant, { [read.status]: -1, [input.to]: 1 }),
   ];
   if (input.closes) {
-    items.push({
-      Delete: {
-        TableName: table,
-        Key: keys.openLock(tenant, read.user_id),
-        ConditionExpression: "attribute_not_exists(pk) OR session_id = :sid",
-        ExpressionAttributeValues: { ":sid": read.session_id },
-      },
-    });
+    items.push(releaseLock(tenant, read));
   }
   const outcome = await transactWrite(items);
   if (outcome.committed) return "committed";
@@ -408,14 +413,7 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
     statsUpdate(tenant, { [read.status]: -1 }),
   ];
   if (read.status === "active" || read.status === "paused") {
-    items.push({
-      Delete: {
-        TableName: table,
-        Key: keys.openLock(tenant, read.user_id),
-        ConditionExpression: "attribute_not_exists(pk) OR session_id = :sid",
-        ExpressionAttributeValues: { ":sid": read.session_id },
-      },
-    });
+    items.push(releaseLock(tenant, read));
   }
   const outcome = await transactWrite(items);
   if (outcome.committed) return "committed";

@@ -63,8 +63,12 @@ async function pollLoad(ctx: BenchContext, sessionId: string, size: number, inte
       const page = (await response.json()) as { returned?: number };
       latencies.push(performance.now() - started);
       if (response.status !== 200 || page.returned !== NEW_EVENTS_PER_POLL) errors += 1;
-      const rest = intervalMs - (performance.now() - started);
-      if (rest > 0 && performance.now() + rest < deadline) await pause(rest);
+      if (intervalMs > 0) {
+        // The next poll is due one interval after this one started, if the run lasts that long.
+        const next = started + intervalMs;
+        if (next >= deadline) return;
+        await pause(next - performance.now());
+      }
     }
   };
   const began = performance.now();

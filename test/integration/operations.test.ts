@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api } from "../support/api.ts";
+import { startStackProcess, stopStackProcess } from "../support/stack-process.ts";
 
 /** A second local stack, as `npm start` runs it, with a tight per-key rate limit. */
 let child: ChildProcess | undefined;
@@ -13,38 +14,18 @@ let key: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "session-trail-ops-"));
-  child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
-    env: {
-      ...process.env,
-      PORT: "0",
-      DATA_DIR: dataDir,
-      DYNAMODB_IN_MEMORY: "true",
-      RATE_LIMIT_RPS: "2",
-      RATE_LIMIT_BURST: "3",
-      EXPIRY_INTERVAL_SECONDS: "0",
-      LOG_LEVEL: "CRITICAL",
-      POWERTOOLS_METRICS_DISABLED: "true",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const stack = await startStackProcess(dataDir, {
+    DYNAMODB_IN_MEMORY: "true",
+    RATE_LIMIT_RPS: "2",
+    RATE_LIMIT_BURST: "3",
   });
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    let output = "";
-    child?.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /ready at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child?.once("exit", (code) => reject(new Error(`stack exited with ${code}: ${output}`)));
-  });
+  child = stack.child;
+  baseUrl = stack.baseUrl;
   key = readFileSync(join(dataDir, "dev-api-key"), "utf8").trim();
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child?.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await stopStackProcess(child);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

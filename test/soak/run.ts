@@ -11,12 +11,13 @@
  * SOAK_SECONDS (default 60), SOAK_RPS (default 40), SOAK_USERS (default 60). The stack on a
  * 2-core machine tops out near 50 req/s of this mix (DynamoDB Local is the bound).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Agent, setGlobalDispatcher } from "undici";
 import { z } from "zod";
+import { startStackProcess, stopStackProcess } from "../support/stack-process.ts";
 
 const Env = z.object({
   SOAK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -290,52 +291,17 @@ function percentile(sorted: number[], fraction: number): number {
 }
 
 async function startStack(dataDir: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
-    env: {
-      ...process.env,
-      PORT: "0",
-      DATA_DIR: dataDir,
-      RATE_LIMIT_RPS: "0",
-      LOG_LEVEL: process.env.LOG_LEVEL ?? "CRITICAL",
-      POWERTOOLS_METRICS_DISABLED: "true",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const baseUrl = await new Promise<string>((resolveUrl, reject) => {
-    let output = "";
-    const timer = setTimeout(
-      () => reject(new Error(`npm start did not get ready:\n${output}`)),
-      120_000,
-    );
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /ready at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${output}`));
-    });
+  const { child, baseUrl } = await startStackProcess(dataDir, {
+    EXPIRY_INTERVAL_SECONDS: process.env.EXPIRY_INTERVAL_SECONDS ?? "60",
   });
   if (new URL(baseUrl).hostname !== "127.0.0.1") {
-    child.kill("SIGTERM");
+    await stopStackProcess(child);
     throw new Error(`the stack listens on ${baseUrl}; the soak only sends to 127.0.0.1`);
   }
   return { child, baseUrl };
 }
 
-async function stopStack(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
-  child.kill("SIGTERM");
-  await exited;
-}
+const stopStack = stopStackProcess;
 
 async function main(): Promise<void> {
   const env = Env.parse(process.env);

@@ -5,64 +5,24 @@
  * started again. Every acknowledged write must be there after each restart,
  * the dev key must keep working, and no child process may outlive a stop.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StackProcess, startStackProcess } from "../../support/stack-process.ts";
 
 const STARTUP_TIMEOUT_MS = 120_000;
 
-interface RunningStack {
-  child: ChildProcess;
-  baseUrl: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type RunningStack = StackProcess;
 
 let dataDir: string;
 let running: RunningStack | undefined;
 
 function startStack(): Promise<RunningStack> {
-  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
-    env: {
-      ...process.env,
-      PORT: "0",
-      DATA_DIR: dataDir,
-      DYNAMODB_IN_MEMORY: "false",
-      RATE_LIMIT_RPS: "0",
-      EXPIRY_INTERVAL_SECONDS: "0",
-      LOG_LEVEL: "CRITICAL",
-      POWERTOOLS_METRICS_DISABLED: "true",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(
-      () => reject(new Error(`npm start did not get ready:\n${output}`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /ready at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, baseUrl: match[1], exited });
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited (${code ?? signal}) before it was ready:\n${output}`));
-    });
-  });
+  return startStackProcess(dataDir, { DYNAMODB_IN_MEMORY: "false" }, STARTUP_TIMEOUT_MS);
 }
 
 /** The children the stack recorded in its pid file, if one is there. */
