@@ -1,9 +1,9 @@
 /**
  * Event polling under load: sessions of 100, 10,000 and 100,000 events, 100
  * pollers each asking `?after={cursor}&order=asc` every 2 s (the clients'
- * cadence; starts spread over the interval) for the run's duration, one bare
- * DynamoDB Query for the same page as the floor, and the capacity: the same
- * 100 pollers back to back, with no pause between polls.
+ * cadence; starts spread over the interval) for the run's duration; the same
+ * Query straight to DynamoDB Local at the same cadence as the floor (and back
+ * to back, one at a time); and the capacity: the 100 pollers with no pause.
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { tableName } from "#shared/config.ts";
@@ -44,27 +44,26 @@ async function seedSession(ctx: BenchContext, size: number): Promise<string> {
   return id;
 }
 
-async function pollLoad(ctx: BenchContext, sessionId: string, size: number, intervalMs: number) {
-  const after = size - NEW_EVENTS_PER_POLL;
+type Probe = () => Promise<boolean>;
+
+/**
+ * 100 clients each running `probe` every `intervalMs` (starts spread over the
+ * interval), or back to back when it is 0, for the run's duration.
+ */
+async function load(ctx: BenchContext, probe: Probe, intervalMs: number) {
   const latencies: number[] = [];
   let errors = 0;
   ctx.counters.reset();
   const deadline = performance.now() + DURATION_MS;
-  const poller = async (index: number) => {
+  const client = async (index: number) => {
     if (intervalMs > 0) await pause((intervalMs * index) / POLLERS);
     while (performance.now() < deadline) {
       const started = performance.now();
-      const response = await fetch(
-        `${ctx.baseUrl}/sessions/${sessionId}/events?after=${after}&order=asc`,
-        {
-          headers: { "X-API-Key": ctx.adminKey },
-        },
-      );
-      const page = (await response.json()) as { returned?: number };
+      const ok = await probe();
       latencies.push(performance.now() - started);
-      if (response.status !== 200 || page.returned !== NEW_EVENTS_PER_POLL) errors += 1;
+      if (!ok) errors += 1;
       if (intervalMs > 0) {
-        // The next poll is due one interval after this one started, if the run lasts that long.
+        // The next call is due one interval after this one started, if the run lasts that long.
         const next = started + intervalMs;
         if (next >= deadline) return;
         await pause(next - performance.now());
@@ -72,7 +71,7 @@ async function pollLoad(ctx: BenchContext, sessionId: string, size: number, inte
     }
   };
   const began = performance.now();
-  await Promise.all(Array.from({ length: POLLERS }, (_, index) => poller(index)));
+  await Promise.all(Array.from({ length: POLLERS }, (_, index) => client(index)));
   const seconds = (performance.now() - began) / 1000;
   return {
     ...summarize(latencies),
@@ -83,49 +82,68 @@ async function pollLoad(ctx: BenchContext, sessionId: string, size: number, inte
   };
 }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** One poll over HTTP, as a client does it. */
+function poll(ctx: BenchContext, sessionId: string, size: number): Probe {
+  const url = `${ctx.baseUrl}/sessions/${sessionId}/events?after=${size - NEW_EVENTS_PER_POLL}&order=asc`;
+  return async () => {
+    const response = await fetch(url, { headers: { "X-API-Key": ctx.adminKey } });
+    const page = (await response.json()) as { returned?: number };
+    return response.status === 200 && page.returned === NEW_EVENTS_PER_POLL;
+  };
 }
 
-/** The same page straight from DynamoDB Local: the floor under the endpoint. */
-async function bareQuery(ctx: BenchContext, sessionId: string, size: number, samples = 300) {
+/** The same page straight from DynamoDB Local with the same Query: the floor under the endpoint. */
+function bareQuery(ctx: BenchContext, sessionId: string, size: number): Probe {
+  const query = new QueryCommand({
+    TableName: tableName(),
+    KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+    ExpressionAttributeValues: {
+      ":pk": keys.sessionPartition(ctx.tenant, sessionId),
+      ":lo": eventSk(size - NEW_EVENTS_PER_POLL + 1),
+      ":hi": SESSION_SK,
+    },
+    ConsistentRead: true,
+    Limit: 102,
+  });
+  return async () => {
+    const result = await dynamo().send(query);
+    return (result.Items?.length ?? 0) === NEW_EVENTS_PER_POLL + 1;
+  };
+}
+
+async function serially(probe: Probe, samples = 300) {
   const latencies: number[] = [];
   for (let index = 0; index < samples; index += 1) {
     const started = performance.now();
-    await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-        ExpressionAttributeValues: {
-          ":pk": keys.sessionPartition(ctx.tenant, sessionId),
-          ":lo": eventSk(size - NEW_EVENTS_PER_POLL + 1),
-          ":hi": SESSION_SK,
-        },
-        ConsistentRead: true,
-        Limit: 102,
-      }),
-    );
+    await probe();
     latencies.push(performance.now() - started);
   }
   return summarize(latencies);
 }
 
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 export async function benchEvents(ctx: BenchContext): Promise<Record<string, unknown>> {
-  const bySize: Record<string, Awaited<ReturnType<typeof pollLoad>>> = {};
-  let bare = { p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, count: 0 };
-  let capacity: Awaited<ReturnType<typeof pollLoad>> | undefined;
+  type Run = Awaited<ReturnType<typeof load>>;
+  const bySize: Record<string, Run> = {};
+  let bare: Run | undefined;
+  let bareSerial: Awaited<ReturnType<typeof serially>> | undefined;
+  let capacity: Run | undefined;
   for (const size of SIZES) {
     const id = await seedSession(ctx, size);
     // Warm the handlers and the authorizer cache before measuring.
     await json(ctx, "GET", `/sessions/${id}/events?after=${size - 1}&order=asc`);
-    bySize[String(size)] = await pollLoad(ctx, id, size, INTERVAL_MS);
+    bySize[String(size)] = await load(ctx, poll(ctx, id, size), INTERVAL_MS);
     if (size === 10_000) {
-      bare = await bareQuery(ctx, id, size);
-      capacity = await pollLoad(ctx, id, size, 0);
+      bare = await load(ctx, bareQuery(ctx, id, size), INTERVAL_MS);
+      bareSerial = await serially(bareQuery(ctx, id, size));
+      capacity = await load(ctx, poll(ctx, id, size), 0);
     }
   }
   const main = bySize["10000"];
-  if (!main) throw new Error("no 10,000-event run");
+  if (!main || !bare || !bareSerial) throw new Error("no 10,000-event run");
   console.log(
     `pollers: ${POLLERS}, one poll each every ${INTERVAL_MS} ms, ${DURATION_MS / 1000} s per size, ${NEW_EVENTS_PER_POLL} events per poll`,
   );
@@ -145,7 +163,12 @@ export async function benchEvents(ctx: BenchContext): Promise<Record<string, unk
       ]),
     ),
   );
-  console.log(`bare DynamoDB Query for the same page: p50 ${bare.p50} ms, p95 ${bare.p95} ms`);
+  console.log(
+    `bare DynamoDB Query for the same page, same clients and cadence: p50 ${bare.p50} ms, p95 ${bare.p95} ms (endpoint p50 / bare p50 = ${round(main.p50 / bare.p50)})`,
+  );
+  console.log(
+    `bare DynamoDB Query back to back, one at a time: p50 ${bareSerial.p50} ms, p95 ${bareSerial.p95} ms`,
+  );
   console.log(
     `capacity (${POLLERS} pollers back to back, 10,000 events): ${capacity?.pollsPerSecond} polls/s, p50 ${capacity?.p50} ms, p95 ${capacity?.p95} ms`,
   );
@@ -160,6 +183,8 @@ export async function benchEvents(ctx: BenchContext): Promise<Record<string, unk
       Object.entries(bySize).map(([size, run]) => [size, run.p95]),
     ),
     "events.bare_query_p50_ms": bare.p50,
+    "events.bare_query_serial_p50_ms": bareSerial.p50,
+    "events.endpoint_to_bare_p50_ratio": round(main.p50 / bare.p50),
     "events.pollers": POLLERS,
     "events.poll_interval_ms": INTERVAL_MS,
     "events.capacity_polls_per_second": capacity?.pollsPerSecond,
