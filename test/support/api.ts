@@ -78,3 +78,27 @@ export function uniqueUser(prefix = "user"): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
+
+/** Uploads a workspace file as a client does: a presigned PUT from the API, then the PUT itself. */
+export async function uploadThroughApi(
+  key: string,
+  sessionId: string,
+  path: string,
+  content: string | Buffer,
+  contentType = "application/octet-stream",
+): Promise<void> {
+  const bytes = Buffer.from(content);
+  const ticket = await api<{ url: string; headers: Record<string, string> }>(
+    "POST",
+    `/sessions/${sessionId}/uploads`,
+    { key, body: { path, content_type: contentType, size_bytes: bytes.length } },
+  );
+  if (ticket.status !== 201)
+    throw new Error(`upload ticket for ${path}: ${ticket.status} ${ticket.text}`);
+  const put = await fetch(ticket.body.url, {
+    method: "PUT",
+    headers: ticket.body.headers,
+    body: bytes,
+  });
+  if (put.status !== 200) throw new Error(`upload of ${path}: ${put.status}`);
+}

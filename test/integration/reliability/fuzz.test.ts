@@ -29,6 +29,7 @@ import {
   newKey,
   uniqueTenant,
   uniqueUser,
+  uploadThroughApi,
   useStackStorage,
 } from "../../support/api.ts";
 import { checkAnswer, ResponseMismatchError } from "../../support/response-check.ts";
@@ -1280,22 +1281,7 @@ const operations = operationsOf(document);
 const schemas = new SchemaArbitraries(document);
 
 async function upload(sessionId: string, path: string, content: string): Promise<void> {
-  const bytes = Buffer.from(content);
-  const ticket = await api<{ url: string; headers: Record<string, string> }>(
-    "POST",
-    `/sessions/${sessionId}/uploads`,
-    {
-      key: context.keys.admin,
-      body: { path, content_type: "application/octet-stream", size_bytes: bytes.length },
-    },
-  );
-  expect(ticket.status).toBe(201);
-  const put = await fetch(ticket.body.url, {
-    method: "PUT",
-    headers: ticket.body.headers,
-    body: bytes,
-  });
-  expect(put.status).toBe(200);
+  await uploadThroughApi(context.keys.admin, sessionId, path, content);
 }
 
 const FILE_CONTENT: Record<(typeof WORKSPACE_FILES)[number], string> = {

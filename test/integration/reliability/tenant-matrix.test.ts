@@ -18,6 +18,7 @@ import {
   newKey,
   uniqueTenant,
   uniqueUser,
+  uploadThroughApi,
   useStackStorage,
 } from "../../support/api.ts";
 
@@ -88,19 +89,7 @@ async function startOwned(status: "active" | "paused" = "active") {
 }
 
 async function uploadFile(sessionId: string, path: string, content: string): Promise<void> {
-  const bytes = Buffer.from(content);
-  const ticket = await api<{ url: string; headers: Record<string, string> }>(
-    "POST",
-    `/sessions/${sessionId}/uploads`,
-    { key: ownerKeys.admin, body: { path, content_type: "text/plain", size_bytes: bytes.length } },
-  );
-  expect(ticket.status).toBe(201);
-  const put = await fetch(ticket.body.url, {
-    method: "PUT",
-    headers: ticket.body.headers,
-    body: bytes,
-  });
-  expect(put.status).toBe(200);
+  await uploadThroughApi(ownerKeys.admin, sessionId, path, content, "text/plain");
 }
 
 const transition = (action: "end" | "pause" | "resume"): MatrixEntry => ({
