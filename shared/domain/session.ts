@@ -42,7 +42,8 @@ export function closes(transition: Transition): boolean {
 export function nextStatus(current: SessionStatus, transition: Transition): SessionStatus {
   const rule = RULES[transition];
   if (rule.from.includes(current)) return rule.to;
-  if (transition === "end" || transition === "expire") {
+  // A closed session takes no step at all: the one answer says why.
+  if (!isOpen(current)) {
     throw new AppError("SESSION_ALREADY_ENDED", `The session is already ${current}.`, {
       status: current,
     });
@@ -52,4 +53,42 @@ export function nextStatus(current: SessionStatus, transition: Transition): Sess
     `Cannot ${transition} a session that is ${current}; allowed from: ${rule.from.join(", ")}.`,
     { status: current, action: transition },
   );
+}
+
+/** The performer of steps the service takes by itself (expiry). */
+export const SYSTEM_PERFORMER = "system";
+
+/**
+ * From `expires_at` on, an open session is expired for every caller, whether
+ * or not the expiry job has closed it yet (it runs once a minute).
+ */
+export function isOverdue(
+  session: { status: SessionStatus; expires_at: string },
+  now: string,
+): boolean {
+  return isOpen(session.status) && session.expires_at <= now;
+}
+
+interface Lifecycle {
+  status: SessionStatus;
+  expires_at: string;
+  updated_at: string;
+  ended_at: string | null;
+  ended_by: string | null;
+}
+
+/**
+ * The session as every caller sees it at `now`: an overdue open session reads
+ * exactly as the expiry job will leave it (expired at its `expires_at`, by
+ * `system`), so nothing changes for a reader when the job catches up.
+ */
+export function lifecycleAsOf<T extends Lifecycle>(session: T, now: string): T {
+  if (!isOverdue(session, now)) return session;
+  return {
+    ...session,
+    status: "expired",
+    ended_at: session.expires_at,
+    ended_by: SYSTEM_PERFORMER,
+    updated_at: [session.updated_at, session.expires_at].sort()[1] ?? session.updated_at,
+  };
 }

@@ -46,3 +46,45 @@ export async function readDuePage(
   }
   return { due, next: page.LastEvaluatedKey };
 }
+
+/**
+ * A tenant's open sessions already past their `expires_at` that the expiry
+ * job has not closed yet, by stored status. Reads only what is due across all
+ * tenants (the job keeps that to about a minute's worth), never the tenant's
+ * sessions.
+ */
+export async function countOverdueOpen(
+  tenant: string,
+  now: string,
+): Promise<{ active: number; paused: number }> {
+  const counts = { active: 0, paused: 0 };
+  await Promise.all(
+    EXPIRY_SHARD_IDS.map(async (shard) => {
+      let startAfter: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo().send(
+          new QueryCommand({
+            TableName: tableName(),
+            IndexName: INDEX.openByExpiry,
+            KeyConditionExpression: "gsi3pk = :shard AND gsi3sk < :now",
+            FilterExpression: "tenant_id = :tenant",
+            ExpressionAttributeValues: {
+              ":shard": indexKeys.expiryShardPartition(shard),
+              ":now": now,
+              ":tenant": tenant,
+            },
+            ExpressionAttributeNames: { "#status": "status" },
+            ProjectionExpression: "#status",
+            ExclusiveStartKey: startAfter,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (item.status === "active") counts.active += 1;
+          else if (item.status === "paused") counts.paused += 1;
+        }
+        startAfter = page.LastEvaluatedKey;
+      } while (startAfter);
+    }),
+  );
+  return counts;
+}

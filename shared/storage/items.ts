@@ -3,7 +3,8 @@
  * DynamoDB result. Mapping to the API's objects lives here too.
  */
 import { z } from "zod";
-import { SESSION_STATUSES } from "../domain/session.ts";
+import { isoNow } from "../domain/clock.ts";
+import { lifecycleAsOf, SESSION_STATUSES } from "../domain/session.ts";
 import type { Session } from "../schemas/sessions.ts";
 
 export const SessionItem = z.object({
@@ -33,7 +34,9 @@ export const SessionItem = z.object({
 });
 export type SessionItem = z.infer<typeof SessionItem>;
 
-export function toSession(item: SessionItem): Session {
+/** The API's session object, as every caller sees it at `now` (overdue reads as expired). */
+export function toSession(stored: SessionItem, now: string = isoNow()): Session {
+  const item = lifecycleAsOf(stored, now);
   return {
     session_id: item.session_id,
     user_id: item.user_id,

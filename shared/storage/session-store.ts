@@ -217,6 +217,7 @@ export async function commitTransition(input: {
   event: SessionEvent;
   eventTtlEpoch: number;
   closes: boolean;
+  endedAt: string;
   endedBy: string | null;
   sessionTtlEpoch: number | null;
 }): Promise<TransitionOutcome> {
@@ -249,8 +250,9 @@ export async function commitTransition(input: {
   ];
   const removes: string[] = [];
   if (input.closes) {
-    sets.push("ended_at = :now", "ended_by = :ended_by", `#ttl = :ttl`);
+    sets.push("ended_at = :ended_at", "ended_by = :ended_by", `#ttl = :ttl`);
     names["#ttl"] = TTL_ATTRIBUTE;
+    values[":ended_at"] = input.endedAt;
     values[":ended_by"] = input.endedBy;
     values[":ttl"] = input.sessionTtlEpoch;
     removes.push("gsi3pk", "gsi3sk");
@@ -288,6 +290,28 @@ export async function commitTransition(input: {
   );
 }
 
+/**
+ * A status filter that sees sessions as callers do: an open session past its
+ * expires_at is expired, whether or not the expiry job has closed it yet.
+ */
+function statusFilter(
+  status: SessionStatus,
+  now: string,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): string {
+  names["#status"] = "status";
+  values[":status"] = status;
+  if (status === "ended") return "#status = :status";
+  values[":now"] = now;
+  if (status === "expired") {
+    values[":active"] = "active";
+    values[":paused"] = "paused";
+    return "(#status = :status OR (#status IN (:active, :paused) AND expires_at <= :now))";
+  }
+  return "(#status = :status AND expires_at > :now)";
+}
+
 export interface ListPage {
   items: SessionItem[];
   /** Sort key position to continue after, or undefined on the last page. */
@@ -300,6 +324,8 @@ export interface ListPage {
  * filled by reading on until `limit` matches or `maxReads` queries were made.
  */
 export async function listSessions(input: {
+  /** Overdue open sessions are expired from their expires_at on: filters agree. */
+  now: string;
   tenant: string;
   userId: string | undefined;
   status: SessionStatus | undefined;
@@ -336,11 +362,7 @@ export async function listSessions(input: {
     ":entity": "session",
   };
   let filter = "#e = :entity AND attribute_not_exists(deleting)";
-  if (input.status) {
-    names["#status"] = "status";
-    values[":status"] = input.status;
-    filter += " AND #status = :status";
-  }
+  if (input.status) filter += ` AND ${statusFilter(input.status, input.now, names, values)}`;
   const items: SessionItem[] = [];
   let exclusiveStart: Record<string, unknown> | undefined = startAfterPosition
     ? {

@@ -63,6 +63,40 @@ export function isRetryable(reasons: CancellationReason[]): boolean {
   );
 }
 
+/**
+ * Retrying lost optimistic races within a time budget rather than a number of
+ * attempts: with many writers on one item, losses grow with the writers while
+ * each one costs little, so an attempt count would refuse work a few more
+ * milliseconds would have committed.
+ */
+/**
+ * How long a write keeps retrying lost races before answering 503: well inside
+ * the functions' 10 s timeout, with room for the last attempt's own call.
+ */
+export const RACE_RETRY_BUDGET_MS = 5000;
+
+export class RaceRetry {
+  private readonly deadline: number;
+  private attempt = 0;
+
+  constructor(
+    budgetMs: number,
+    private readonly baseMs = 4,
+    private readonly capMs = 64,
+  ) {
+    this.deadline = Date.now() + budgetMs;
+  }
+
+  /** Waits before the next attempt; false when the budget would be spent first. */
+  async pause(): Promise<boolean> {
+    const wait = backoffMs(this.attempt, this.baseMs, this.capMs);
+    this.attempt += 1;
+    if (Date.now() + wait >= this.deadline) return false;
+    await sleep(wait);
+    return true;
+  }
+}
+
 /** Full-jitter exponential backoff, bounded. */
 export function backoffMs(attempt: number, baseMs = 10, capMs = 400): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);

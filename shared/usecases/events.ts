@@ -4,7 +4,7 @@
  * can never miss an event that commits later with a smaller seq.
  */
 import { config } from "../config.ts";
-import { isoNow, laterOf } from "../domain/clock.ts";
+import { followingTimestamps, isoNow, justBefore, laterOf } from "../domain/clock.ts";
 import {
   AppError,
   PayloadTooLargeError,
@@ -14,6 +14,7 @@ import {
 import { EVENT_SOURCE_API, MAX_EVENT_DATA_BYTES, MAX_MESSAGE_BYTES } from "../domain/events.ts";
 import { newRecordId } from "../domain/ids.ts";
 import type { Principal } from "../domain/principal.ts";
+import { isOverdue } from "../domain/session.ts";
 import type {
   AppendEventsResult,
   EventPage,
@@ -28,15 +29,15 @@ import {
   MAX_SEQ,
   readSeqRange,
   readTypeRange,
+  type SeqRange,
   type StoredEvent,
   typeCountUpTo,
 } from "../storage/event-store.ts";
 import type { SessionItem } from "../storage/items.ts";
 import { readSession } from "../storage/session-store.ts";
-import { backoffMs, sleep } from "../storage/transactions.ts";
+import { RACE_RETRY_BUDGET_MS, RaceRetry } from "../storage/transactions.ts";
+import { closeOverdue } from "./sessions.ts";
 
-/** Attempts at winning the optimistic `last_seq` race before answering 503. */
-const MAX_APPEND_ATTEMPTS = 12;
 /** Keeps a page well inside Lambda's 6 MB response limit. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
@@ -64,15 +65,22 @@ export function checkEventSizes(events: NewEvent[]): void {
   });
 }
 
-function assertAcceptsEvents(session: SessionItem | undefined): SessionItem {
+/**
+ * The session, if it still takes events: appends are accepted until it
+ * expires or is deleted. An overdue session is closed here as the expiry job
+ * would close it, so no event lands after its expires_at.
+ */
+async function acceptingSession(
+  tenant: string,
+  session: SessionItem | undefined,
+): Promise<SessionItem> {
   if (!session) throw sessionNotFound();
-  if (session.status === "expired") {
+  if (isOverdue(session, isoNow())) await closeOverdue(tenant, session);
+  if (session.status === "expired" || isOverdue(session, isoNow())) {
     throw new AppError(
       "SESSION_ALREADY_ENDED",
       "The session has expired and no longer accepts events.",
-      {
-        status: session.status,
-      },
+      { status: "expired" },
     );
   }
   return session;
@@ -85,52 +93,66 @@ export async function appendEvents(
 ): Promise<AppendEventsResult> {
   checkEventSizes(input);
   const tenant = principal.tenantId;
-  let read = assertAcceptsEvents(await readSession(tenant, sessionId));
-  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt += 1) {
-    // Never earlier than the newest event, so time order follows seq order.
-    const timestamp = laterOf(isoNow(), read.last_event_at);
-    const typeCounts = new Map(Object.entries(read.type_counts));
-    const events: StoredEvent[] = input.map((event, index) => {
-      const typeOrd = (typeCounts.get(event.event_type) ?? 0) + 1;
-      typeCounts.set(event.event_type, typeOrd);
-      return {
-        record_id: newRecordId(),
-        session_id: sessionId,
-        user_id: read.user_id,
-        seq: read.last_seq + index + 1,
-        event_type: event.event_type,
-        timestamp,
-        source: EVENT_SOURCE_API,
-        performer_id: event.performer_id ?? principal.keyId,
-        step_id: event.step_id ?? null,
-        message: event.message ?? null,
-        event_data: event.event_data ?? {},
-        type_ord: typeOrd,
-      };
-    });
+  let read = await acceptingSession(tenant, await readSession(tenant, sessionId));
+  const retry = new RaceRetry(RACE_RETRY_BUDGET_MS);
+  for (;;) {
+    const events = stampEvents(principal, read, input);
+    const last = events[events.length - 1];
     const outcome = await commitAppend({
       tenant,
       read,
       events,
-      eventTtlEpoch: eventTtl(read.expires_at, timestamp, config().RETENTION_DAYS),
-      lastEventAt: timestamp,
+      eventTtlEpoch: eventTtl(
+        read.expires_at,
+        last?.timestamp ?? isoNow(),
+        config().RETENTION_DAYS,
+      ),
+      lastEventAt: last?.timestamp ?? read.last_event_at,
     });
     if (outcome.committed) {
-      const items = events.map(({ type_ord: _ord, ...event }) => event);
+      const items = events.map(stripOrd);
       return {
         session_id: sessionId,
         items,
-        first_seq: items[0]?.seq ?? read.last_seq + 1,
+        first_seq: read.last_seq + 1,
         last_seq: read.last_seq + items.length,
       };
     }
-    await sleep(backoffMs(attempt, 5, 200));
+    // A lost race: another append (or a lifecycle step) moved `last_seq`. The
+    // failed condition hands back the session as it now is, so the retry needs
+    // no read; the budget is time, not attempts, because the number of losses
+    // grows with the number of writers while each one is cheap.
+    if (!(await retry.pause())) break;
     const current = outcome.current?.deleting
       ? undefined
       : (outcome.current ?? (await readSession(tenant, sessionId)));
-    read = assertAcceptsEvents(current);
+    read = await acceptingSession(tenant, current);
   }
   throw new UnavailableError("Too many concurrent appends to this session; retry shortly.", 1);
+}
+
+/** The events as they will be stored: the next seqs, each stamped after the one before. */
+function stampEvents(principal: Principal, read: SessionItem, input: NewEvent[]): StoredEvent[] {
+  const typeCounts = new Map(Object.entries(read.type_counts));
+  const timestamps = followingTimestamps(read.last_event_at, input.length);
+  return input.map((event, index) => {
+    const typeOrd = (typeCounts.get(event.event_type) ?? 0) + 1;
+    typeCounts.set(event.event_type, typeOrd);
+    return {
+      record_id: newRecordId(),
+      session_id: read.session_id,
+      user_id: read.user_id,
+      seq: read.last_seq + index + 1,
+      event_type: event.event_type,
+      timestamp: timestamps[index] ?? isoNow(),
+      source: EVENT_SOURCE_API,
+      performer_id: event.performer_id ?? principal.keyId,
+      step_id: event.step_id ?? null,
+      message: event.message ?? null,
+      event_data: event.event_data ?? {},
+      type_ord: typeOrd,
+    };
+  });
 }
 
 function stripOrd(event: StoredEvent): SessionEvent {
@@ -139,103 +161,146 @@ function stripOrd(event: StoredEvent): SessionEvent {
 }
 
 /**
- * A page of events. Filters narrow a seq range first (`after`, `before`,
- * and `since` mapped to a seq through the time index, which is valid because
- * timestamps never decrease along seq), then the range is read from the
- * partition or, for `event_type`, from the type index. `total` comes from
- * counters, never from reading the matching events.
+ * A page of events. A plain poll (no `since`, `event_type` or `before`) is
+ * one Query from the first wanted event up to the session item. Every other
+ * read takes the session first: every event up to its `last_seq` has
+ * committed by then, so the range read that follows sees each of them, and
+ * the session's `last_event_at` is a safe watermark for `server_time`.
+ * Filters narrow a seq range (`since` is mapped to a seq through the time
+ * index, exact because timestamps strictly increase along seq); `total`
+ * comes from counters, never from reading the matching events.
  */
 export async function queryEvents(
   principal: Principal,
   sessionId: string,
   query: EventsQuery,
 ): Promise<EventPage> {
-  const tenant = principal.tenantId;
-  const limit = query.limit ?? 100;
+  const range: SeqRange = {
+    from: (query.after ?? 0) + 1,
+    to: Math.min((query.before ?? MAX_SEQ + 1) - 1, MAX_SEQ),
+  };
+  if (query.since === undefined && query.event_type === undefined && query.before === undefined) {
+    return pollPage(principal.tenantId, sessionId, query, range);
+  }
+  return filteredPage(principal.tenantId, sessionId, query, range);
+}
+
+async function pollPage(
+  tenant: string,
+  sessionId: string,
+  query: EventsQuery,
+  range: SeqRange,
+): Promise<EventPage> {
   const ascending = query.order === "asc";
-  let from = (query.after ?? 0) + 1;
-  const to = Math.min((query.before ?? MAX_SEQ + 1) - 1, MAX_SEQ);
-
-  let session: SessionItem | undefined;
-  if (query.since !== undefined) {
-    const [read, firstAfter] = await Promise.all([
-      readSession(tenant, sessionId),
-      firstSeqAfterTime(tenant, sessionId, query.since),
-    ]);
-    session = read;
-    if (!session) throw sessionNotFound();
-    from = Math.max(from, firstAfter ?? session.last_seq + 1);
-  }
-
-  if (query.event_type !== undefined) {
-    const type = query.event_type;
-    const [read, page] = await Promise.all([
-      session ? Promise.resolve(session) : readSession(tenant, sessionId),
-      from > to
-        ? Promise.resolve({ events: [], hasMore: false })
-        : readTypeRange({
-            tenant,
-            sessionId,
-            eventType: type,
-            range: { from, to },
-            ascending,
-            limit,
-          }),
-    ]);
-    if (!read) throw sessionNotFound();
-    const upper = Math.min(to, read.last_seq);
-    const total =
-      from > upper
-        ? 0
-        : (upper >= read.last_seq
-            ? (read.type_counts[type] ?? 0)
-            : await typeCountUpTo(tenant, sessionId, type, upper)) -
-          (await typeCountUpTo(tenant, sessionId, type, from - 1));
-    return pageOf(sessionId, read, page.events, page.hasMore, total);
-  }
-
-  // Open at the top: the same Query returns the session item with the events.
-  const openTop = query.before === undefined;
-  const [page, separate] = await Promise.all([
-    from > to
-      ? Promise.resolve({ events: [], session: undefined, hasMore: false })
-      : readSeqRange({
+  const page =
+    range.from > range.to
+      ? { events: [], session: undefined, hasMore: false }
+      : await readSeqRange({
           tenant,
           sessionId,
-          range: { from, to },
+          range,
           ascending,
-          limit,
-          includeSession: openTop,
-        }),
-    openTop || session ? Promise.resolve(session) : readSession(tenant, sessionId),
-  ]);
+          limit: query.limit ?? 100,
+          includeSession: true,
+        });
   // An ascending page that filled up stops short of the session item: one more read.
-  const read =
-    session ??
-    page.session ??
-    separate ??
-    (page.events.length > 0 ? await readSession(tenant, sessionId) : undefined);
-  if (!read || read.deleting) throw sessionNotFound();
-  const upper = Math.min(to, read.last_seq);
-  const total = Math.max(0, upper - from + 1);
+  const session = visibleSession(page.session ?? (await readSession(tenant, sessionId)));
+  const upper = Math.min(range.to, session.last_seq);
+  // Newest first, the session item is read before the events: an event that
+  // committed in between is left for the next poll, which `server_time` admits.
+  const events = ascending
+    ? contiguousFrom(range.from, page.events)
+    : page.events.filter((event) => event.seq <= upper);
   // An append can commit while an ascending Query walks towards the session
   // item: its events are then counted in `latest_seq` but not in `items`.
   // Flag them so a client never takes `latest_seq` as a position it has seen.
-  const lastReturned = ascending ? (page.events[page.events.length - 1]?.seq ?? from - 1) : upper;
-  return pageOf(sessionId, read, page.events, page.hasMore || lastReturned < upper, total);
+  const lastReturned = ascending ? (events[events.length - 1]?.seq ?? range.from - 1) : upper;
+  return pageOf({
+    sessionId,
+    session,
+    events,
+    hasMore: page.hasMore || events.length < page.events.length || lastReturned < upper,
+    total: Math.max(0, upper - range.from + 1),
+    ascending,
+    coversLatest: true,
+    since: undefined,
+  });
 }
 
-function pageOf(
+async function filteredPage(
+  tenant: string,
   sessionId: string,
-  session: SessionItem,
-  events: StoredEvent[],
-  hasMore: boolean,
-  total: number,
-): EventPage {
+  query: EventsQuery,
+  requested: SeqRange,
+): Promise<EventPage> {
+  const ascending = query.order === "asc";
+  const limit = query.limit ?? 100;
+  const session = visibleSession(await readSession(tenant, sessionId));
+  const range = { from: requested.from, to: Math.min(requested.to, session.last_seq) };
+  if (query.since !== undefined && range.from <= range.to) {
+    const firstAfter = await firstSeqAfterTime(tenant, sessionId, query.since);
+    range.from = Math.max(range.from, firstAfter ?? range.to + 1);
+  }
+  const empty = { events: [], session: undefined, hasMore: false };
+  const type = query.event_type;
+  const page =
+    range.from > range.to
+      ? empty
+      : type !== undefined
+        ? await readTypeRange({ tenant, sessionId, eventType: type, range, ascending, limit })
+        : await readSeqRange({ tenant, sessionId, range, ascending, limit, includeSession: false });
+  const events =
+    ascending && type === undefined ? contiguousFrom(range.from, page.events) : page.events;
+  const total =
+    range.from > range.to
+      ? 0
+      : type === undefined
+        ? range.to - range.from + 1
+        : (range.to >= session.last_seq
+            ? (session.type_counts[type] ?? 0)
+            : await typeCountUpTo(tenant, sessionId, type, range.to)) -
+          (await typeCountUpTo(tenant, sessionId, type, range.from - 1));
+  return pageOf({
+    sessionId,
+    session,
+    events,
+    hasMore: page.hasMore || events.length < page.events.length,
+    total,
+    ascending,
+    coversLatest: range.to >= session.last_seq,
+    since: query.since,
+  });
+}
+
+function visibleSession(session: SessionItem | undefined): SessionItem {
+  if (!session || session.deleting) throw sessionNotFound();
+  return session;
+}
+
+/**
+ * The events up to the first missing seq. Seqs commit in order, but a Query
+ * is not a snapshot: a page must never step over an event it did not see.
+ */
+function contiguousFrom(from: number, events: StoredEvent[]): StoredEvent[] {
+  const gap = events.findIndex((event, index) => event.seq !== from + index);
+  return gap === -1 ? events : events.slice(0, gap);
+}
+
+function pageOf(input: {
+  sessionId: string;
+  session: SessionItem;
+  events: StoredEvent[];
+  hasMore: boolean;
+  total: number;
+  ascending: boolean;
+  /** The range read reached the session's newest event. */
+  coversLatest: boolean;
+  since: string | undefined;
+}): EventPage {
   const items: SessionEvent[] = [];
   let bytes = 0;
   let truncated = false;
-  for (const event of events) {
+  for (const event of input.events) {
     const item = stripOrd(event);
     bytes += Buffer.byteLength(JSON.stringify(item), "utf8");
     if (bytes > MAX_PAGE_BYTES && items.length > 0) {
@@ -244,13 +309,37 @@ function pageOf(
     }
     items.push(item);
   }
+  const hasMore = input.hasMore || truncated;
   return {
-    session_id: sessionId,
+    session_id: input.sessionId,
     items,
-    total,
+    total: input.total,
     returned: items.length,
-    has_more: hasMore || truncated,
-    latest_seq: session.last_seq,
-    server_time: isoNow(),
+    has_more: hasMore,
+    latest_seq: input.session.last_seq,
+    server_time: watermark({ ...input, items, hasMore }),
   };
+}
+
+/**
+ * `server_time`: the `since` to send next. Every event stamped at or before
+ * it (and after the request's `since`) is in this answer (for a newest-first
+ * page with `has_more`, in it and the older pages read with `before`), and
+ * every event that commits later is stamped after it, because timestamps
+ * strictly increase along seq and seq follows commit order. It is never
+ * later than the newest event the read saw, so it may trail the clock.
+ */
+function watermark(input: {
+  session: SessionItem;
+  items: SessionEvent[];
+  hasMore: boolean;
+  ascending: boolean;
+  coversLatest: boolean;
+  since: string | undefined;
+}): string {
+  const floor = input.since ?? justBefore(input.session.created_at);
+  const newest = input.ascending ? input.items[input.items.length - 1] : input.items[0];
+  if (input.ascending && input.hasMore) return newest?.timestamp ?? floor;
+  if (input.coversLatest) return laterOf(input.session.last_event_at, floor);
+  return newest ? laterOf(newest.timestamp, floor) : floor;
 }

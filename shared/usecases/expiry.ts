@@ -7,13 +7,11 @@
  */
 import { isoNow } from "../domain/clock.ts";
 import { AppError } from "../domain/errors.ts";
-import { isOpen } from "../domain/session.ts";
+import { isOpen, SYSTEM_PERFORMER } from "../domain/session.ts";
 import { logger } from "../observability.ts";
 import { type DueSession, EXPIRY_SHARD_IDS, readDuePage } from "../storage/expiry-store.ts";
 import { readSession } from "../storage/session-store.ts";
 import { applyTransition } from "./sessions.ts";
-
-export const SYSTEM_PERFORMER = "system";
 
 export interface ExpiryReport {
   expired: number;

@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { bucketName, config, tableName } from "../config.ts";
 import { BoundedCache } from "../domain/bounded-cache.ts";
+import { isoNow } from "../domain/clock.ts";
 import { sessionNotFound, UnavailableError } from "../domain/errors.ts";
 import {
   EMPTY_COUNTS,
@@ -29,6 +30,7 @@ import {
   type ProcessingStatus,
 } from "../domain/processing-status.ts";
 import { Redactor } from "../domain/redaction.ts";
+import { lifecycleAsOf } from "../domain/session.ts";
 import {
   classifyWorkspaceEntry,
   WORKSPACE_FOLDERS,
@@ -856,11 +858,12 @@ export async function investigateSession(
     // Without the session nothing can be shown (not even whose it is): 503, retry.
     if (!read.ok)
       throw new UnavailableError("The session could not be read in time; retry shortly.");
-    const session = read.value;
-    if (!session) {
+    if (!read.value) {
       audit.outcome = "not_found";
       throw sessionNotFound();
     }
+    // Overdue reads as expired here as everywhere, before the expiry job runs.
+    const session = lifecycleAsOf(read.value, isoNow());
     const context: RequestContext = {
       scope: { tenant: principal.tenantId, sessionId },
       session,

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { config } from "../config.ts";
-import { addSeconds, epochSeconds, isoNow, laterOf } from "../domain/clock.ts";
+import { addSeconds, epochSeconds, followingTimestamps, isoNow } from "../domain/clock.ts";
 import { AppError, sessionNotFound, UnavailableError, ValidationError } from "../domain/errors.ts";
 import { EVENT_SOURCE_SERVER } from "../domain/events.ts";
 import { newRecordId, newSessionId } from "../domain/ids.ts";
@@ -14,9 +14,10 @@ import {
   allowedFrom,
   BOUNDARY_EVENT_BY_TRANSITION,
   closes,
-  isOpen,
+  isOverdue,
   nextStatus,
   type SessionStatus,
+  SYSTEM_PERFORMER,
   type Transition,
 } from "../domain/session.ts";
 import type { SessionEvent } from "../schemas/events.ts";
@@ -29,7 +30,7 @@ import {
 import { eventTtl } from "../storage/event-items.ts";
 import { type SessionItem, toSession } from "../storage/items.ts";
 import * as store from "../storage/session-store.ts";
-import { backoffMs, sleep } from "../storage/transactions.ts";
+import { backoffMs, RACE_RETRY_BUDGET_MS, RaceRetry, sleep } from "../storage/transactions.ts";
 import { deleteWorkspace } from "../storage/workspace-store.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 
@@ -124,6 +125,12 @@ export async function startSession(
       await sleep(backoffMs(attempt));
       continue;
     }
+    // Identical starts sent at once with one key: the lock was taken by the
+    // start that committed, together with its idempotency record. Replay it.
+    if (idempotencyKey) {
+      const committed = await store.readIdempotencyRecord(tenant, idempotencyKey);
+      if (committed) return replay(committed, bodyHash);
+    }
     const activeId = outcome.activeSessionId;
     if (activeId && (await expireIfOverdue(tenant, activeId))) continue;
     throw new AppError(
@@ -155,9 +162,23 @@ function replay(
  */
 async function expireIfOverdue(tenant: string, sessionId: string): Promise<boolean> {
   const session = await store.readSession(tenant, sessionId);
-  if (!session || !isOpen(session.status) || session.expires_at > isoNow()) return false;
-  await applyTransition(tenant, session, "expire", "system");
+  if (!session || !isOverdue(session, isoNow())) return false;
+  await closeOverdue(tenant, session);
   return true;
+}
+
+/**
+ * Writes the expiry the job would write, for an overdue session a caller
+ * reached first: every caller then sees the same closed session and its one
+ * `session_expired` event. A racing close (the job, an end) is not an error.
+ */
+export async function closeOverdue(tenant: string, session: SessionItem): Promise<void> {
+  try {
+    await applyTransition(tenant, session, "expire", SYSTEM_PERFORMER);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "SESSION_ALREADY_ENDED") return;
+    throw error;
+  }
 }
 
 export async function getSession(principal: Principal, sessionId: string): Promise<Session> {
@@ -199,10 +220,20 @@ export async function applyTransition(
   performerId: string,
 ): Promise<SessionWithEvent> {
   let read: SessionItem | undefined = initial;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+  const retry = new RaceRetry(RACE_RETRY_BUDGET_MS, 10, 200);
+  for (;;) {
     if (!read) throw sessionNotFound();
+    if (transition !== "expire" && isOverdue(read, isoNow())) {
+      // Past its expires_at the session is expired for every caller: close it
+      // as the job would, then answer as for any closed session.
+      await closeOverdue(tenant, read);
+      read = await store.readSession(tenant, initial.session_id);
+      continue;
+    }
     const to = nextStatus(read.status, transition);
-    const now = laterOf(isoNow(), read.last_event_at);
+    const now = followingTimestamps(read.last_event_at, 1)[0] ?? isoNow();
+    // An expired session ended at its expires_at, whenever the close is written.
+    const endedAt = transition === "expire" ? read.expires_at : now;
     const seq = read.last_seq + 1;
     const event = boundaryEvent(
       read,
@@ -220,6 +251,7 @@ export async function applyTransition(
       event,
       eventTtlEpoch: eventTtl(read.expires_at, now, retention),
       closes: closes(transition),
+      endedAt,
       endedBy: closes(transition) ? performerId : null,
       sessionTtlEpoch: closes(transition) ? epochSeconds(now) + retention * 86_400 : null,
     });
@@ -231,12 +263,12 @@ export async function applyTransition(
         last_accessed: now,
         last_event_at: now,
         last_seq: seq,
-        ended_at: closes(transition) ? now : read.ended_at,
+        ended_at: closes(transition) ? endedAt : read.ended_at,
         ended_by: closes(transition) ? performerId : read.ended_by,
       };
       return { session: toSession(next), event };
     }
-    await sleep(backoffMs(attempt));
+    if (!(await retry.pause())) break;
     read = await store.readSession(tenant, initial.session_id);
   }
   throw new UnavailableError("The session is changing too fast to apply this change; retry.");
@@ -254,7 +286,9 @@ export async function listSessions(
   },
 ): Promise<SessionList> {
   const position = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const now = isoNow();
   const page = await store.listSessions({
+    now,
     tenant: principal.tenantId,
     userId: query.user_id,
     status: query.status,
@@ -263,7 +297,7 @@ export async function listSessions(
     limit: query.limit,
     startAfterPosition: position,
   });
-  const items = page.items.map(toSession);
+  const items = page.items.map((item) => toSession(item, now));
   return {
     items,
     returned: items.length,

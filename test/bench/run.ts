@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measured against the local stack on this machine. Prints a
  * table per suite and writes every figure as JSON to $BENCH_OUT (default
- * `.data/bench.json`). Suites: `npm run bench -- events investigate` (all by default).
+ * `.data/bench.json`). Suites: `npm run bench -- events investigate appends` (all by default).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -12,6 +12,7 @@ type Suite = (ctx: BenchContext) => Promise<Record<string, unknown>>;
 const SUITES: Record<string, () => Promise<Suite>> = {
   events: async () => (await import("./events.ts")).benchEvents,
   investigate: async () => (await import("./investigate.ts")).benchInvestigate,
+  appends: async () => (await import("./appends.ts")).benchAppends,
 };
 
 async function main(): Promise<void> {

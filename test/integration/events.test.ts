@@ -292,28 +292,25 @@ describe("querying", () => {
     expect(before.body.total).toBe(2);
   });
 
-  it("orders events that share a timestamp by seq, and since is exclusive", async () => {
+  it("stamps every event of a batch later than the one before, so since is an exact cursor", async () => {
     const { id } = await newSession();
     const appended = await append(
       id,
       Array.from({ length: 10 }, (_, index) => ({ event_type: "info", message: `${index}` })),
     );
-    const stamps = new Set(appended.body.items.map((item) => item.timestamp));
-    expect(stamps.size).toBe(1);
+    const stamps = appended.body.items.map((item) => item.timestamp);
+    expect([...stamps].sort()).toEqual(stamps);
+    expect(new Set(stamps).size).toBe(10);
     const asc = await events(id, "?order=asc&after=1");
     expect(asc.body.items.map((item) => item.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    const stamp = appended.body.items[0]?.timestamp ?? "";
-    const since = await events(id, `?since=${encodeURIComponent(stamp)}`);
-    expect(since.body.items).toHaveLength(0);
-    expect(since.body.total).toBe(0);
-    const sinceBefore = await events(
-      id,
-      `?since=${encodeURIComponent(new Date(Date.parse(stamp) - 1).toISOString())}&order=asc`,
-    );
-    expect(sinceBefore.body.items.map((item) => item.seq)).toEqual([
-      2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-    ]);
-    expect(sinceBefore.body.total).toBe(10);
+    // since is exclusive: from the fourth event's timestamp on, the six after it.
+    const since = await events(id, `?since=${encodeURIComponent(stamps[3] ?? "")}&order=asc`);
+    expect(since.body.items.map((item) => item.seq)).toEqual([6, 7, 8, 9, 10, 11]);
+    expect(since.body.total).toBe(6);
+    const last = await events(id, `?since=${encodeURIComponent(stamps[9] ?? "")}`);
+    expect(last.body.items).toHaveLength(0);
+    expect(last.body.total).toBe(0);
+    expect(last.body.server_time).toBe(stamps[9]);
   });
 
   it("answers a future since with an empty 200", async () => {
