@@ -7,7 +7,8 @@
  * range that ends at `SESSION` returns the events and the session in one
  * Query: a poll with `after` is one request.
  */
-import { QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { QueryCommand, type QueryCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { tableName } from "../config.ts";
 import type { SessionEvent } from "../schemas/events.ts";
 import { dynamo } from "./clients.ts";
@@ -29,6 +30,9 @@ export type AppendOutcome =
  * Writes the events and moves `last_seq` from the value that was read, in one
  * transaction. On a lost race it returns the session as it now is (from the
  * failed condition), so the caller can retry without another read.
+ *
+ * Without a `turn` it commits only while no append is queued; with one, only
+ * when the turn before it has been served, and it marks its own as served.
  */
 export async function commitAppend(input: {
   tenant: string;
@@ -36,6 +40,7 @@ export async function commitAppend(input: {
   events: StoredEvent[];
   eventTtlEpoch: number;
   lastEventAt: string;
+  turn?: number | undefined;
 }): Promise<AppendOutcome> {
   const { tenant, read, events } = input;
   const table = tableName();
@@ -50,6 +55,13 @@ export async function commitAppend(input: {
     ":zero": 0,
   };
   const sets = ["last_seq = :seq", "last_event_at = :at", "last_accessed = :at"];
+  let queueCondition = "(attribute_not_exists(next_turn) OR next_turn = served_turn)";
+  if (input.turn !== undefined) {
+    values[":previous_turn"] = input.turn - 1;
+    values[":turn"] = input.turn;
+    queueCondition = "served_turn = :previous_turn";
+    sets.push("served_turn = :turn");
+  }
   const perType = new Map<string, number>();
   for (const event of events)
     perType.set(event.event_type, (perType.get(event.event_type) ?? 0) + 1);
@@ -64,8 +76,7 @@ export async function commitAppend(input: {
         TableName: table,
         Key: keys.session(tenant, read.session_id),
         UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression:
-          "last_seq = :read_seq AND #status <> :expired AND attribute_not_exists(deleting)",
+        ConditionExpression: `last_seq = :read_seq AND #status <> :expired AND attribute_not_exists(deleting) AND ${queueCondition}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -96,6 +107,91 @@ export async function commitAppend(input: {
   throw new Error(
     `append transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
   );
+}
+
+/**
+ * The append queue. Appenders that lose a race take a turn (an atomic
+ * counter on the session item) and commit in turn order, so under contention
+ * every append waits its place instead of losing races at random; a writer
+ * that would otherwise lose ten races in a row to newcomers is served in
+ * order. Returns the turn and the session as it is after taking it, or
+ * undefined when the session no longer takes events.
+ */
+export async function takeAppendTurn(
+  tenant: string,
+  sessionId: string,
+): Promise<{ turn: number; session: SessionItem } | undefined> {
+  try {
+    const result = await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.session(tenant, sessionId),
+        UpdateExpression:
+          "SET next_turn = if_not_exists(next_turn, :zero) + :one, served_turn = if_not_exists(served_turn, :zero)",
+        ConditionExpression:
+          "attribute_exists(pk) AND #status <> :expired AND attribute_not_exists(deleting)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":zero": 0, ":one": 1, ":expired": "expired" },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    const session = SessionItem.parse(result.Attributes);
+    return { turn: session.next_turn ?? 1, session };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Moves the queue past a turn whose writer is gone (it gave up, or was seen
+ * holding the head of the queue for too long). Conditional on the served turn
+ * the caller saw, so one stuck turn is skipped once however many writers try;
+ * a skipped writer that comes back finds its turn gone and queues again.
+ */
+export async function skipAppendTurn(
+  tenant: string,
+  sessionId: string,
+  servedTurn: number,
+): Promise<void> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.session(tenant, sessionId),
+        UpdateExpression: "SET served_turn = :next DELETE cancelled_turns :skipped",
+        ConditionExpression: "served_turn = :served AND next_turn > :served",
+        ExpressionAttributeValues: {
+          ":served": servedTurn,
+          ":next": servedTurn + 1,
+          ":skipped": new Set([servedTurn + 1]),
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** Marks a turn as given up, so the writers behind it need not wait for it. */
+export async function cancelAppendTurn(
+  tenant: string,
+  sessionId: string,
+  turn: number,
+): Promise<void> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.session(tenant, sessionId),
+        UpdateExpression: "ADD cancelled_turns :turn",
+        ConditionExpression: "served_turn < :number",
+        ExpressionAttributeValues: { ":turn": new Set([turn]), ":number": turn },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 export interface SeqRange {

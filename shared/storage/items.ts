@@ -29,6 +29,14 @@ export const SessionItem = z.object({
   last_event_at: z.string(),
   /** Events per type, kept in the transaction that writes them (counts without reads). */
   type_counts: z.record(z.string(), z.number().int()).default({}),
+  /**
+   * The append queue: the last turn handed out and the last turn served.
+   * Equal (or absent) when no append is waiting; see `takeAppendTurn`.
+   */
+  next_turn: z.number().int().optional(),
+  served_turn: z.number().int().optional(),
+  /** Turns whose writers gave up before their turn came: skipped at once. */
+  cancelled_turns: z.set(z.number()).optional(),
   /** Set when a delete has started: the session is gone for every caller. */
   deleting: z.boolean().optional(),
 });

@@ -24,6 +24,7 @@ import type {
 } from "../schemas/events.ts";
 import { eventTtl } from "../storage/event-items.ts";
 import {
+  cancelAppendTurn,
   commitAppend,
   firstSeqAfterTime,
   MAX_SEQ,
@@ -31,13 +32,20 @@ import {
   readTypeRange,
   type SeqRange,
   type StoredEvent,
+  skipAppendTurn,
+  takeAppendTurn,
   typeCountUpTo,
 } from "../storage/event-store.ts";
 import type { SessionItem } from "../storage/items.ts";
 import { readSession } from "../storage/session-store.ts";
-import { RACE_RETRY_BUDGET_MS, RaceRetry } from "../storage/transactions.ts";
+import { RACE_RETRY_BUDGET_MS, sleep } from "../storage/transactions.ts";
 import { closeOverdue } from "./sessions.ts";
 
+/** A turn at the head of the queue this long without committing is taken as abandoned. */
+const STUCK_TURN_MS = 1500;
+/** Poll spacing per place in the append queue: about one commit's time. */
+const TURN_POLL_STEP_MS = 10;
+const TURN_POLL_CAP_MS = 250;
 /** Keeps a page well inside Lambda's 6 MB response limit. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
@@ -93,42 +101,102 @@ export async function appendEvents(
 ): Promise<AppendEventsResult> {
   checkEventSizes(input);
   const tenant = principal.tenantId;
-  let read = await acceptingSession(tenant, await readSession(tenant, sessionId));
-  const retry = new RaceRetry(RACE_RETRY_BUDGET_MS);
-  for (;;) {
-    const events = stampEvents(principal, read, input);
-    const last = events[events.length - 1];
-    const outcome = await commitAppend({
-      tenant,
-      read,
-      events,
-      eventTtlEpoch: eventTtl(
-        read.expires_at,
-        last?.timestamp ?? isoNow(),
-        config().RETENTION_DAYS,
-      ),
-      lastEventAt: last?.timestamp ?? read.last_event_at,
-    });
-    if (outcome.committed) {
-      const items = events.map(stripOrd);
-      return {
-        session_id: sessionId,
-        items,
-        first_seq: read.last_seq + 1,
-        last_seq: read.last_seq + items.length,
-      };
-    }
-    // A lost race: another append (or a lifecycle step) moved `last_seq`. The
-    // failed condition hands back the session as it now is, so the retry needs
-    // no read; the budget is time, not attempts, because the number of losses
-    // grows with the number of writers while each one is cheap.
-    if (!(await retry.pause())) break;
-    const current = outcome.current?.deleting
-      ? undefined
-      : (outcome.current ?? (await readSession(tenant, sessionId)));
-    read = await acceptingSession(tenant, current);
+  const read = await acceptingSession(tenant, await readSession(tenant, sessionId));
+  // Uncontended: commit straight away while no append is queued.
+  if ((read.next_turn ?? 0) === (read.served_turn ?? 0)) {
+    const outcome = await commitEvents(principal, read, input, undefined);
+    if (outcome.committed) return outcome.result;
   }
+  return appendInTurn(principal, sessionId, input);
+}
+
+/**
+ * Contended: take a turn and commit when the turns before it are served.
+ * Waiting costs one strongly consistent read per poll, spaced by the place in
+ * the queue, instead of a failed transaction per lost race.
+ */
+async function appendInTurn(
+  principal: Principal,
+  sessionId: string,
+  input: NewEvent[],
+): Promise<AppendEventsResult> {
+  const tenant = principal.tenantId;
+  const deadline = Date.now() + RACE_RETRY_BUDGET_MS;
+  let taken = await takeAppendTurn(tenant, sessionId);
+  let headSince = { served: -1, at: Date.now() };
+  while (taken) {
+    const { turn } = taken;
+    const session = await acceptingSession(tenant, taken.session);
+    const served = session.served_turn ?? 0;
+    if (served >= turn) {
+      // Skipped as stuck while this writer was slow: queue again.
+      taken = await takeAppendTurn(tenant, sessionId);
+      continue;
+    }
+    if (served === turn - 1) {
+      const outcome = await commitEvents(principal, session, input, turn);
+      if (outcome.committed) return outcome.result;
+      // A lifecycle step moved last_seq meanwhile: decide again on the session as it is.
+      taken = { turn, session: outcome.current ?? (await currentSession(tenant, sessionId)) };
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      await cancelAppendTurn(tenant, sessionId, turn);
+      break;
+    }
+    if (served !== headSince.served) headSince = { served, at: Date.now() };
+    const next = served + 1;
+    if (session.cancelled_turns?.has(next) || Date.now() - headSince.at > STUCK_TURN_MS) {
+      await skipAppendTurn(tenant, sessionId, served);
+    } else {
+      await sleep(Math.min(TURN_POLL_CAP_MS, (turn - 1 - served) * TURN_POLL_STEP_MS));
+    }
+    taken = { turn, session: await currentSession(tenant, sessionId) };
+  }
+  if (!taken) await acceptingSession(tenant, await readSession(tenant, sessionId));
   throw new UnavailableError("Too many concurrent appends to this session; retry shortly.", 1);
+}
+
+async function currentSession(tenant: string, sessionId: string): Promise<SessionItem> {
+  const session = await readSession(tenant, sessionId);
+  if (!session) throw sessionNotFound();
+  return session;
+}
+
+async function commitEvents(
+  principal: Principal,
+  read: SessionItem,
+  input: NewEvent[],
+  turn: number | undefined,
+): Promise<
+  { committed: true; result: AppendEventsResult } | { committed: false; current?: SessionItem }
+> {
+  const events = stampEvents(principal, read, input);
+  const last = events[events.length - 1];
+  const lastEventAt = last?.timestamp ?? read.last_event_at;
+  const outcome = await commitAppend({
+    tenant: principal.tenantId,
+    read,
+    events,
+    eventTtlEpoch: eventTtl(read.expires_at, lastEventAt, config().RETENTION_DAYS),
+    lastEventAt,
+    turn,
+  });
+  if (!outcome.committed) {
+    return outcome.current && !outcome.current.deleting
+      ? { committed: false, current: outcome.current }
+      : { committed: false };
+  }
+  const items = events.map(stripOrd);
+  return {
+    committed: true,
+    result: {
+      session_id: read.session_id,
+      items,
+      first_seq: read.last_seq + 1,
+      last_seq: read.last_seq + items.length,
+    },
+  };
 }
 
 /** The events as they will be stored: the next seqs, each stamped after the one before. */
