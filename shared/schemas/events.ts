@@ -125,7 +125,10 @@ export const EventsQuery = z.strictObject({
     })
     .transform((value) => new Date(value).toISOString())
     .optional()
-    .meta({ description: "Only events with a timestamp strictly after this." }),
+    .meta({
+      description:
+        "Only events with a timestamp strictly after this. Timestamps strictly increase along seq, so a poller that sends the previous answer's `server_time` (or, oldest first with `has_more`, the last item's `timestamp`) sees every event once, in order.",
+    }),
   after: Seq("after").optional().meta({ description: "Only events with seq strictly greater." }),
   before: Seq("before").optional().meta({ description: "Only events with seq strictly smaller." }),
   event_type: z
@@ -154,7 +157,10 @@ export const EventPage = z
     returned: z.number().int().min(0),
     has_more: z.boolean(),
     latest_seq: z.number().int().min(0).meta({ description: "The session's newest seq." }),
-    server_time: IsoTimestamp,
+    server_time: IsoTimestamp.meta({
+      description:
+        "The `since` to send next: every event stamped at or before it (and after this request's `since`) is in this answer, or, newest first with `has_more`, in it and the older pages read with `before`; every event committed later is stamped after it. It is the newest covered event's timestamp, not the wall clock, so it may trail the clock.",
+    }),
   })
   .meta({
     id: "EventPage",

@@ -203,3 +203,111 @@ describe("statistics", () => {
     expect((await api("GET", "/statistics", { key: statsApp })).status).toBe(403);
   });
 });
+
+describe("an overdue session before the expiry job reaches it", () => {
+  it("reads as expired by system on every route, refuses changes with 409, and ends with one session_expired event", async () => {
+    const overdueTenant = uniqueTenant("overdue");
+    const [key, support] = await Promise.all([
+      newKey(overdueTenant, "app"),
+      newKey(overdueTenant, "support"),
+    ]);
+    const start = async (user: string) =>
+      (
+        await api<{ session: SessionBody }>("POST", "/sessions", {
+          key,
+          body: { user_id: user, performer_id: "app", ttl_seconds: 1 },
+        })
+      ).body.session;
+    const active = await start("active-user");
+    const paused = await start("paused-user");
+    const pause = await api("POST", `/sessions/${paused.session_id}/pause`, {
+      key,
+      body: { user_id: "paused-user", performer_id: "app" },
+    });
+    expect(pause.status).toBe(200);
+    await untilPast(paused.expires_at);
+
+    for (const session of [active, paused]) {
+      const read = await api<SessionBody & { ended_at: string }>(
+        "GET",
+        `/sessions/${session.session_id}`,
+        { key },
+      );
+      expect(read.body).toMatchObject({
+        status: "expired",
+        ended_by: "system",
+        ended_at: session.expires_at,
+      });
+    }
+    const listed = async (status: string) =>
+      (
+        await api<{ items: SessionBody[] }>("GET", `/sessions?status=${status}`, { key })
+      ).body.items.map((item) => item.session_id);
+    expect(new Set(await listed("expired"))).toEqual(
+      new Set([active.session_id, paused.session_id]),
+    );
+    expect(await listed("active")).toEqual([]);
+    expect(await listed("paused")).toEqual([]);
+    const stats = await api<{ counts: Record<string, number> }>("GET", "/statistics", {
+      key: support,
+    });
+    expect(stats.body.counts).toEqual({ active: 0, paused: 0, ended: 0, expired: 2 });
+    const investigated = await api<{ session_status: string; lifecycle_status: string }>(
+      "GET",
+      `/sessions/${active.session_id}/investigate`,
+      { key },
+    );
+    expect(investigated.body).toMatchObject({
+      session_status: "expired",
+      lifecycle_status: "expired",
+    });
+
+    const append = await api<{ error_code: string }>(
+      "POST",
+      `/sessions/${active.session_id}/events`,
+      { key, body: { events: [{ event_type: "info" }] } },
+    );
+    expect(append.status).toBe(409);
+    expect(append.body.error_code).toBe("SESSION_ALREADY_ENDED");
+    for (const [session, user] of [
+      [active, "active-user"],
+      [paused, "paused-user"],
+    ] as const) {
+      for (const action of ["end", "pause", "resume"]) {
+        const answer = await api<{ error_code: string }>(
+          "POST",
+          `/sessions/${session.session_id}/${action}`,
+          { key, body: { user_id: user, performer_id: "app" } },
+        );
+        expect(answer.status).toBe(409);
+        expect(answer.body.error_code).toBe("SESSION_ALREADY_ENDED");
+      }
+    }
+
+    await expireDueSessions(forever);
+    for (const session of [active, paused]) {
+      const expired = await api<{ items: { event_type: string; performer_id: string }[] }>(
+        "GET",
+        `/sessions/${session.session_id}/events?event_type=session_expired`,
+        { key },
+      );
+      expect(expired.body.items).toEqual([
+        expect.objectContaining({ event_type: "session_expired", performer_id: "system" }),
+      ]);
+      const read = await api<SessionBody & { ended_at: string }>(
+        "GET",
+        `/sessions/${session.session_id}`,
+        { key },
+      );
+      expect(read.body).toMatchObject({
+        status: "expired",
+        ended_by: "system",
+        ended_at: session.expires_at,
+      });
+    }
+    const after = await api<{ counts: Record<string, number> }>("GET", "/statistics", {
+      key: support,
+    });
+    expect(after.body.counts).toEqual({ active: 0, paused: 0, ended: 0, expired: 2 });
+  });
+});

@@ -248,6 +248,24 @@ describe("starting a session", () => {
     expect(other.body.error_code).toBe("IDEMPOTENCY_KEY_REUSED");
   });
 
+  it("answers 20 identical starts sent at once with one Idempotency-Key with 201 and the same session", async () => {
+    const user = uniqueUser();
+    const headers = { "Idempotency-Key": `idem-burst-${user}` };
+    const body = { user_id: user, performer_id: "worker-1" };
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api<StartAnswer>("POST", "/sessions", { key: app, body, headers }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
+    const ids = new Set(answers.map((answer) => answer.body.session.session_id));
+    expect(ids.size).toBe(1);
+    const replayed = answers.filter(
+      (answer) => answer.headers.get("idempotent-replayed") === "true",
+    );
+    expect(replayed).toHaveLength(19);
+  });
+
   it("is refused to a support key with 403 FORBIDDEN", async () => {
     const answer = await start(uniqueUser(), {}, support);
     expect(answer.status).toBe(403);
