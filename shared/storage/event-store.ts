@@ -14,7 +14,16 @@ import type { SessionEvent } from "../schemas/events.ts";
 import { dynamo } from "./clients.ts";
 import { eventItem, parseEventItem } from "./event-items.ts";
 import { SessionItem } from "./items.ts";
-import { eventSk, INDEX, indexKeys, keys, SESSION_SK } from "./keys.ts";
+import {
+  EVENT_INDEX_SORT,
+  EVENT_SK_PREFIX,
+  eventSk,
+  eventTypeSortKey,
+  INDEX,
+  indexKeys,
+  keys,
+  SESSION_SK,
+} from "./keys.ts";
 import { failedCondition, isRetryable, type TransactItem, transactWrite } from "./transactions.ts";
 
 export type StoredEvent = SessionEvent & { type_ord: number };
@@ -253,11 +262,12 @@ export async function readTypeRange(input: {
     {
       TableName: tableName(),
       IndexName: INDEX.eventsByType,
-      KeyConditionExpression: "pk = :pk AND lsi2sk BETWEEN :lo AND :hi",
+      KeyConditionExpression: "pk = :pk AND #isk BETWEEN :lo AND :hi",
+      ExpressionAttributeNames: { "#isk": EVENT_INDEX_SORT.byType },
       ExpressionAttributeValues: {
         ":pk": pk,
-        ":lo": indexKeys.eventByType(input.eventType, input.range.from).lsi2sk,
-        ":hi": indexKeys.eventByType(input.eventType, input.range.to).lsi2sk,
+        ":lo": eventTypeSortKey(input.eventType, input.range.from),
+        ":hi": eventTypeSortKey(input.eventType, input.range.to),
       },
       ScanIndexForward: input.ascending,
       ConsistentRead: true,
@@ -292,7 +302,7 @@ async function collect(
         session = SessionItem.parse(raw);
         continue;
       }
-      if (typeof raw.sk !== "string" || !raw.sk.startsWith("E#")) continue;
+      if (typeof raw.sk !== "string" || !raw.sk.startsWith(EVENT_SK_PREFIX)) continue;
       const event = parseEventItem(raw);
       if (event.seq < range.from || event.seq > range.to) continue;
       if (events.length < wanted) events.push(event);
@@ -314,7 +324,8 @@ export async function firstSeqAfterTime(
     new QueryCommand({
       TableName: tableName(),
       IndexName: INDEX.eventsByTime,
-      KeyConditionExpression: "pk = :pk AND lsi1sk > :since",
+      KeyConditionExpression: "pk = :pk AND #isk > :since",
+      ExpressionAttributeNames: { "#isk": EVENT_INDEX_SORT.byTime },
       ExpressionAttributeValues: {
         ":pk": keys.sessionPartition(tenant, sessionId),
         ":since": indexKeys.eventByTimeAfter(since),
@@ -344,11 +355,12 @@ export async function typeCountUpTo(
     new QueryCommand({
       TableName: tableName(),
       IndexName: INDEX.eventsByType,
-      KeyConditionExpression: "pk = :pk AND lsi2sk BETWEEN :lo AND :hi",
+      KeyConditionExpression: "pk = :pk AND #isk BETWEEN :lo AND :hi",
+      ExpressionAttributeNames: { "#isk": EVENT_INDEX_SORT.byType },
       ExpressionAttributeValues: {
         ":pk": keys.sessionPartition(tenant, sessionId),
-        ":lo": indexKeys.eventByType(eventType, 0).lsi2sk,
-        ":hi": indexKeys.eventByType(eventType, Math.min(atOrBelow, MAX_SEQ)).lsi2sk,
+        ":lo": eventTypeSortKey(eventType, 0),
+        ":hi": eventTypeSortKey(eventType, Math.min(atOrBelow, MAX_SEQ)),
       },
       ProjectionExpression: "type_ord",
       ScanIndexForward: false,

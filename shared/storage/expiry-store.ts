@@ -6,7 +6,15 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { tableName } from "../config.ts";
 import { dynamo } from "./clients.ts";
-import { EXPIRY_SHARDS, INDEX, indexKeys, parseExpiryIndexSk } from "./keys.ts";
+import {
+  EXPIRY_SHARDS,
+  INDEX,
+  INDEX_KEY_ATTRIBUTES,
+  indexKeys,
+  parseExpiryIndexSk,
+} from "./keys.ts";
+
+const EXPIRY_INDEX = INDEX_KEY_ATTRIBUTES[INDEX.openByExpiry];
 
 export interface DueSession {
   tenant: string;
@@ -32,16 +40,18 @@ export async function readDuePage(
     new QueryCommand({
       TableName: tableName(),
       IndexName: INDEX.openByExpiry,
-      KeyConditionExpression: "gsi3pk = :shard AND gsi3sk < :now",
+      KeyConditionExpression: "#p = :shard AND #s < :now",
+      ExpressionAttributeNames: { "#p": EXPIRY_INDEX.partition, "#s": EXPIRY_INDEX.sort },
       ExpressionAttributeValues: { ":shard": indexKeys.expiryShardPartition(shard), ":now": now },
-      ProjectionExpression: "gsi3sk",
+      ProjectionExpression: "#s",
       Limit: limit,
       ExclusiveStartKey: startAfter,
     }),
   );
   const due: DueSession[] = [];
   for (const item of page.Items ?? []) {
-    const parsed = typeof item.gsi3sk === "string" ? parseExpiryIndexSk(item.gsi3sk) : undefined;
+    const sk = item[EXPIRY_INDEX.sort];
+    const parsed = typeof sk === "string" ? parseExpiryIndexSk(sk) : undefined;
     if (parsed) due.push(parsed);
   }
   return { due, next: page.LastEvaluatedKey };
@@ -66,14 +76,18 @@ export async function countOverdueOpen(
           new QueryCommand({
             TableName: tableName(),
             IndexName: INDEX.openByExpiry,
-            KeyConditionExpression: "gsi3pk = :shard AND gsi3sk < :now",
+            KeyConditionExpression: "#p = :shard AND #s < :now",
             FilterExpression: "tenant_id = :tenant",
             ExpressionAttributeValues: {
               ":shard": indexKeys.expiryShardPartition(shard),
               ":now": now,
               ":tenant": tenant,
             },
-            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeNames: {
+              "#p": EXPIRY_INDEX.partition,
+              "#s": EXPIRY_INDEX.sort,
+              "#status": "status",
+            },
             ProjectionExpression: "#status",
             ExclusiveStartKey: startAfter,
           }),

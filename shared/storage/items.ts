@@ -7,9 +7,8 @@ import { isoNow } from "../domain/clock.ts";
 import { lifecycleAsOf, SESSION_STATUSES } from "../domain/session.ts";
 import type { Session } from "../schemas/sessions.ts";
 
+/** A session as stored, without its keys: the store adds those from the key module. */
 export const SessionItem = z.object({
-  pk: z.string(),
-  sk: z.string(),
   tenant_id: z.string(),
   session_id: z.string(),
   user_id: z.string(),

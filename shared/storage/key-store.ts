@@ -6,7 +6,7 @@ import { tableName } from "../config.ts";
 import type { Role } from "../domain/principal.ts";
 import { dynamo } from "./clients.ts";
 import { type ApiKeyItem, ApiKeyItem as ApiKeyItemSchema } from "./items.ts";
-import { INDEX, indexKeys, keys } from "./keys.ts";
+import { INDEX, INDEX_KEY_ATTRIBUTES, indexKeys, keys } from "./keys.ts";
 
 export async function putKey(input: {
   keyHash: string;
@@ -63,7 +63,8 @@ export async function listKeys(tenantId: string): Promise<ApiKeyItem[]> {
       new QueryCommand({
         TableName: tableName(),
         IndexName: INDEX.byTenant,
-        KeyConditionExpression: "gsi1pk = :p",
+        KeyConditionExpression: "#p = :p",
+        ExpressionAttributeNames: { "#p": INDEX_KEY_ATTRIBUTES[INDEX.byTenant].partition },
         ExpressionAttributeValues: { ":p": indexKeys.apiKeysOfTenantPartition(tenantId) },
         ExclusiveStartKey: start,
       }),
@@ -80,7 +81,8 @@ export async function revokeKey(keyId: string, revokedAt: string): Promise<ApiKe
     new QueryCommand({
       TableName: tableName(),
       IndexName: INDEX.byOwner,
-      KeyConditionExpression: "gsi2pk = :p",
+      KeyConditionExpression: "#p = :p",
+      ExpressionAttributeNames: { "#p": INDEX_KEY_ATTRIBUTES[INDEX.byOwner].partition },
       ExpressionAttributeValues: { ":p": indexKeys.apiKeyByIdPartition(keyId) },
     }),
   );

@@ -138,8 +138,53 @@ export const indexKeys = {
   /** Lower bound of the time index for events strictly after `timestamp`. */
   eventByTimeAfter: (timestamp: string): string => `${timestamp}#${"9".repeat(SEQ_DIGITS)}`,
   eventTypePrefix: (eventType: string): string => `${eventType}#`,
-  eventByType: (eventType: string, seq: number) => ({ lsi2sk: `${eventType}#${padSeq(seq)}` }),
+  eventByType: (eventType: string, seq: number) => ({ lsi2sk: eventTypeSortKey(eventType, seq) }),
 };
+
+/** The type index's sort key of an event: its type, then its seq. */
+export function eventTypeSortKey(eventType: string, seq: number): string {
+  return `${eventType}#${padSeq(seq)}`;
+}
+
+/** Expression attribute names for the local event indexes' sort keys. */
+export const EVENT_INDEX_SORT = {
+  byTime: INDEX_KEY_ATTRIBUTES.lsi1.sort,
+  byType: INDEX_KEY_ATTRIBUTES.lsi2.sort,
+} as const;
+
+/** The expiry index's key attributes: removing them takes a session out of the index. */
+export const OPEN_BY_EXPIRY_ATTRIBUTES = [
+  INDEX_KEY_ATTRIBUTES.gsi3.partition,
+  INDEX_KEY_ATTRIBUTES.gsi3.sort,
+] as const;
+
+/**
+ * Where a page of the session listing (gsi1, or gsi2 for one user) resumes:
+ * the full key DynamoDB wants as `ExclusiveStartKey`, from a position
+ * `{created_at}#{session_id}` (the index's sort key of the last item).
+ */
+export function sessionListStartKey(
+  tenant: string,
+  userId: string | undefined,
+  position: string,
+): Record<string, string> {
+  const sessionId = position.slice(position.lastIndexOf("#") + 1);
+  const index = userId === undefined ? INDEX_KEY_ATTRIBUTES.gsi1 : INDEX_KEY_ATTRIBUTES.gsi2;
+  const partition =
+    userId === undefined
+      ? indexKeys.sessionsByCreatedPartition(tenant)
+      : indexKeys.sessionsByUserPartition(tenant, userId);
+  return {
+    ...keys.session(tenant, sessionId),
+    [index.partition]: partition,
+    [index.sort]: position,
+  };
+}
+
+/** The listing position of a session: its sort key in the listing indexes. */
+export function sessionListPosition(createdAt: string, sessionId: string): string {
+  return indexKeys.sessionsByCreated("", createdAt, sessionId).gsi1sk;
+}
 
 /** Parses the sort key of the expiry index back into the session it names. */
 export function parseExpiryIndexSk(

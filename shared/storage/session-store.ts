@@ -16,7 +16,18 @@ import type { SessionEvent } from "../schemas/events.ts";
 import { dynamo } from "./clients.ts";
 import { eventItem } from "./event-items.ts";
 import { OpenLockItem, SessionItem } from "./items.ts";
-import { INDEX, type ItemKey, indexKeys, keys, STATS_SHARDS, TTL_ATTRIBUTE } from "./keys.ts";
+import {
+  INDEX,
+  INDEX_KEY_ATTRIBUTES,
+  type ItemKey,
+  indexKeys,
+  keys,
+  OPEN_BY_EXPIRY_ATTRIBUTES,
+  STATS_SHARDS,
+  sessionListPosition,
+  sessionListStartKey,
+  TTL_ATTRIBUTE,
+} from "./keys.ts";
 import { failedCondition, isRetryable, type TransactItem, transactWrite } from "./transactions.ts";
 
 export interface IdempotencyRecord {
@@ -255,7 +266,7 @@ export async function commitTransition(input: {
     values[":ended_at"] = input.endedAt;
     values[":ended_by"] = input.endedBy;
     values[":ttl"] = input.sessionTtlEpoch;
-    removes.push("gsi3pk", "gsi3sk");
+    removes.push(...OPEN_BY_EXPIRY_ATTRIBUTES);
   }
   const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
   const items: TransactItem[] = [
@@ -336,8 +347,9 @@ export async function listSessions(input: {
   maxReads?: number;
 }): Promise<ListPage> {
   const byUser = input.userId !== undefined;
-  const partitionAttr = byUser ? "gsi2pk" : "gsi1pk";
-  const sortAttr = byUser ? "gsi2sk" : "gsi1sk";
+  const index = INDEX_KEY_ATTRIBUTES[byUser ? INDEX.byOwner : INDEX.byTenant];
+  const partitionAttr = index.partition;
+  const sortAttr = index.sort;
   const partition =
     input.userId !== undefined
       ? indexKeys.sessionsByUserPartition(input.tenant, input.userId)
@@ -365,19 +377,8 @@ export async function listSessions(input: {
   if (input.status) filter += ` AND ${statusFilter(input.status, input.now, names, values)}`;
   const items: SessionItem[] = [];
   let exclusiveStart: Record<string, unknown> | undefined = startAfterPosition
-    ? {
-        pk: "",
-        sk: "",
-        [partitionAttr]: partition,
-        [sortAttr]: startAfterPosition,
-      }
+    ? sessionListStartKey(input.tenant, input.userId, startAfterPosition)
     : undefined;
-  if (exclusiveStart) {
-    const sessionId = startAfterPosition?.split("#")[1] ?? "";
-    const key = keys.session(input.tenant, sessionId);
-    exclusiveStart.pk = key.pk;
-    exclusiveStart.sk = key.sk;
-  }
   const maxReads = input.maxReads ?? 10;
   for (let reads = 0; reads < maxReads; reads += 1) {
     const query: QueryCommandInput = {
@@ -401,7 +402,7 @@ export async function listSessions(input: {
     const last = kept[kept.length - 1];
     return {
       items: kept,
-      nextPosition: last ? `${last.created_at}#${last.session_id}` : undefined,
+      nextPosition: last ? sessionListPosition(last.created_at, last.session_id) : undefined,
     };
   }
   if (exclusiveStart) {
@@ -424,7 +425,7 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
       Update: {
         TableName: table,
         Key: keys.session(tenant, read.session_id),
-        UpdateExpression: "SET deleting = :true REMOVE gsi3pk, gsi3sk",
+        UpdateExpression: `SET deleting = :true REMOVE ${OPEN_BY_EXPIRY_ATTRIBUTES.join(", ")}`,
         // On the status read (it picks the counter and whether a lock is held), not on
         // last_seq: appends change neither, and a stream of them must not starve a delete.
         ConditionExpression: "#status = :read_status AND attribute_not_exists(deleting)",

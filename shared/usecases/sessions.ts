@@ -82,8 +82,6 @@ export async function startSession(
     const now = isoNow();
     const sessionId = newSessionId();
     const session: SessionItem = {
-      pk: "",
-      sk: "",
       tenant_id: tenant,
       session_id: sessionId,
       user_id: body.user_id,

@@ -21,8 +21,6 @@ const SESSION_ID = "sess_AAAAAAAAAAAAAAAAAAAAAA";
 const principal: Principal = { tenantId: "acme", keyId: "key_AAAAAAAAAAAAAAAA", role: "support" };
 
 const session: SessionItem = {
-  pk: "p",
-  sk: "s",
   tenant_id: "acme",
   session_id: SESSION_ID,
   user_id: "user-1",
