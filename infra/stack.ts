@@ -20,8 +20,9 @@ import { Storage } from "./constructs/storage.ts";
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-export const SERVICE_NAME = "session-trail";
-export const METRICS_NAMESPACE = "SessionTrail";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "#shared/service.ts";
+
+export { METRICS_NAMESPACE, SERVICE_NAME };
 /** Function names with a role beyond serving routes. */
 export const AUTHORIZER_FUNCTION = "authorizer";
 export const EXPIRE_FUNCTION = "expire";

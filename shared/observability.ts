@@ -5,11 +5,10 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-
-export const SERVICE_NAME = "session-trail";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "./service.ts";
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
-export const metrics = new Metrics({ namespace: "SessionTrail", serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 export { MetricUnit };

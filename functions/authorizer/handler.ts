@@ -6,21 +6,14 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { allowedResources } from "#infra/routes.ts";
+import { headerValue } from "#shared/http/headers.ts";
 import { logger, MetricUnit, metrics } from "#shared/observability.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
-
-function headerValue(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value) return value;
-  }
-  return undefined;
-}
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
 ): Promise<APIGatewayAuthorizerResult> => {
-  const principal = await authenticate(headerValue(event, "x-api-key"));
+  const principal = await authenticate(headerValue(event.headers, "x-api-key") || undefined);
   if (!principal) {
     metrics.addMetric("AuthorizerDenials", MetricUnit.Count, 1);
     metrics.publishStoredMetrics();

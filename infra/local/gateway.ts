@@ -19,6 +19,8 @@ import type {
 } from "aws-lambda";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
+import { headerValue } from "#shared/http/headers.ts";
+import { allowOriginHeaders } from "#shared/http/responses.ts";
 import { FUNCTIONS, type FunctionName, ROUTES, type RouteDefinition, STAGE } from "../routes.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 
@@ -204,12 +206,7 @@ export class LocalGateway {
   }
 
   private corsHeaders(request: IncomingMessage): Record<string, string> {
-    const origin = request.headers.origin;
-    const origins = this.options.corsOrigins;
-    if (origins.includes("*")) return { "Access-Control-Allow-Origin": "*" };
-    if (origin && origins.includes(origin))
-      return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
-    return {};
+    return allowOriginHeaders(this.options.corsOrigins, request.headers.origin);
   }
 
   private send(
@@ -292,7 +289,7 @@ export class LocalGateway {
     const methodArn = `${LOCAL_ARN_PREFIX}/${method}${rawPath}`;
     let authorizerContext: Record<string, unknown> | undefined;
     if (route.roles !== "public") {
-      const apiKey = headerLookup(headers, "x-api-key");
+      const apiKey = headerValue(headers, "x-api-key");
       const authorization = await this.authorize(
         apiKey,
         headers,
@@ -493,13 +490,6 @@ export class LocalGateway {
       return error instanceof Error && error.message === "Unauthorized" ? "unauthorized" : "failed";
     }
   }
-}
-
-function headerLookup(headers: Record<string, string>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name) return value;
-  }
-  return undefined;
 }
 
 function localIdentity(sourceIp: string): APIGatewayProxyEvent["requestContext"]["identity"] {

@@ -3,6 +3,7 @@
  * request with zod, read the principal the authorizer set, call the use case,
  * and map whatever comes back (or is thrown) to the contract's responses.
  */
+
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import {
@@ -23,6 +24,7 @@ import { isSessionId } from "../domain/ids.ts";
 import { type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics } from "../observability.ts";
 import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
+import { lowerCaseHeaders } from "./headers.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
 
 export type { ApiResult };
@@ -57,14 +59,6 @@ const PrincipalContext = z.object({
   key_id: z.string().min(1),
   role: z.enum(ROLES),
 });
-
-function normalizeHeaders(event: APIGatewayProxyEvent): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
-  }
-  return headers;
-}
 
 function fieldOf(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") return issue.keys.join(", ");
@@ -158,7 +152,7 @@ function principalOf(event: APIGatewayProxyEvent): Principal {
 function errorMapping(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     onError: async (request) => {
-      const origin = normalizeHeaders(request.event).origin;
+      const origin = lowerCaseHeaders(request.event.headers).origin;
       const error = request.error;
       if (error instanceof AppError) {
         if (error.status >= 500) logger.error("request failed", { error_code: error.code });
@@ -222,7 +216,7 @@ export function apiHandler<
     .use(flushMetrics())
     .use(errorMapping())
     .handler(async (event, context) => {
-      const headers = normalizeHeaders(event);
+      const headers = lowerCaseHeaders(event.headers);
       const principal = spec.public
         ? { tenantId: "", keyId: "", role: "support" as const }
         : principalOf(event);

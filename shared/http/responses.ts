@@ -15,6 +15,14 @@ export function corsHeaders(origin: string | undefined): Record<string, string> 
     .CORS_ALLOWED_ORIGINS.split(",")
     .map((value) => value.trim())
     .filter(Boolean);
+  return allowOriginHeaders(allowed, origin);
+}
+
+/** The one CORS rule: `*` allows any origin, otherwise only a listed one, echoed with `Vary`. */
+export function allowOriginHeaders(
+  allowed: readonly string[],
+  origin: string | undefined,
+): Record<string, string> {
   if (allowed.includes("*")) return { "Access-Control-Allow-Origin": "*" };
   if (origin && allowed.includes(origin)) {
     return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };

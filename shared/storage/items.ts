@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { isoNow } from "../domain/clock.ts";
+import { ROLES } from "../domain/principal.ts";
 import { lifecycleAsOf, SESSION_STATUSES } from "../domain/session.ts";
 import type { Session } from "../schemas/sessions.ts";
 
@@ -85,7 +86,7 @@ export const OpenLockItem = z.object({ session_id: z.string() });
 export const ApiKeyItem = z.object({
   key_id: z.string(),
   tenant_id: z.string(),
-  role: z.enum(["app", "support", "admin"]),
+  role: z.enum(ROLES),
   label: z.string().nullable().default(null),
   created_at: z.string(),
   revoked_at: z.string().nullable().default(null),

@@ -28,7 +28,14 @@ import {
   sessionListStartKey,
   TTL_ATTRIBUTE,
 } from "./keys.ts";
-import { failedCondition, isRetryable, type TransactItem, transactWrite } from "./transactions.ts";
+import {
+  backoffMs,
+  failedCondition,
+  isRetryable,
+  sleep,
+  type TransactItem,
+  transactWrite,
+} from "./transactions.ts";
 
 export interface IdempotencyRecord {
   key: string;
@@ -505,7 +512,7 @@ async function batchDelete(itemKeys: ItemKey[]): Promise<void> {
       requests = unprocessed.flatMap((request) =>
         request.DeleteRequest?.Key ? [{ DeleteRequest: { Key: request.DeleteRequest.Key } }] : [],
       );
-      if (requests.length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      if (requests.length > 0) await sleep(backoffMs(attempt, 20, 1000));
     }
   }
 }

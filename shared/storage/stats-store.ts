@@ -9,6 +9,7 @@ import { tableName } from "../config.ts";
 import { SESSION_STATUSES, type SessionStatus } from "../domain/session.ts";
 import { dynamo } from "./clients.ts";
 import { keys, STATS_SHARDS } from "./keys.ts";
+import { backoffMs, sleep } from "./transactions.ts";
 
 const Counter = z.number().int().catch(0).default(0);
 const StatsShard = z.object({ active: Counter, paused: Counter, ended: Counter, expired: Counter });
@@ -30,7 +31,7 @@ export async function readStatusCounts(tenant: string): Promise<Record<SessionSt
       for (const status of SESSION_STATUSES) totals[status] += shard[status];
     }
     pending = result.UnprocessedKeys?.[tableName()]?.Keys ?? [];
-    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    if (pending.length > 0) await sleep(backoffMs(attempt, 20, 1000));
   }
   return totals;
 }
