@@ -4,9 +4,14 @@
  * call, built from the route table, so the cached answer is right for every
  * route and a role that may not call one gets a 403 from the gateway.
  */
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from "aws-lambda";
 import { allowedResources } from "#infra/routes.ts";
 import { logger, MetricUnit, metrics } from "#shared/observability.ts";
+import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 
 function headerValue(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
@@ -19,8 +24,12 @@ function headerValue(event: APIGatewayRequestAuthorizerEvent, name: string): str
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
+  context?: Partial<Context>,
 ): Promise<APIGatewayAuthorizerResult> => {
-  const principal = await authenticate(headerValue(event, "x-api-key"));
+  // A hung key store gives a bounded failure (API Gateway's 5xx), never a hang.
+  const principal = await withStorageDeadline(invocationStorageBudget(context), () =>
+    authenticate(headerValue(event, "x-api-key")),
+  );
   if (!principal) {
     metrics.addMetric("AuthorizerDenials", MetricUnit.Count, 1);
     metrics.publishStoredMetrics();

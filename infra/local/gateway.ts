@@ -19,12 +19,20 @@ import type {
 } from "aws-lambda";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
-import { FUNCTIONS, type FunctionName, ROUTES, type RouteDefinition, STAGE } from "../routes.ts";
+import {
+  DEFAULT_TIMEOUT_SECONDS,
+  FUNCTIONS,
+  type FunctionName,
+  INTEGRATION_TIMEOUT_SECONDS,
+  ROUTES,
+  type RouteDefinition,
+  STAGE,
+} from "../routes.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 
 /** API Gateway's own payload limit. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
-const INTEGRATION_TIMEOUT_MS = 29_000;
+const INTEGRATION_TIMEOUT_MS = INTEGRATION_TIMEOUT_SECONDS * 1000;
 const LOCAL_ARN_PREFIX = `arn:aws:execute-api:local:000000000000:local/${STAGE}`;
 
 type ProxyHandler = (
@@ -380,7 +388,10 @@ export class LocalGateway {
       },
     };
     const definition = FUNCTIONS[route.function] as { timeoutSeconds?: number };
-    const timeoutMs = Math.min((definition.timeoutSeconds ?? 29) * 1000, INTEGRATION_TIMEOUT_MS);
+    const timeoutMs = Math.min(
+      (definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      INTEGRATION_TIMEOUT_MS,
+    );
     const handler = await this.loadHandler<ProxyHandler>(route.function);
     let result: APIGatewayProxyResult | "timeout";
     // Cleared when the handler answers: a pending timer would keep the answer

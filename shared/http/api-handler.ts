@@ -23,6 +23,7 @@ import { isSessionId } from "../domain/ids.ts";
 import { type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics } from "../observability.ts";
 import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
+import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
 
 export type { ApiResult };
@@ -243,15 +244,17 @@ export function apiHandler<
       const body = spec.body
         ? parseWith(spec.body, parseJsonBody(event, headers), "body")
         : (undefined as Out<B>);
-      const result = await run({
-        body,
-        query,
-        params,
-        principal,
-        headers,
-        resource: event.resource,
-        requestId: context.awsRequestId,
-      });
+      const result = await withStorageDeadline(invocationStorageBudget(context), () =>
+        run({
+          body,
+          query,
+          params,
+          principal,
+          headers,
+          resource: event.resource,
+          requestId: context.awsRequestId,
+        }),
+      );
       return toProxyResult(result, headers.origin);
     });
 }
