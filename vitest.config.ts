@@ -5,6 +5,7 @@ const RELIABILITY_LOAD = [
   "test/integration/reliability/races.test.ts",
   "test/integration/reliability/fault-injection.test.ts",
   "test/integration/reliability/restart.test.ts",
+  "test/integration/reliability/dependency-outage.test.ts",
 ];
 
 export default defineConfig({

@@ -19,6 +19,7 @@ import type {
 } from "aws-lambda";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
+import { HealthReport } from "#shared/schemas/health.ts";
 import {
   DEFAULT_TIMEOUT_SECONDS,
   FUNCTIONS,
@@ -29,6 +30,7 @@ import {
   STAGE,
 } from "../routes.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import type { Dependency } from "./supervisor.ts";
 
 /** API Gateway's own payload limit. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   /** Seconds an authorizer answer is reused for the same key (0: ask every time). */
   authorizerCacheSeconds: number;
   corsOrigins: string[];
+  /** Dependencies whose local child is down (restarting): /health names them and answers 503. */
+  downDependencies?: () => Dependency[];
 }
 
 interface CompiledRoute {
@@ -431,6 +435,7 @@ export class LocalGateway {
       );
       return;
     }
+    if (route.function === "health") result = this.withDownChildren(result);
     const outHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {}))
       outHeaders[name] = String(value);
@@ -439,6 +444,33 @@ export class LocalGateway {
       : Buffer.from(result.body ?? "");
     response.writeHead(result.statusCode, outHeaders);
     response.end(payload);
+  }
+
+  /**
+   * A child that exited is unhealthy even in the moment a probe might still
+   * reach it (or its replacement has just bound the port but not finished
+   * starting): /health says so, naming it, until it is running again.
+   */
+  private withDownChildren(result: APIGatewayProxyResult): APIGatewayProxyResult {
+    const down = this.options.downDependencies?.() ?? [];
+    if (down.length === 0) return result;
+    let report: HealthReport;
+    try {
+      report = HealthReport.parse(JSON.parse(result.body));
+    } catch {
+      return result;
+    }
+    for (const dependency of down) {
+      report.checks[dependency] = { ...report.checks[dependency], status: "failing" };
+    }
+    const failing = (["dynamodb", "s3"] as const).filter(
+      (name) => report.checks[name].status === "failing",
+    );
+    return {
+      ...result,
+      statusCode: 503,
+      body: JSON.stringify({ ...report, status: "unhealthy", failing }),
+    };
   }
 
   private match(
