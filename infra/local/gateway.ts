@@ -264,6 +264,8 @@ export class LocalGateway {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // As API Gateway's requestTimeEpoch: when the request arrived, before the authorizer ran.
+    const arrivedAt = Date.now();
     const url = new URL(request.url ?? "/", "http://localhost");
     const method = (request.method ?? "GET").toUpperCase();
     const stagePrefix = `/${STAGE}`;
@@ -385,7 +387,7 @@ export class LocalGateway {
         path: `${stagePrefix}${rawPath}`,
         protocol: `HTTP/${request.httpVersion}`,
         requestId: randomUUID(),
-        requestTimeEpoch: Date.now(),
+        requestTimeEpoch: arrivedAt,
         resourceId: "local",
         resourcePath: route.path,
         stage: STAGE,

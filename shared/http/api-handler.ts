@@ -210,6 +210,17 @@ export function isDependencyUnavailable(error: unknown): boolean {
   return isThrottlingError(classified) || isTransientError(classified) || isServerError(classified);
 }
 
+/**
+ * The request's storage budget counts from its arrival at the gateway: time
+ * the authorizer spent (a slow key lookup) is taken from it, so the whole
+ * answer stays within AWS_REQUEST_TIMEOUT_MS × attempts and a margin.
+ */
+function storageBudgetOf(event: APIGatewayProxyEvent, context: Context): number {
+  const arrived = event.requestContext?.requestTimeEpoch;
+  const spent = typeof arrived === "number" ? Math.max(0, Date.now() - arrived) : 0;
+  return Math.max(0, invocationStorageBudget(context) - spent);
+}
+
 export function apiHandler<
   B extends Schema = undefined,
   Q extends Schema = undefined,
@@ -244,7 +255,7 @@ export function apiHandler<
       const body = spec.body
         ? parseWith(spec.body, parseJsonBody(event, headers), "body")
         : (undefined as Out<B>);
-      const result = await withStorageDeadline(invocationStorageBudget(context), () =>
+      const result = await withStorageDeadline(storageBudgetOf(event, context), () =>
         run({
           body,
           query,
