@@ -4,12 +4,15 @@
  * `AWS_ENDPOINT_URL_S3`), so the same code reaches AWS, LocalStack or the
  * local stack.
  *
- * Every call is bounded twice: each attempt by `AWS_REQUEST_TIMEOUT_MS`
- * (an error, not the SDK's default warning), and all calls of one
- * invocation together by the invocation's storage deadline, so a hung
- * dependency costs a request at most `AWS_REQUEST_TIMEOUT_MS` × attempts,
- * whatever number of calls it makes, and always less than the function's
- * own timeout.
+ * Every call is bounded. Inside an invocation, all attempts of all calls
+ * share the invocation's storage deadline (`AWS_REQUEST_TIMEOUT_MS` ×
+ * attempts, less than the function's own timeout), so a hung dependency
+ * costs a request at most that, whatever number of calls it makes; one
+ * slow attempt may use all of it, because a store that is slow but
+ * progressing (DynamoDB Local serializing a 50-way transaction race) must
+ * not be cut off at the per-attempt figure. Outside an invocation (tools,
+ * start-up) each attempt times out after `AWS_REQUEST_TIMEOUT_MS`. Either
+ * way a timeout is an error, not the SDK handler's default warning.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -59,9 +62,9 @@ class DeadlineExceededError extends Error {
   }
 }
 
-/** The Node handler with each attempt's timeout cut to what is left of the invocation's deadline. */
+/** The Node handler with each attempt's timeout set to what is left of the invocation's deadline. */
 class BoundedHttpHandler extends NodeHttpHandler {
-  constructor(private readonly attemptTimeoutMs: number) {
+  constructor(attemptTimeoutMs: number) {
     super({
       connectionTimeout: attemptTimeoutMs,
       requestTimeout: attemptTimeoutMs,
@@ -75,8 +78,7 @@ class BoundedHttpHandler extends NodeHttpHandler {
     if (deadline === undefined) return super.handle(request, options);
     const left = deadline - Date.now();
     if (left <= 0) return Promise.reject(new DeadlineExceededError());
-    const requestTimeout = Math.min(options?.requestTimeout ?? this.attemptTimeoutMs, left);
-    return super.handle(request, { ...options, requestTimeout });
+    return super.handle(request, { ...options, requestTimeout: left });
   }
 }
 
