@@ -6,6 +6,7 @@ const RELIABILITY_LOAD = [
   "test/integration/reliability/fault-injection.test.ts",
   "test/integration/reliability/restart.test.ts",
   "test/integration/reliability/clients.test.ts",
+  "test/integration/reliability/dependency-outage.test.ts",
 ];
 
 export default defineConfig({

@@ -45,6 +45,17 @@ export interface FunctionDefinition {
   timeoutSeconds?: number;
 }
 
+/**
+ * A function's timeout unless its definition says otherwise: above the
+ * storage budget of an invocation (AWS_REQUEST_TIMEOUT_MS × SDK attempts,
+ * 9 s by default) plus the margin to answer, so a hung dependency gets the
+ * service's 503 rather than a function timeout; below API Gateway's 29 s
+ * integration timeout.
+ */
+export const DEFAULT_TIMEOUT_SECONDS = 12;
+/** API Gateway's integration timeout for REST APIs. */
+export const INTEGRATION_TIMEOUT_SECONDS = 29;
+
 /** Every Lambda function, by folder name under `functions/`. */
 export const FUNCTIONS = {
   authorizer: {
@@ -88,7 +99,6 @@ export const FUNCTIONS = {
     description: "Diagnostic summary of a session and its workspace",
     // Writes only its log-count cache items, in the session's partition.
     access: { table: "write", bucket: "read" },
-    timeoutSeconds: 10,
   },
   expire: {
     description: "Scheduled: close open sessions whose expires_at has passed",

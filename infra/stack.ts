@@ -13,6 +13,7 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { Construct, Node } from "constructs";
 import { z } from "zod";
 import { FUNCTIONS, type FunctionAccess, type FunctionDefinition } from "#infra/routes.ts";
+import { DEFAULT_AWS_REQUEST_TIMEOUT_MS } from "#shared/config.ts";
 import { SessionApi } from "./constructs/api.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
 import { ServiceFunction } from "./constructs/service-function.ts";
@@ -111,6 +112,7 @@ export class SessionTrailStack extends Stack {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       CORS_ALLOWED_ORIGINS: settings.corsOrigins.join(","),
+      AWS_REQUEST_TIMEOUT_MS: String(DEFAULT_AWS_REQUEST_TIMEOUT_MS),
     };
 
     const functions = new Map<string, ServiceFunction>();

@@ -4,6 +4,17 @@
  */
 import { z } from "zod";
 
+/** Per-attempt timeout of the SDK clients unless AWS_REQUEST_TIMEOUT_MS says otherwise. */
+export const DEFAULT_AWS_REQUEST_TIMEOUT_MS = 3000;
+/** Attempts the SDK makes per call (the first and two retries). */
+export const SDK_MAX_ATTEMPTS = 3;
+/**
+ * Time a function keeps back from its timeout after its storage budget: the
+ * SDK's retry backoff (at most 0.6 s over three attempts), mapping the
+ * failure and sending the answer.
+ */
+export const RESPONSE_MARGIN_MS = 1000;
+
 const Bool = z
   .enum(["true", "false", "1", "0"])
   .transform((value) => value === "true" || value === "1");
@@ -38,7 +49,12 @@ const EnvSchema = z.object({
     .max(1024 * 1024)
     .default(64 * 1024),
   /** Per-call timeout of the SDK clients, in milliseconds. */
-  AWS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  AWS_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(DEFAULT_AWS_REQUEST_TIMEOUT_MS),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

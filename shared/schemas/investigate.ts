@@ -25,7 +25,10 @@ const WorkspaceFile = z.object({
 });
 
 const WorkspaceDirectory = z.object({
-  exists: z.boolean().meta({ description: "At least one file is under the folder." }),
+  exists: z.boolean().nullable().meta({
+    description:
+      "At least one file is under the folder; null when the folder could not be listed (unknown, see file_errors).",
+  }),
   file_count: z
     .number()
     .int()
@@ -111,7 +114,10 @@ export const SessionInvestigationResponse = z
     expires_at: IsoTimestamp,
     ended_at: IsoTimestamp.nullable(),
     last_accessed: IsoTimestamp,
-    workspace_exists: z.boolean(),
+    workspace_exists: z.boolean().nullable().meta({
+      description:
+        "Whether anything was uploaded for the session: true when any listing found a file, false only when the workspace listing answered and found none, null when it could not be listed (unknown, see file_errors and findings).",
+    }),
     workspace_path_sanitized: z.string().meta({
       description: "The workspace, named by the session id only.",
     }),

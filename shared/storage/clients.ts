@@ -3,19 +3,87 @@
  * environment settings (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`,
  * `AWS_ENDPOINT_URL_S3`), so the same code reaches AWS, LocalStack or the
  * local stack.
+ *
+ * Every call is bounded. Inside an invocation, all attempts of all calls
+ * share the invocation's storage deadline (`AWS_REQUEST_TIMEOUT_MS` ×
+ * attempts, less than the function's own timeout), so a hung dependency
+ * costs a request at most that, whatever number of calls it makes; one
+ * slow attempt may use all of it, because a store that is slow but
+ * progressing (DynamoDB Local serializing a 50-way transaction race) must
+ * not be cut off at the per-attempt figure. Outside an invocation (tools,
+ * start-up) each attempt times out after `AWS_REQUEST_TIMEOUT_MS`. Either
+ * way a timeout is an error, not the SDK handler's default warning.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { config } from "../config.ts";
+import { config, RESPONSE_MARGIN_MS, SDK_MAX_ATTEMPTS } from "../config.ts";
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let s3Client: S3Client | undefined;
 
+const invocationDeadline = new AsyncLocalStorage<number>();
+
+/** The storage time one invocation may spend in all: every attempt of every call. */
+export function storageBudgetMs(remainingMs?: number): number {
+  const budget = config().AWS_REQUEST_TIMEOUT_MS * SDK_MAX_ATTEMPTS;
+  if (remainingMs === undefined) return budget;
+  return Math.max(0, Math.min(budget, remainingMs - RESPONSE_MARGIN_MS));
+}
+
+/** The storage budget of an invocation: never past the function's own timeout. */
+export function invocationStorageBudget(
+  context: { getRemainingTimeInMillis?: () => number } | undefined,
+): number {
+  const remaining =
+    typeof context?.getRemainingTimeInMillis === "function"
+      ? context.getRemainingTimeInMillis()
+      : undefined;
+  return storageBudgetMs(remaining);
+}
+
+/**
+ * Runs one invocation with a storage deadline: once it has passed, every
+ * attempt of every SDK call inside `work` fails at once as a timeout
+ * (which the HTTP edge answers with 503 and Retry-After).
+ */
+export function withStorageDeadline<T>(budgetMs: number, work: () => Promise<T>): Promise<T> {
+  return invocationDeadline.run(Date.now() + budgetMs, work);
+}
+
+class DeadlineExceededError extends Error {
+  readonly code = "ETIMEDOUT";
+
+  constructor() {
+    super("The invocation's storage deadline has passed.");
+    this.name = "TimeoutError";
+  }
+}
+
+/** The Node handler with each attempt's timeout set to what is left of the invocation's deadline. */
+class BoundedHttpHandler extends NodeHttpHandler {
+  constructor(attemptTimeoutMs: number) {
+    super({
+      connectionTimeout: attemptTimeoutMs,
+      requestTimeout: attemptTimeoutMs,
+      // Without it the handler only logs a warning and waits for as long as the peer takes.
+      throwOnRequestTimeout: true,
+    });
+  }
+
+  override handle(...[request, options]: Parameters<NodeHttpHandler["handle"]>) {
+    const deadline = invocationDeadline.getStore();
+    if (deadline === undefined) return super.handle(request, options);
+    const left = deadline - Date.now();
+    if (left <= 0) return Promise.reject(new DeadlineExceededError());
+    return super.handle(request, { ...options, requestTimeout: left });
+  }
+}
+
 function requestHandler(): NodeHttpHandler {
-  const timeout = config().AWS_REQUEST_TIMEOUT_MS;
-  return new NodeHttpHandler({ connectionTimeout: timeout, requestTimeout: timeout });
+  return new BoundedHttpHandler(config().AWS_REQUEST_TIMEOUT_MS);
 }
 
 export function dynamo(): DynamoDBDocumentClient {
@@ -23,7 +91,7 @@ export function dynamo(): DynamoDBDocumentClient {
     new DynamoDBClient({
       region: config().AWS_REGION,
       requestHandler: requestHandler(),
-      maxAttempts: 3,
+      maxAttempts: SDK_MAX_ATTEMPTS,
     }),
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
@@ -35,7 +103,7 @@ export function s3(): S3Client {
     region: config().AWS_REGION,
     forcePathStyle: config().S3_FORCE_PATH_STYLE,
     requestHandler: requestHandler(),
-    maxAttempts: 3,
+    maxAttempts: SDK_MAX_ATTEMPTS,
     // Checksums only where S3 requires them: streamed uploads with the default
     // CRC32 trailer are mangled by some S3-compatible servers.
     requestChecksumCalculation: "WHEN_REQUIRED",

@@ -173,8 +173,9 @@ function addError(context: RequestContext, file: string, reason: string): void {
 
 /* ---------------------------------------------------------------- listing */
 
-function emptyDirectory(): WorkspaceDirectory {
-  return { exists: false, file_count: 0, total_size_bytes: 0, truncated: false, files: [] };
+/** A folder whose listing failed: whether it holds anything is unknown. */
+function unknownDirectory(): WorkspaceDirectory {
+  return { exists: null, file_count: 0, total_size_bytes: 0, truncated: false, files: [] };
 }
 
 function fileEntry(context: RequestContext, name: string, object: WorkspaceObject): WorkspaceFile {
@@ -680,8 +681,32 @@ function errorDetailsOf(report: StatusReport, errorLines: string[]): ErrorDetail
   };
 }
 
+/** Reasons that mean storage did not answer: what was not read is unknown, not absent. */
+const UNREAD_REASONS = new Set<string>([
+  READ_REASON.timeout,
+  READ_REASON.failed,
+  LIST_REASON.timeout,
+  LIST_REASON.failed,
+]);
+
+/** One finding per listing or read that storage did not answer, naming it. */
+function unreadFindings(fileErrors: readonly FileError[]): string[] {
+  return fileErrors
+    .filter((error) => UNREAD_REASONS.has(error.reason))
+    .map((error) => {
+      if (error.file === "workspace") {
+        return `The workspace could not be listed (${error.reason}): whether it holds files, and status.json, is unknown; session_status comes from the session record alone.`;
+      }
+      if (error.file.endsWith("/")) {
+        return `${error.file} could not be listed (${error.reason}): what it holds is unknown.`;
+      }
+      return `${error.file} could not be read (${error.reason}): its contents are unknown.`;
+    });
+}
+
 function findingsOf(input: {
-  workspaceExists: boolean;
+  workspaceExists: boolean | null;
+  rootListed: boolean;
   directories: Record<WorkspaceFolder, WorkspaceDirectory>;
   statusFile: WorkspaceObject | undefined;
   report: StatusReport;
@@ -693,12 +718,16 @@ function findingsOf(input: {
   const findings: string[] = [];
   const { directories, report } = input;
   if (input.errorDetails) findings.push(input.errorDetails.summary);
-  if (!input.workspaceExists) {
+  findings.push(...unreadFindings(input.fileErrors));
+  if (input.workspaceExists === false) {
     findings.push("The session has no workspace: nothing was uploaded for it.");
     return findings;
   }
-  if (!directories.input.exists) findings.push("input/ is empty: no input files were uploaded.");
-  if (report.status === "completed" && !directories.output.exists) {
+  // Nothing is called missing that could not be listed.
+  if (directories.input.exists === false) {
+    findings.push("input/ is empty: no input files were uploaded.");
+  }
+  if (report.status === "completed" && directories.output.exists === false) {
     findings.push("Processing reported completed but output/ is empty.");
   }
   if (report.status === "failed" && directories.output.exists) {
@@ -707,7 +736,10 @@ function findingsOf(input: {
     );
   }
   if (!input.statusFile) {
-    findings.push("There is no status.json: the processing job has not reported a status.");
+    // Unlisted is not absent: the listing's own finding says it is unknown.
+    if (input.rootListed) {
+      findings.push("There is no status.json: the processing job has not reported a status.");
+    }
   } else if (
     (report.status === "processing" || report.status === "pending") &&
     input.now - Date.parse(input.statusFile.modifiedAt) > STALE_STATUS_MS
@@ -728,7 +760,7 @@ function findingsOf(input: {
       );
     }
   }
-  if (input.fileErrors.length > 0) {
+  if (input.fileErrors.some((error) => !UNREAD_REASONS.has(error.reason))) {
     findings.push("Some files could not be read in full; see file_errors.");
   }
   return findings;
@@ -779,7 +811,7 @@ async function gather(
     const listing = folders[WORKSPACE_FOLDERS.indexOf(folder)];
     if (listing?.ok) return directoryOf(context, folder, listing.value);
     addError(context, `${folder}/`, LIST_REASON[listing?.reason ?? "failed"]);
-    return emptyDirectory();
+    return unknownDirectory();
   };
   const directories: Record<WorkspaceFolder, WorkspaceDirectory> = {
     input: directoryAt("input"),
@@ -789,10 +821,13 @@ async function gather(
   const rootObjects = (root.listing?.objects ?? []).filter(
     (object) => classifyWorkspaceEntry(object.path).kind === "root",
   );
-  const workspaceExists =
+  // Files seen anywhere prove the workspace exists; only a root listing that
+  // answered can prove it does not; otherwise it is unknown (null).
+  const seen =
     rootObjects.length > 0 ||
     (root.listing?.folders.length ?? 0) > 0 ||
-    WORKSPACE_FOLDERS.some((folder) => directories[folder].exists);
+    WORKSPACE_FOLDERS.some((folder) => directories[folder].exists === true);
+  const workspaceExists: boolean | null = seen ? true : root.listing ? false : null;
 
   const statusFile = rootObjects.find((object) => object.path === "status.json");
   const report = statusReportOf(context, root.json.status);
@@ -827,6 +862,7 @@ async function gather(
     error_details: errorDetails,
     findings: findingsOf({
       workspaceExists,
+      rootListed: root.listing !== undefined,
       directories,
       statusFile,
       report,

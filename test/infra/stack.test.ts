@@ -9,14 +9,22 @@ import { App, Token } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  DEFAULT_TIMEOUT_SECONDS,
   FUNCTIONS,
   type FunctionDefinition,
+  INTEGRATION_TIMEOUT_SECONDS,
   ROUTES,
   type RouteDefinition,
   STAGE,
 } from "#infra/routes.ts";
 import { SessionTrailStack } from "#infra/stack.ts";
 import { GLOBAL_INDEXES, LOCAL_INDEXES } from "#infra/table-definition.ts";
+import {
+  config,
+  DEFAULT_AWS_REQUEST_TIMEOUT_MS,
+  RESPONSE_MARGIN_MS,
+  SDK_MAX_ATTEMPTS,
+} from "#shared/config.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import { ERROR_CODES } from "#shared/schemas/common.ts";
 import { INDEX, INDEX_KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
@@ -223,7 +231,7 @@ describe("SessionTrail stack with default settings", () => {
       expect(props.Architectures, name).toEqual(["arm64"]);
       expect(props.Handler, name).toBe("index.handler");
       expect(props.MemorySize, name).toBe(definition.memoryMiB ?? 512);
-      expect(props.Timeout, name).toBe(definition.timeoutSeconds ?? 10);
+      expect(props.Timeout, name).toBe(definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
       expect(props.TracingConfig, name).toEqual({ Mode: "Active" });
       const variables = (props.Environment as { Variables: Props }).Variables;
       expect(variables, name).toMatchObject({
@@ -236,6 +244,35 @@ describe("SessionTrail stack with default settings", () => {
         POWERTOOLS_METRICS_NAMESPACE: "SessionTrail",
         CORS_ALLOWED_ORIGINS: "",
       });
+    }
+  });
+
+  it("orders the timeouts: every storage budget and answer margin below its function's timeout, every API function's below API Gateway's", () => {
+    const gatewayFunctions = new Set<string>([
+      "authorizer",
+      ...routes.map((route) => route.function),
+    ]);
+    for (const [name, definition] of Object.entries(definitions)) {
+      const props = template.toJSON().Resources[functionIdFor(template, name)].Properties as Props;
+      const timeoutMs = Number(props.Timeout) * 1000;
+      const variables = (props.Environment as { Variables: Props }).Variables;
+      // Set on every function, so the budget does not rest on a default in code.
+      const attemptMs = Number(variables.AWS_REQUEST_TIMEOUT_MS);
+      expect(attemptMs, name).toBe(DEFAULT_AWS_REQUEST_TIMEOUT_MS);
+      expect(attemptMs * SDK_MAX_ATTEMPTS + RESPONSE_MARGIN_MS, name).toBeLessThan(timeoutMs);
+      if (name === "investigate") {
+        expect(config().INVESTIGATE_BUDGET_MS + RESPONSE_MARGIN_MS).toBeLessThan(timeoutMs);
+      }
+      if (gatewayFunctions.has(name)) {
+        expect(timeoutMs, name).toBeLessThan(INTEGRATION_TIMEOUT_SECONDS * 1000);
+      }
+      expect(definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS, name).toBe(props.Timeout);
+    }
+    for (const [, props] of methodPaths(template)) {
+      const integration = props.Integration as { TimeoutInMillis?: number } | undefined;
+      expect(
+        integration?.TimeoutInMillis ?? INTEGRATION_TIMEOUT_SECONDS * 1000,
+      ).toBeLessThanOrEqual(INTEGRATION_TIMEOUT_SECONDS * 1000);
     }
   });
 

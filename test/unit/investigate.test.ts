@@ -76,6 +76,8 @@ interface Fakes {
   slowListing?: string;
   slowRead?: string;
   failRead?: string;
+  /** Every listing fails, as when S3 does not answer. */
+  failListings?: boolean;
   /** Chunks the log stream delivers before it stalls (undefined: the whole log). */
   streamChunks?: number;
   stored?: StoredLogSummary;
@@ -87,6 +89,7 @@ function ports(fakes: Fakes) {
   const impl: InvestigationPorts = {
     readSession: async () => session,
     listWorkspace: async (_scope, options): Promise<WorkspaceListing> => {
+      if (fakes.failListings) throw new Error("connect ECONNREFUSED 127.0.0.1:4569");
       if (fakes.slowListing !== undefined && (options.under ?? "") === fakes.slowListing) {
         return hang(options.signal);
       }
@@ -151,7 +154,7 @@ describe("the time budget", () => {
     expect(answer.file_errors).toContainEqual({ file: "input/", reason: "listing timed out" });
     expect(answer.status_data).toMatchObject({ status: "failed" });
     expect(answer.logs_summary?.total_lines).toBe(401);
-    expect(answer.files.directories.input).toMatchObject({ exists: false, file_count: 0 });
+    expect(answer.files.directories.input).toMatchObject({ exists: null, file_count: 0 });
   });
 
   it("reports a log tail that is not read in time and keeps the rest", async () => {
@@ -357,5 +360,26 @@ describe("the investigation status", () => {
     ["expired", "completed", "completed"],
   ] as const)("a %s session with job status %s is %s", (lifecycle, processing, expected) => {
     expect(deriveInvestigationStatus(lifecycle, processing)).toBe(expected);
+  });
+});
+
+describe("when storage does not answer", () => {
+  it("says the workspace is unknown, names the failed listings and claims nothing is missing", async () => {
+    const { impl } = ports({ failListings: true });
+    const answer = await investigateSession(principal, SESSION_ID, { log_lines: 5 }, impl);
+    expect(answer.workspace_exists).toBeNull();
+    for (const folder of ["input", "output", "logs"] as const) {
+      expect(answer.files.directories[folder].exists, folder).toBeNull();
+    }
+    expect(answer.processing_status).toBeNull();
+    expect(answer.session_status).toBe(deriveInvestigationStatus(session.status, null));
+    expect(answer.file_errors).toContainEqual({
+      file: "workspace",
+      reason: "listing could not be read",
+    });
+    const findings = answer.findings.join("\n");
+    expect(findings).toContain("The workspace could not be listed (listing could not be read)");
+    expect(findings).toContain("input/ could not be listed");
+    expect(findings).not.toMatch(/nothing was uploaded|is empty|There is no status\.json/);
   });
 });
