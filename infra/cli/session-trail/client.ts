@@ -46,7 +46,7 @@ export class ApiClient {
 
   /** Sends one request (retrying what may be retried) and returns a non-error answer. */
   async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const attempts = options.attempts ?? (method === "GET" ? 4 : 1);
+    const attempts = options.attempts ?? (method === "GET" ? 3 : 1);
     for (let attempt = 1; ; attempt += 1) {
       let failure: ApiError | NetworkError;
       try {

@@ -84,7 +84,7 @@ export async function listEvents(
     filters.after,
     sink,
     filters.limit ?? Number.POSITIVE_INFINITY,
-    4,
+    3,
   );
 }
 
