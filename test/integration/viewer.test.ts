@@ -93,6 +93,7 @@ describe("session viewer in headless Chromium", () => {
     await page.locator("#key-input").fill(key);
     await page.locator("#key-form button[type=submit]").click();
     await openSession(id);
+    await expect(page.locator("#key-form").isHidden()).resolves.toBe(true);
 
     // Evaluated in the page (as a string: this project's TypeScript has no DOM types).
     const storage = (await page.evaluate(`({

@@ -396,7 +396,12 @@
           ]),
         );
       }
-      tree.append(el("li", {}, [fileList("", report.files.root_files, report.session_id)]));
+      tree.append(
+        el("li", {}, [
+          el("span", { text: "workspace root" }),
+          fileList("", report.files.root_files, report.session_id),
+        ]),
+      );
       parts.push(tree);
     }
     const logs = report.logs_summary;
