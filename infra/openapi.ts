@@ -99,6 +99,12 @@ const RESPONSE_HEADERS: Readonly<Record<string, oas31.HeaderObject>> = {
     required: true,
     schema: { type: "string" },
   },
+  "Content-Security-Policy": {
+    description:
+      "Same-origin only: no inline script or style but the page's own (by hash), no other origin.",
+    required: true,
+    schema: { type: "string" },
+  },
   "Retry-After": {
     description: "Seconds to wait before retrying.",
     required: true,
@@ -108,7 +114,7 @@ const RESPONSE_HEADERS: Readonly<Record<string, oas31.HeaderObject>> = {
 
 const DESCRIPTION = `Sessions, time-ordered events and per-session workspaces.
 
-**Authentication.** Every route except \`/health\` and \`/openapi.json\` needs an API key in the \`${API_KEY_HEADER}\` header. A missing, unknown or revoked key is answered with 401 \`UNAUTHORIZED\`. Each key has one role: \`app\` (apps and processing workers), \`support\` (read-only) or \`admin\` (everything in its tenant); a role that may not call a route gets 403 \`FORBIDDEN\`. Each operation lists the roles it accepts in \`x-required-roles\`.
+**Authentication.** Every route except \`/health\`, \`/openapi.json\` and \`/viewer\` needs an API key in the \`${API_KEY_HEADER}\` header. A missing, unknown or revoked key is answered with 401 \`UNAUTHORIZED\`. Each key has one role: \`app\` (apps and processing workers), \`support\` (read-only) or \`admin\` (everything in its tenant); a role that may not call a route gets 403 \`FORBIDDEN\`. Each operation lists the roles it accepts in \`x-required-roles\`.
 
 **Tenants.** A key belongs to exactly one tenant and sees only that tenant's data. Another tenant's session is answered exactly like one that does not exist: 404 \`NOT_FOUND\`.
 
@@ -136,7 +142,11 @@ const TAGS: readonly (oas31.TagObject & { matches: (path: string) => boolean })[
     description: "Starting, reading and closing sessions.",
     matches: (path) => path.startsWith("/sessions"),
   },
-  { name: "Service", description: "Health, statistics and this document.", matches: () => true },
+  {
+    name: "Service",
+    description: "Health, statistics, the viewer page and this document.",
+    matches: () => true,
+  },
 ];
 
 function tagOf(path: string): string {
@@ -214,6 +224,10 @@ function successResponse(
         RESPONSE_HEADERS[name] ?? { description: name, required: true, schema: { type: "string" } },
       ]),
     );
+  }
+  if (success.contentType) {
+    response.content = { [success.contentType]: { schema: { type: "string" } } };
+    return response;
   }
   if (!success.schema) return response;
   if (!errorCodes) {

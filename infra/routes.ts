@@ -25,7 +25,13 @@ import {
   TransitionBody,
 } from "#shared/schemas/sessions.ts";
 import { Statistics } from "#shared/schemas/statistics.ts";
-import { CreateUploadBody, FilePathParams, UploadTicket } from "#shared/schemas/workspaces.ts";
+import {
+  CreateUploadBody,
+  DownloadLink,
+  FilePathParams,
+  FileQuery,
+  UploadTicket,
+} from "#shared/schemas/workspaces.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -43,6 +49,8 @@ export interface FunctionDefinition {
   /** Memory in MiB; 512 unless a function needs more. */
   memoryMiB?: number;
   timeoutSeconds?: number;
+  /** Files under the function's folder that it reads at run time; the bundle carries them. */
+  assets?: readonly string[];
 }
 
 /**
@@ -118,6 +126,11 @@ export const FUNCTIONS = {
     description: "The OpenAPI 3.1 document, built from this table",
     access: { table: "none", bucket: "none" },
   },
+  viewer: {
+    description: "The session viewer page; it calls the API from the browser with the user's key",
+    access: { table: "none", bucket: "none" },
+    assets: ["assets/viewer.js", "assets/viewer.css"],
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -138,7 +151,16 @@ export interface RouteDefinition {
     headers?: Record<string, { description: string; required: boolean }>;
   };
   /** Success answers: status to body schema (undefined for an empty body). */
-  responses: Record<number, { description: string; schema?: z.ZodType; headers?: string[] }>;
+  responses: Record<
+    number,
+    {
+      description: string;
+      schema?: z.ZodType;
+      headers?: string[];
+      /** The body is a page rather than JSON (`schema` is then absent). */
+      contentType?: "text/html";
+    }
+  >;
   /** Error codes this route can answer besides the ones every route can. */
   errors: readonly ErrorCode[];
 }
@@ -261,10 +283,12 @@ export const ROUTES = [
     function: "get-file",
     roles: ANY,
     operationId: "getWorkspaceFile",
-    summary: "Redirect (307) to a presigned GET of one workspace file.",
-    request: { params: FilePathParams },
+    summary:
+      "Redirect (307) to a presigned GET of one workspace file; with ?redirect=false, the presigned URL as JSON.",
+    request: { params: FilePathParams, query: FileQuery },
     responses: {
       307: { description: "Download from the Location header.", headers: ["Location"] },
+      200: { description: "The presigned URL (redirect=false).", schema: DownloadLink },
     },
     errors: ["VALIDATION_ERROR", "NOT_FOUND"],
   },
@@ -301,6 +325,23 @@ export const ROUTES = [
     responses: {
       200: { description: "Healthy.", schema: HealthReport },
       503: { description: "A dependency is unreachable.", schema: HealthReport },
+    },
+    errors: [],
+  },
+  {
+    method: "GET",
+    path: "/viewer",
+    function: "viewer",
+    roles: "public",
+    operationId: "getViewer",
+    summary:
+      "The session viewer: an HTML page, same origin as the API, that asks for an API key and keeps it in sessionStorage.",
+    responses: {
+      200: {
+        description: "The page, with a strict Content-Security-Policy.",
+        contentType: "text/html",
+        headers: ["Content-Security-Policy"],
+      },
     },
     errors: [],
   },

@@ -1,8 +1,12 @@
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { FilePathParams } from "#shared/schemas/workspaces.ts";
-import { fileDownloadUrl } from "#shared/usecases/workspaces.ts";
+import { FilePathParams, FileQuery } from "#shared/schemas/workspaces.ts";
+import { fileDownloadLink } from "#shared/usecases/workspaces.ts";
 
-export const handler = apiHandler({ params: FilePathParams }, async ({ params, principal }) => ({
-  status: 307,
-  headers: { Location: await fileDownloadUrl(principal, params.id, params.path) },
-}));
+export const handler = apiHandler(
+  { params: FilePathParams, query: FileQuery },
+  async ({ params, query, principal }) => {
+    const link = await fileDownloadLink(principal, params.id, params.path);
+    if (query.redirect === "false") return { status: 200, body: link };
+    return { status: 307, headers: { Location: link.url } };
+  },
+);

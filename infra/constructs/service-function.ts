@@ -3,10 +3,15 @@
  * with the defaults every function shares: Node.js 22 on ARM64, minified ESM
  * with source maps, X-Ray tracing and its own log group with a retention.
  */
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { Duration } from "aws-cdk-lib";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import {
+  type ICommandHooks,
+  LogLevel,
+  NodejsFunction,
+  OutputFormat,
+} from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { DEFAULT_TIMEOUT_SECONDS, type FunctionDefinition } from "#infra/routes.ts";
@@ -32,6 +37,22 @@ export interface ServiceFunctionProps {
   /** Repository root: holds `functions/`, `package.json` and `package-lock.json`. */
   projectRoot: string;
   environment: Record<string, string>;
+}
+
+/**
+ * Files a function reads beside its module at run time (`new URL(file,
+ * import.meta.url)`), copied to the same place relative to the bundle.
+ */
+function copyAssets(name: string, assets: readonly string[]): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      assets.flatMap((asset) => [
+        `mkdir -p "${posix.join(outputDir, posix.dirname(asset))}"`,
+        `cp "${posix.join(inputDir, "functions", name, asset)}" "${posix.join(outputDir, asset)}"`,
+      ]),
+  };
 }
 
 export class ServiceFunction extends NodejsFunction {
@@ -73,6 +94,9 @@ export class ServiceFunction extends NodejsFunction {
         // The SDK is bundled at the versions package.json pins rather than
         // taken from whatever the runtime ships.
         externalModules: [],
+        ...(props.definition.assets?.length
+          ? { commandHooks: copyAssets(props.name, props.definition.assets) }
+          : {}),
       },
     });
   }

@@ -3,12 +3,12 @@
  * table and bucket, and the gateway serving the route table. `npm start` and
  * the test setup both use it.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
 import { ensureTable, startDynamoDbLocal } from "./dynamodb-local.ts";
+import { ENDPOINTS_FILE, type LocalEndpoints } from "./endpoints.ts";
 import { LocalGateway } from "./gateway.ts";
 import { clearStaleChildren, recordChildren, stopAll } from "./processes.ts";
 import { startS3Emulator } from "./s3-emulator.ts";
@@ -17,20 +17,13 @@ import { Supervisor } from "./supervisor.ts";
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const LOCAL_TABLE = "session-trail-local";
 export const LOCAL_BUCKET = "session-trail-local";
-export const ENDPOINTS_FILE = "local-stack.json";
-export const DEV_KEY_FILE = "dev-api-key";
 
-/** What `npm start` writes to the data dir so `npm run keys` and `expire` can find it. */
-export const LocalEndpoints = z.object({
-  baseUrl: z.string(),
-  dynamodbEndpoint: z.string(),
-  s3Endpoint: z.string(),
-  tableName: z.string(),
-  bucketName: z.string(),
-  region: z.string(),
-});
-export type LocalEndpoints = z.infer<typeof LocalEndpoints>;
-
+export {
+  DEV_KEY_FILE,
+  ENDPOINTS_FILE,
+  LocalEndpoints,
+  readEndpoints,
+} from "./endpoints.ts";
 export interface LocalStackOptions {
   dataDir: string;
   port: number;
@@ -91,14 +84,6 @@ export function useLocalServices(endpoints: LocalEndpoints): void {
   process.env.TABLE_NAME = endpoints.tableName;
   process.env.BUCKET_NAME = endpoints.bucketName;
   process.env.S3_FORCE_PATH_STYLE = "true";
-}
-
-export function readEndpoints(dataDir: string): LocalEndpoints {
-  const file = join(dataDir, ENDPOINTS_FILE);
-  if (!existsSync(file)) {
-    throw new Error(`No running local stack found (${file} is missing): run \`npm start\` first.`);
-  }
-  return LocalEndpoints.parse(JSON.parse(readFileSync(file, "utf8")));
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

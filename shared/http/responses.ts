@@ -6,7 +6,10 @@ import type { ErrorBody } from "../schemas/common.ts";
 
 export interface ApiResult {
   status: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is, for the few answers that are not JSON (the viewer page). */
+  text?: { contentType: string; content: string };
   headers?: Record<string, string>;
 }
 
@@ -39,6 +42,10 @@ export function toProxyResult(
     ...corsHeaders(origin),
     ...result.headers,
   };
+  if (result.text !== undefined) {
+    headers["Content-Type"] = result.text.contentType;
+    return { statusCode: result.status, headers, body: result.text.content };
+  }
   if (result.body === undefined) return { statusCode: result.status, headers, body: "" };
   headers["Content-Type"] = "application/json; charset=utf-8";
   return { statusCode: result.status, headers, body: JSON.stringify(result.body) };

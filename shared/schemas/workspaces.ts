@@ -77,3 +77,28 @@ export const UploadTicket = z
 export type UploadTicket = z.infer<typeof UploadTicket>;
 
 export const FilePathParams = z.object({ id: SessionId, path: WorkspacePath });
+
+export const FileQuery = z.strictObject({
+  redirect: z.enum(["true", "false"]).default("true").meta({
+    description:
+      "false: answer 200 with the presigned URL as JSON instead of a 307, for clients that cannot send the key on a redirect (a browser page).",
+  }),
+});
+export type FileQuery = z.infer<typeof FileQuery>;
+
+export const DownloadLink = z
+  .object({
+    path: z.string(),
+    url: z.string().meta({ description: "Presigned S3 URL; GET it without the API key." }),
+    expires_at: IsoTimestamp,
+  })
+  .meta({
+    id: "DownloadLink",
+    description: "A presigned GET for one workspace file.",
+    example: {
+      path: "logs/blender.log",
+      url: "https://bucket.s3.amazonaws.com/…?X-Amz-Signature=…",
+      expires_at: "2026-11-21T12:15:00.000Z",
+    },
+  });
+export type DownloadLink = z.infer<typeof DownloadLink>;

@@ -5,7 +5,7 @@
 import { config } from "../config.ts";
 import { NotFoundError, PayloadTooLargeError, sessionNotFound } from "../domain/errors.ts";
 import type { Principal } from "../domain/principal.ts";
-import type { CreateUploadBody, UploadTicket } from "../schemas/workspaces.ts";
+import type { CreateUploadBody, DownloadLink, UploadTicket } from "../schemas/workspaces.ts";
 import { readSession } from "../storage/session-store.ts";
 import {
   headWorkspaceObject,
@@ -50,12 +50,13 @@ export async function createUpload(
 }
 
 /** Where to download one workspace file from: a presigned GET, or 404. */
-export async function fileDownloadUrl(
+export async function fileDownloadLink(
   principal: Principal,
   sessionId: string,
   path: string,
-): Promise<string> {
+): Promise<DownloadLink> {
   const scope = await sessionScope(principal, sessionId);
   if (!(await headWorkspaceObject(scope, path))) throw new NotFoundError("File");
-  return (await presignDownload(scope, path)).url;
+  const presigned = await presignDownload(scope, path);
+  return { path, url: presigned.url, expires_at: presigned.expiresAt };
 }

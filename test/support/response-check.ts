@@ -169,6 +169,16 @@ export function checkAnswer(answer: AnswerToCheck): void {
       throw new ResponseMismatchError(`${where}: the ${name} header is required for ${routeName}.`);
     }
   }
+  const page = response.content?.["text/html"];
+  if (page) {
+    const contentType = answer.headers.get("content-type") ?? "";
+    if (!contentType.startsWith("text/html")) {
+      throw new ResponseMismatchError(
+        `${where}: ${routeName} answers text/html, not "${contentType}".`,
+      );
+    }
+    return;
+  }
   const media = response.content?.["application/json"];
   if (!media?.schema) {
     if (answer.status === 204 && answer.text !== "") {

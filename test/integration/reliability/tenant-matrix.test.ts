@@ -220,6 +220,15 @@ const REQUESTS: Record<string, MatrixEntry> = {
     contractRoles: "public",
     prepare: async () => ({ path: "/health" }),
   },
+  getViewer: {
+    contractRoles: "public",
+    prepare: async () => ({ path: "/viewer" }),
+    checkSuccess: (answer) =>
+      answer.headers.get("content-type")?.startsWith("text/html") &&
+      answer.headers.get("content-security-policy")?.includes("default-src 'none'")
+        ? undefined
+        : "not the viewer page with its Content-Security-Policy",
+  },
   getOpenApiDocument: {
     contractRoles: "public",
     prepare: async () => ({ path: "/openapi.json" }),

@@ -1,0 +1,98 @@
+/**
+ * The viewer page: one HTML document whose script and style are inline and
+ * allowed by their SHA-256 in the Content-Security-Policy, so the page needs
+ * nothing from any other origin and runs no script it did not ship.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+
+function asset(name: string): string {
+  return readFileSync(new URL(`./assets/${name}`, import.meta.url), "utf8");
+}
+
+function sha256(text: string): string {
+  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+}
+
+export interface ViewerPage {
+  html: string;
+  contentSecurityPolicy: string;
+}
+
+export function buildViewerPage(): ViewerPage {
+  const script = asset("viewer.js");
+  const style = asset("viewer.css");
+  const contentSecurityPolicy = [
+    "default-src 'none'",
+    `script-src ${sha256(script)}`,
+    `style-src ${sha256(style)}`,
+    // The API is on this origin; workspace downloads are navigations, not fetches.
+    "connect-src 'self'",
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Session Trail viewer</title>
+<style>${style}</style>
+</head>
+<body>
+<header class="bar">
+  <h1>Session Trail</h1>
+  <form id="key-form" class="key-form" hidden>
+    <label>API key <input id="key-input" type="password" autocomplete="off" spellcheck="false" required></label>
+    <button type="submit">Use key</button>
+  </form>
+  <div id="key-state" class="key-state" hidden>
+    <span>Key set for this tab</span>
+    <button id="forget-key" type="button">Forget key</button>
+  </div>
+</header>
+<p id="notice" class="notice" role="status" hidden></p>
+<main id="main" hidden>
+  <section class="sessions">
+    <h2>Sessions</h2>
+    <form id="filters" class="filters">
+      <label>User <input id="filter-user" name="user_id" spellcheck="false"></label>
+      <label>Status
+        <select id="filter-status" name="status">
+          <option value="">any</option><option>active</option><option>paused</option><option>ended</option><option>expired</option>
+        </select>
+      </label>
+      <label>Limit <input id="filter-limit" name="limit" type="number" min="1" max="100" value="20"></label>
+      <button type="submit">List</button>
+    </form>
+    <table id="sessions-table">
+      <thead><tr><th>Session</th><th>Status</th><th>User</th><th>Performer</th><th>Created</th><th>Events</th></tr></thead>
+      <tbody id="sessions-body"></tbody>
+    </table>
+    <button id="more-sessions" type="button" hidden>More</button>
+  </section>
+  <section id="session" class="session" hidden>
+    <h2 id="session-title"></h2>
+    <dl id="session-header" class="header"></dl>
+    <div class="tabs">
+      <h3>Timeline</h3>
+      <label>Type <input id="type-filter" spellcheck="false" placeholder="all"></label>
+      <span id="poll-state" class="poll-state"></span>
+    </div>
+    <ol id="timeline" class="timeline"></ol>
+    <div class="tabs">
+      <h3>Investigate</h3>
+      <button id="investigate" type="button">Investigate</button>
+    </div>
+    <div id="investigation" class="investigation" hidden></div>
+  </section>
+</main>
+<script>${script}</script>
+</body>
+</html>
+`;
+  return { html, contentSecurityPolicy };
+}

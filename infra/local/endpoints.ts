@@ -1,0 +1,29 @@
+/**
+ * What `npm start` leaves in its data dir for the tools that talk to it. Kept
+ * apart from the stack itself so a client (the `session-trail` command line)
+ * can find the running stack without loading DynamoDB Local or the emulator.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+
+export const ENDPOINTS_FILE = "local-stack.json";
+export const DEV_KEY_FILE = "dev-api-key";
+
+export const LocalEndpoints = z.object({
+  baseUrl: z.string(),
+  dynamodbEndpoint: z.string(),
+  s3Endpoint: z.string(),
+  tableName: z.string(),
+  bucketName: z.string(),
+  region: z.string(),
+});
+export type LocalEndpoints = z.infer<typeof LocalEndpoints>;
+
+export function readEndpoints(dataDir: string): LocalEndpoints {
+  const file = join(dataDir, ENDPOINTS_FILE);
+  if (!existsSync(file)) {
+    throw new Error(`No running local stack found (${file} is missing): run \`npm start\` first.`);
+  }
+  return LocalEndpoints.parse(JSON.parse(readFileSync(file, "utf8")));
+}
