@@ -16,7 +16,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "#infra/routes.ts";
-import { type StackProcess, startStackProcess } from "../../support/stack-process.ts";
+import { cliEnv, collect, startCli } from "../../support/cli.ts";
+import {
+  type StackProcess,
+  startStackProcess,
+  stopStackProcess,
+} from "../../support/stack-process.ts";
 
 /** Far above the promised bound (AWS_REQUEST_TIMEOUT_MS × 3 + 1 s = 10 s): a request past it hung. */
 const HANG_LIMIT_MS = 20_000;
@@ -52,9 +57,10 @@ async function call(method: string, path: string, body?: unknown): Promise<Answe
     throw new Error(`${method} ${path}: no answer within ${HANG_LIMIT_MS} ms (${String(error)})`);
   }
   const text = await response.text();
+  const json = response.headers.get("content-type")?.startsWith("application/json") ?? false;
   return {
     status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    body: text && json ? (JSON.parse(text) as Record<string, unknown>) : {},
     headers: response.headers,
     ms: Math.round(performance.now() - started),
   };
@@ -178,6 +184,7 @@ async function everyRoute(main: string): Promise<RouteCall[]> {
     { route: "GET /statistics", method: "GET", path: "/statistics" },
     { route: "GET /health", method: "GET", path: "/health" },
     { route: "GET /openapi.json", method: "GET", path: "/openapi.json" },
+    { route: "GET /viewer", method: "GET", path: "/viewer" },
   ];
   const scratchUser = `outage-${counter - 2}`;
   for (const action of ["pause", "resume", "end"]) {
@@ -261,7 +268,8 @@ describe("a hung dependency gives a bounded answer", () => {
     calls.forEach((c, index) => {
       const answer = answers[index];
       if (!answer) throw new Error(`no answer for ${c.route}`);
-      if (c.route === "GET /openapi.json") expect(answer.status).toBe(200);
+      if (c.route === "GET /openapi.json" || c.route === "GET /viewer")
+        expect(answer.status).toBe(200);
       else if (c.route === "GET /health") {
         expect(answer.status).toBe(503);
         expect(answer.body.failing).toContain("dynamodb");
@@ -346,6 +354,70 @@ describe("a hung dependency gives a bounded answer", () => {
     );
     console.log(`outage: investigate with S3 stopped: ${JSON.stringify(investigation.findings)}`);
   }, 120_000);
+});
+
+describe("the command line follows a session across outages", () => {
+  it("prints every event once, in order, across a hung DynamoDB Local and a restart of the stack", async () => {
+    if (!stack) throw new Error("the stack is not running");
+    const id = await startSession();
+    const { port } = new URL(stack.baseUrl);
+    const follower = collect(
+      startCli(
+        ["events", id, "--follow", "--interval", "0.2"],
+        cliEnv({ url: stack.baseUrl, key }),
+      ),
+    );
+    const printedSeqs = () =>
+      follower
+        .output()
+        .stdout.split("\n")
+        .filter((line) => /^\s*\d+\s/.test(line))
+        .map((line) => Number.parseInt(line.trim(), 10));
+    const append = async (count: number) => {
+      const answer = await call("POST", `/sessions/${id}/events`, {
+        events: Array.from({ length: count }, (_, index) => ({
+          event_type: "info",
+          message: `event ${index}`,
+        })),
+      });
+      expect(answer.status).toBe(201);
+    };
+    await append(3);
+    await until("the first events printed", async () =>
+      printedSeqs().includes(4) ? true : undefined,
+    );
+
+    // A hung DynamoDB Local: the follower's polls answer 503 with Retry-After until it resumes.
+    const pid = childPid("DynamoDBLocal");
+    process.kill(pid, "SIGSTOP");
+    try {
+      expectUnavailable(await call("GET", `/sessions/${id}`), "GET /sessions/{id}");
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    await append(2);
+
+    // A restart of the whole stack on the same port and data dir: connections refused meanwhile.
+    await stopStackProcess(stack.child);
+    stack = await startStackProcess(dataDir, {
+      DYNAMODB_IN_MEMORY: "false",
+      INVESTIGATE_LISTING_REUSE_MS: "0",
+      PORT: port,
+    });
+    stack.child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await append(2);
+    const end = await call("POST", `/sessions/${id}/end`, {
+      user_id: `outage-${counter}`,
+      performer_id: "outage",
+    });
+    expect(end.status).toBe(200);
+
+    const result = await follower.done;
+    expect(result.code).toBe(0);
+    expect(printedSeqs()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  }, 180_000);
 });
 
 describe("the local stack notices a dead child", () => {
