@@ -207,7 +207,8 @@ export async function queryEvents(
           limit,
           includeSession: openTop,
         }),
-    openTop || session ? Promise.resolve(session) : readSession(tenant, sessionId),
+    // The Query carries the session item only when it runs: an empty range reads it separately.
+    (openTop && from <= to) || session ? Promise.resolve(session) : readSession(tenant, sessionId),
   ]);
   // An ascending page that filled up stops short of the session item: one more read.
   const read =

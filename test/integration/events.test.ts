@@ -329,6 +329,19 @@ describe("querying", () => {
   });
 
   it.each([
+    "after=999999999999",
+    "after=999999999999&order=asc",
+    "after=999999999998&before=999999999999",
+    "before=0",
+    "before=1&after=0",
+    "after=999999999999&event_type=info",
+  ])("answers an empty 200 for a cursor past the end (%s)", async (query) => {
+    const page = await events(small, `?${query}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ items: [], total: 0, returned: 0, latest_seq: 20 });
+  });
+
+  it.each([
     ["since=yesterday", "since"],
     ["after=-1", "after"],
     ["after=abc", "after"],
