@@ -12,10 +12,17 @@ export type WorkspaceFolder = (typeof WORKSPACE_FOLDERS)[number];
 export const WORKSPACE_ROOT_FILES = ["status.json", "params.json", "meta.json"] as const;
 export type WorkspaceRootFile = (typeof WORKSPACE_ROOT_FILES)[number];
 
-export const MAX_WORKSPACE_PATH_LENGTH = 512;
-const MAX_SEGMENT_LENGTH = 255;
-/** Layers of percent-encoding looked through when checking for `..` and friends. */
-const MAX_DECODE_PASSES = 3;
+/**
+ * Longest path, in UTF-8 bytes. S3 keys hold 1,024 bytes, and the key adds
+ * `workspaces/{tenant}/{session}/` (at most 103 bytes) in front of the path.
+ */
+export const MAX_WORKSPACE_PATH_BYTES = 512;
+/**
+ * Longest folder or file name, in UTF-8 bytes. The local S3 emulator stores
+ * each object as files named after the key's last segment plus a suffix
+ * (`._S3rver_metadata.json`, 22 bytes), and file systems hold 255-byte names.
+ */
+export const MAX_SEGMENT_BYTES = 255 - "._S3rver_metadata.json".length;
 
 // Control characters, C0 and C1, and DEL.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them.
@@ -39,24 +46,31 @@ function isRootFile(value: string): value is WorkspaceRootFile {
   return (WORKSPACE_ROOT_FILES as readonly string[]).includes(value);
 }
 
-/** Every spelling of the path a component might see: as given and each layer of decoding. */
+const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** One layer of percent-decoding that leaves invalid escapes (`%ZZ`, a lone `%`) as they are. */
+function decodeLeniently(value: string): string {
+  return value.replace(ESCAPE_RUN, (run) =>
+    Buffer.from(run.replaceAll("%", ""), "hex").toString("utf8"),
+  );
+}
+
+/**
+ * Every spelling of the path a component might see: as given and each layer
+ * of decoding, down to the fixed point. Each layer that changes anything is
+ * shorter than the one before, so there are at most as many as characters.
+ */
 function decodedForms(raw: string): string[] {
   const forms = [raw];
   let current = raw;
-  for (let pass = 0; pass < MAX_DECODE_PASSES && current.includes("%"); pass += 1) {
-    let next: string;
-    try {
-      next = decodeURIComponent(current);
-    } catch {
-      // Not valid percent-encoding: a literal `%`, harmless on its own.
-      break;
-    }
-    if (next === current) break;
+  for (let next = decodeLeniently(current); next !== current; next = decodeLeniently(current)) {
     forms.push(next);
     current = next;
   }
   return forms;
 }
+
+const utf8Bytes = (value: string): number => Buffer.byteLength(value, "utf8");
 
 function structuralProblem(form: string): string | undefined {
   if (CONTROL_CHARACTERS.test(form)) return "must not contain control characters";
@@ -70,17 +84,20 @@ function structuralProblem(form: string): string | undefined {
   if (segments.some((segment) => segment === "")) {
     return "must not contain empty segments (//) or end with /";
   }
-  if (segments.some((segment) => segment.length > MAX_SEGMENT_LENGTH)) {
-    return `must not have a segment longer than ${MAX_SEGMENT_LENGTH} characters`;
-  }
   return undefined;
 }
 
 /** Checks a workspace path; the reason, if any, is safe to show to the caller. */
 export function checkWorkspacePath(raw: string): PathCheck {
   if (raw.length === 0) return { ok: false, reason: "must not be empty" };
-  if (raw.length > MAX_WORKSPACE_PATH_LENGTH) {
-    return { ok: false, reason: `must be at most ${MAX_WORKSPACE_PATH_LENGTH} characters` };
+  if (utf8Bytes(raw) > MAX_WORKSPACE_PATH_BYTES) {
+    return { ok: false, reason: `must be at most ${MAX_WORKSPACE_PATH_BYTES} bytes in UTF-8` };
+  }
+  if (raw.split("/").some((segment) => utf8Bytes(segment) > MAX_SEGMENT_BYTES)) {
+    return {
+      ok: false,
+      reason: `must not have a folder or file name longer than ${MAX_SEGMENT_BYTES} bytes in UTF-8`,
+    };
   }
   if (raw.normalize("NFC") !== raw) return { ok: false, reason: "must be Unicode NFC-normalised" };
   for (const form of decodedForms(raw)) {

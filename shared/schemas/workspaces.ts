@@ -1,17 +1,18 @@
 import { z } from "zod";
 import {
   checkWorkspacePath,
-  MAX_WORKSPACE_PATH_LENGTH,
+  MAX_SEGMENT_BYTES,
+  MAX_WORKSPACE_PATH_BYTES,
   WORKSPACE_FOLDERS,
   WORKSPACE_ROOT_FILES,
 } from "../domain/workspace-paths.ts";
 import { IsoTimestamp, SessionId } from "./common.ts";
 
-const PATH_DESCRIPTION = `Relative to the session's workspace: a file under ${WORKSPACE_FOLDERS.map((folder) => `${folder}/`).join(", ")} or one of ${WORKSPACE_ROOT_FILES.join(", ")}. Absolute paths, . and .. segments (also percent-encoded), backslashes, control characters and empty segments are refused.`;
+const PATH_DESCRIPTION = `Relative to the session's workspace: a file under ${WORKSPACE_FOLDERS.map((folder) => `${folder}/`).join(", ")} or one of ${WORKSPACE_ROOT_FILES.join(", ")}. Absolute paths, . and .. segments (also percent-encoded), backslashes, control characters and empty segments are refused, also after percent-decoding to a fixed point. At most ${MAX_WORKSPACE_PATH_BYTES} bytes in UTF-8, and at most ${MAX_SEGMENT_BYTES} bytes per folder or file name.`;
 
 export const WorkspacePath = z
   .string()
-  .max(MAX_WORKSPACE_PATH_LENGTH)
+  .max(MAX_WORKSPACE_PATH_BYTES)
   .superRefine((value, context) => {
     const check = checkWorkspacePath(value);
     if (!check.ok) context.addIssue({ code: "custom", message: check.reason });
