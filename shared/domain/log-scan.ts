@@ -261,13 +261,25 @@ export interface TailLine {
 export const MAX_LINE_CHARS = 2000;
 const TRUNCATION_MARK = " …[truncated]";
 
-// Control characters other than tab: shown as U+FFFD so binary noise stays printable.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to replace them.
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+// Control characters other than tab (C0, DEL, C1) and bidirectional overrides
+// and isolates: shown as U+FFFD so binary noise stays printable and in order.
+const UNPRINTABLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to replace them.
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * What ends every token the redactor replaces as a whole (paths, URLs, ARNs).
+ * A line cut at its start may begin inside one, where the redactor would no
+ * longer recognise it, so everything before the first of these goes.
+ */
+const TOKEN_END = /[\s"'<>]/;
 
 function printable(bytes: Buffer, cutAtStart: boolean): string {
   let text = bytes.toString("utf8").replace(/\r$/, "").replace(UNPRINTABLE, "\uFFFD");
-  if (cutAtStart) text = `…${text}`;
+  if (cutAtStart) {
+    const tokenEnd = text.search(TOKEN_END);
+    text = `…${tokenEnd === -1 ? "" : text.slice(tokenEnd)}`;
+  }
   if (text.length > MAX_LINE_CHARS) text = `${text.slice(0, MAX_LINE_CHARS)}${TRUNCATION_MARK}`;
   return text;
 }

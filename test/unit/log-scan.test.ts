@@ -8,6 +8,7 @@ import {
   parseTail,
   severityOf,
 } from "#shared/domain/log-scan.ts";
+import { Redactor } from "#shared/domain/redaction.ts";
 
 /** The obvious, whole-string way to count: what the streaming scanner must agree with. */
 function referenceCounts(text: string) {
@@ -165,10 +166,35 @@ describe("the tail window", () => {
   });
 
   it("shows a line longer than the window cut and marked", () => {
-    const lines = parseTail(Buffer.from("x".repeat(3000)), false);
+    const lines = parseTail(Buffer.from("xy ".repeat(1000)), false);
     expect(lines).toHaveLength(1);
-    expect(lines[0]?.text.startsWith("…xxx")).toBe(true);
+    expect(lines[0]?.text.startsWith("… xy xy")).toBe(true);
     expect(lines[0]?.text.endsWith("…[truncated]")).toBe(true);
+  });
+
+  it.each([
+    ["a home path", "open /home/ubuntu/.aws/credentials failed", "me/ubuntu"],
+    ["an ARN", "assume arn:aws:iam::123456789012:role/worker denied", ":aws:iam"],
+    ["a URL", 'GET "https://internal.example/x?token=SECRET" 500', "?token=SECRET"],
+    [
+      "a storage location",
+      "put s3://bucket-x/workspaces/dev/sess_1/logs/a.log done",
+      "workspaces/dev",
+    ],
+  ])("shows nothing of %s that the cut of an overlong line split", (_, line, cutBefore) => {
+    const redactor = new Redactor(["bucket-x"]);
+    const at = line.indexOf(cutBefore);
+    for (let start = 0; start <= at + 2; start += 1) {
+      const [shown] = parseTail(Buffer.from(line.slice(start)), start === 0);
+      const text = redactor.text(shown?.text ?? "");
+      expect(text).not.toContain(cutBefore.slice(2));
+      expect(text).not.toMatch(/ubuntu|123456789012|SECRET|workspaces\/dev|bucket-x/);
+    }
+  });
+
+  it("shows C1 controls and bidirectional overrides as replacement characters", () => {
+    const [line] = parseTail(Buffer.from("a\u009b31m b\u202ecba\u2066x\u2069"), true);
+    expect(line?.text).toBe("a\uFFFD31m b\uFFFDcba\uFFFDx\uFFFD");
   });
 
   it("shows binary noise as printable replacement characters", () => {
