@@ -1,10 +1,12 @@
 import { z } from "zod";
 import {
   EVENT_TYPE_PATTERN,
+  findUnstorableValue,
   isReservedEventType,
   MAX_EVENT_DATA_DEPTH,
   MAX_EVENTS_PER_APPEND,
   nestingDepth,
+  UNSTORABLE_KEY,
 } from "../domain/events.ts";
 import { IsoInput, IsoTimestamp, SessionId } from "./common.ts";
 
@@ -66,13 +68,27 @@ export const NewEvent = z
     step_id: z.string().min(1).max(128).nullable().optional(),
     message: z.string().nullable().optional().meta({ description: "At most 4 KiB (UTF-8)." }),
     event_data: z
-      .record(z.string(), z.unknown())
-      .refine((data) => nestingDepth(data, MAX_EVENT_DATA_DEPTH) <= MAX_EVENT_DATA_DEPTH, {
-        message: `must nest objects and arrays at most ${MAX_EVENT_DATA_DEPTH} levels deep`,
+      // The record would drop a top-level `__proto__` before any refinement saw it.
+      .record(
+        z.string().regex(/^(?!__proto__$)/, `${UNSTORABLE_KEY} cannot be stored as a member name`),
+        z.unknown(),
+      )
+      .superRefine((data, context) => {
+        if (nestingDepth(data, MAX_EVENT_DATA_DEPTH) > MAX_EVENT_DATA_DEPTH) {
+          context.addIssue({
+            code: "custom",
+            message: `must nest objects and arrays at most ${MAX_EVENT_DATA_DEPTH} levels deep`,
+          });
+          return;
+        }
+        const unstorable = findUnstorableValue(data);
+        if (unstorable) {
+          context.addIssue({ code: "custom", message: unstorable.message, path: unstorable.path });
+        }
       })
       .optional()
       .meta({
-        description: `Any JSON object, at most 64 KiB serialized and ${MAX_EVENT_DATA_DEPTH} levels deep.`,
+        description: `Any JSON object, at most 64 KiB serialized and ${MAX_EVENT_DATA_DEPTH} levels deep. Numbers must be zero or of magnitude from 1e-130 to below 1e126 (what DynamoDB stores; 1e309 is refused, not turned into null); no member may be named ${UNSTORABLE_KEY} (constructor and prototype are kept as data).`,
       }),
   })
   .meta({ id: "NewEvent" });

@@ -46,7 +46,17 @@ const WorkspaceFiles = z.object({
   truncated: z.boolean().meta({ description: "Some listing was cut at the cap." }),
 });
 
-const JsonObject = z.record(z.string(), z.unknown());
+/**
+ * A JSON object from the workspace, shown member for member. zod's records
+ * strip a `__proto__` member, which a workspace file may hold as data.
+ */
+export const WorkspaceJsonObject = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    "must be a JSON object",
+  )
+  .meta({ override: { type: "object", additionalProperties: {} } });
+const JsonObject = WorkspaceJsonObject;
 
 export const LogsSummary = z
   .object({
