@@ -209,3 +209,47 @@ describe("the tail window", () => {
     expect(severityOf(Buffer.from("error warning"))).toBe("other");
   });
 });
+
+describe("the counter's work per byte", () => {
+  const ordinary = Buffer.from(
+    '{"timestamp":"2026-11-21T12:00:00.000Z","level":"INFO","message":"rendered frame 12 of 240 in 0.41 s"}\n'.repeat(
+      2000,
+    ),
+  );
+  const hostile: Record<string, Buffer> = {
+    "back-to-back ERROR tokens": Buffer.from(`${"ERROR ".repeat(5000)}\n`.repeat(8)),
+    "one line of ERROR tokens": Buffer.from("ERROR ".repeat(40_000)),
+    "near-keywords": Buffer.from(`${"ERRORX CRITICA WARNINX ".repeat(2000)}\n`.repeat(4)),
+    "WARNING tokens": Buffer.from(`${"WARNING ".repeat(4000)}\n`.repeat(8)),
+    "ERROR and WARNING alternating": Buffer.from("ERROR WARNING\n".repeat(20_000)),
+    "empty lines": Buffer.from("\n".repeat(200_000)),
+    "short error lines": Buffer.from("ERROR\n".repeat(40_000)),
+    "long lines without a timestamp": Buffer.from(`${"x".repeat(8000)}\n`.repeat(40)),
+  };
+
+  function workPerByte(data: Buffer, chunkBytes: number): number {
+    const scanner = new LogScanner();
+    for (let at = 0; at < data.length; at += chunkBytes) {
+      scanner.feed(data.subarray(at, at + chunkBytes));
+    }
+    scanner.finish();
+    return scanner.work / data.length;
+  }
+
+  const baseline = workPerByte(ordinary, 64 * 1024);
+
+  it("does about one step per byte on an ordinary log", () => {
+    expect(baseline).toBeGreaterThanOrEqual(1);
+    expect(baseline).toBeLessThan(1.5);
+  });
+
+  it.each(Object.keys(hostile))(
+    "does at most 3 times an ordinary log's work per byte on %s",
+    (name) => {
+      const data = hostile[name] ?? Buffer.alloc(0);
+      for (const chunkBytes of [1, 7, 4096, 64 * 1024]) {
+        expect(workPerByte(data, chunkBytes)).toBeLessThanOrEqual(3 * baseline);
+      }
+    },
+  );
+});
