@@ -12,6 +12,7 @@ import {
 } from "@smithy/service-error-classification";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { z } from "zod";
+import { ConfigError } from "../config.ts";
 import {
   AppError,
   PayloadTooLargeError,
@@ -187,7 +188,12 @@ function errorMapping(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
         request.response = toProxyResult(errorResult(new UnavailableError()), origin);
         return;
       }
-      logger.error("unhandled error", { error: describe(error) });
+      if (error instanceof ConfigError) {
+        // One line naming the setting; the caller sees only the generic 500.
+        logger.error(error.message);
+      } else {
+        logger.error("unhandled error", { error: describe(error) });
+      }
       request.response = toProxyResult(
         errorResult(
           new AppError("INTERNAL", "An internal error occurred. Retry later or contact support.", {
