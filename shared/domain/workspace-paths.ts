@@ -30,6 +30,18 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** A Windows drive (`C:`), which some tools treat as absolute. */
 const DRIVE_PREFIX = /^[A-Za-z]:/;
 
+const escapeForPattern = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The rules above but Unicode normalisation and byte lengths, as one regular
+ * expression (for the OpenAPI document): the layout, names of 1 to
+ * MAX_SEGMENT_BYTES characters without `/`, `\`, `%` or control characters,
+ * and no `.` or `..` name.
+ */
+export const WORKSPACE_PATH_PATTERN = new RegExp(
+  `^(?:${WORKSPACE_ROOT_FILES.map(escapeForPattern).join("|")}|(?:${WORKSPACE_FOLDERS.join("|")})(?:/(?!\\.\\.?(?:/|$))[^/\\\\%\\u0000-\\u001f\\u007f-\\u009f]{1,${MAX_SEGMENT_BYTES}})+)$`,
+);
+
 export type WorkspacePath =
   | { kind: "folder"; folder: WorkspaceFolder; path: string; name: string }
   | { kind: "root"; file: WorkspaceRootFile; path: string; name: string };
@@ -104,6 +116,9 @@ export function checkWorkspacePath(raw: string): PathCheck {
     const problem = structuralProblem(form);
     if (problem) return { ok: false, reason: problem };
   }
+  // Percent signs are refused outright: a name with one would be read as an
+  // escape by some component, and refusing them keeps the rule a pattern.
+  if (raw.includes("%")) return { ok: false, reason: "must not contain %" };
   const segments = raw.split("/");
   const [first, ...rest] = segments;
   if (first === undefined) return { ok: false, reason: "must not be empty" };
