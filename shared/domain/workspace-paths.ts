@@ -38,8 +38,12 @@ const escapeForPattern = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g,
  * MAX_SEGMENT_BYTES characters without `/`, `\`, `%` or control characters,
  * and no `.` or `..` name.
  */
+const NAME_CHARACTER = "[^/\\\\%\\u0000-\\u001f\\u007f-\\u009f]";
+const NAME_CHARACTER_NOT_DOT = "[^./\\\\%\\u0000-\\u001f\\u007f-\\u009f]";
+/** A name that is neither `.` nor `..`, spelled without look-ahead so generators can use it. */
+const NAME = `(?:${NAME_CHARACTER_NOT_DOT}${NAME_CHARACTER}?|\\.${NAME_CHARACTER_NOT_DOT}|${NAME_CHARACTER}{3,${MAX_SEGMENT_BYTES}})`;
 export const WORKSPACE_PATH_PATTERN = new RegExp(
-  `^(?:${WORKSPACE_ROOT_FILES.map(escapeForPattern).join("|")}|(?:${WORKSPACE_FOLDERS.join("|")})(?:/(?!\\.\\.?(?:/|$))[^/\\\\%\\u0000-\\u001f\\u007f-\\u009f]{1,${MAX_SEGMENT_BYTES}})+)$`,
+  `^(?:${WORKSPACE_ROOT_FILES.map(escapeForPattern).join("|")}|(?:${WORKSPACE_FOLDERS.join("|")})(?:/${NAME})+)$`,
 );
 
 export type WorkspacePath =
