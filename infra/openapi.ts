@@ -12,7 +12,7 @@ import {
   type ZodOpenApiResponseObject,
   type ZodOpenApiResponsesObject,
 } from "zod-openapi";
-import { config } from "#shared/config.ts";
+import { readConfig } from "#shared/config.ts";
 import { type ErrorCode, STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { COMMON_ERRORS, ErrorBody, ROUTES, type RouteDefinition, STAGE } from "./routes.ts";
@@ -387,5 +387,6 @@ function limitUploadSize(document: oas31.OpenAPIObject): void {
   if (!size || "$ref" in size) {
     throw new Error("CreateUploadRequest.size_bytes is not in the document.");
   }
-  size.maximum = config().MAX_UPLOAD_BYTES;
+  // Read, not cached: the document may be built before the process's settings are complete.
+  size.maximum = readConfig().MAX_UPLOAD_BYTES;
 }

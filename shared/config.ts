@@ -115,9 +115,14 @@ export function parseSettings<S extends z.ZodObject>(
 
 let cached: Config | undefined;
 
+/** The settings as the environment holds them now, without keeping them (for build-time readers). */
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseSettings(EnvSchema, env);
+}
+
 export function config(): Config {
   if (cached) return cached;
-  cached = parseSettings(EnvSchema, process.env);
+  cached = readConfig();
   return cached;
 }
 
