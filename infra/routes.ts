@@ -155,7 +155,7 @@ export const ROUTES = [
       headers: {
         "Idempotency-Key": {
           description:
-            "Replays the first answer for the same key and body within 24 h (with Idempotent-Replayed: true); the same key with another body is 422.",
+            "Replays the first answer for the same key and body within 24 h (with Idempotent-Replayed: true); the same key with another body is 422. An empty value counts as no key.",
           required: false,
           pattern: IDEMPOTENCY_KEY_PATTERN,
           maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,

@@ -7,7 +7,8 @@ import { startSession } from "#shared/usecases/sessions.ts";
 export const handler = apiHandler(
   { body: StartSessionBody },
   async ({ body, principal, headers }) => {
-    const idempotencyKey = headers["idempotency-key"];
+    // HTTP strips the blanks around a field value; an empty one is no key at all.
+    const idempotencyKey = headers["idempotency-key"]?.replace(/^[ \t]+|[ \t]+$/g, "") || undefined;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new ValidationError(
         "Idempotency-Key must be 1-255 characters of letters, digits and _ . : -.",

@@ -62,7 +62,7 @@ const EventType = z
 export const NewEvent = z
   .strictObject({
     event_type: EventType,
-    performer_id: z.string().trim().min(1).max(128).optional().meta({
+    performer_id: z.string().max(128).regex(/\S/, "must not be empty").trim().optional().meta({
       description: "Who acts; defaults to the calling key's id.",
     }),
     step_id: z.string().min(1).max(128).nullable().optional(),

@@ -12,11 +12,15 @@ export const UserId = z
   )
   .meta({ example: "user-42" });
 
+/**
+ * Checked as sent (at most 128 characters, not only whitespace), then trimmed:
+ * the document can state the checks, not a trimmed length.
+ */
 export const PerformerId = z
   .string()
-  .trim()
-  .min(1, "must not be empty")
   .max(128)
+  .regex(/\S/, "must not be empty")
+  .trim()
   .meta({ description: 'Who acts: a person, a worker, or "system".', example: "worker-7" });
 
 export const SessionStatus = z.enum(SESSION_STATUSES);

@@ -168,7 +168,11 @@ export class DocumentJudge {
     );
     for (const parameter of parameters.filter((p) => p.in === "header")) {
       const sentName = headerNames.get(parameter.name.toLowerCase());
-      const value = sentName === undefined ? undefined : request.headers[sentName];
+      // HTTP strips the spaces and tabs around a field value; an empty one is no value.
+      const value =
+        sentName === undefined
+          ? undefined
+          : request.headers[sentName]?.replace(/^[ \t]+|[ \t]+$/g, "") || undefined;
       if (value === undefined) {
         if (parameter.required) problems.push(`header ${parameter.name}: missing`);
       } else {
