@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import {
-  type CreateDocumentOptions,
   createDocument,
   type oas31,
   type ZodOpenApiOperationObject,
@@ -13,6 +12,7 @@ import {
   type ZodOpenApiResponseObject,
   type ZodOpenApiResponsesObject,
 } from "zod-openapi";
+import { readConfig } from "#shared/config.ts";
 import { type ErrorCode, STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { COMMON_ERRORS, ErrorBody, ROUTES, type RouteDefinition, STAGE } from "./routes.ts";
@@ -99,6 +99,12 @@ const RESPONSE_HEADERS: Readonly<Record<string, oas31.HeaderObject>> = {
     required: true,
     schema: { type: "string" },
   },
+  "Idempotent-Replayed": {
+    description:
+      "`true` when this is the first answer replayed for the same Idempotency-Key and body; absent otherwise.",
+    required: false,
+    schema: { type: "string", enum: ["true"] },
+  },
   "Content-Security-Policy": {
     description:
       "Same-origin only: no inline script or style but the page's own (by hash), no other origin.",
@@ -124,7 +130,9 @@ const DESCRIPTION = `Sessions, time-ordered events and per-session workspaces.
 
 **Idempotency.** \`POST /sessions\` accepts an \`Idempotency-Key\` header: the same key with the same body within 24 h replays the first answer; the same key with another body is 422 \`IDEMPOTENCY_KEY_REUSED\`.
 
-**Timestamps** are ISO 8601 UTC with milliseconds and \`Z\`, always set by the server.`;
+**Timestamps** are ISO 8601 UTC with milliseconds and \`Z\`, always set by the server.
+
+**Rules the schemas cannot state.** A request that passes every schema here is still refused with 400 when: an operation that takes query parameters gets one it does not list (operations without query parameters ignore the query string); a transition body's \`session_id\` is not the path's session; \`cursor\` is not a \`next_cursor\` this API issued for the same filters; a workspace path is longer in UTF-8 bytes than its \`x-max-utf8-bytes\` / \`x-max-segment-utf8-bytes\` or not NFC-normalised; a JSON body holds a \`__proto__\` member; an \`event_data\` number is outside what DynamoDB stores (see \`event_data\`). Query values are sent as text: an integer parameter takes an optional sign and decimal digits.`;
 
 const TAGS: readonly (oas31.TagObject & { matches: (path: string) => boolean })[] = [
   {
@@ -205,6 +213,12 @@ function errorResponse(status: number, codes: readonly ErrorCode[]): ZodOpenApiR
   };
   if (RETRY_STATUSES.has(status)) {
     response.headers = {
+      "Idempotent-Replayed": {
+        description:
+          "`true` when this is the first answer replayed for the same Idempotency-Key and body; absent otherwise.",
+        required: false,
+        schema: { type: "string", enum: ["true"] },
+      },
       "Retry-After": { $ref: `#/components/headers/${RETRY_AFTER_HEADER}` },
     };
   }
@@ -309,7 +323,12 @@ function operationOf(route: RouteDefinition): ZodOpenApiOperationObject {
       in: "header",
       description: header.description,
       required: header.required,
-      schema: { type: "string" },
+      schema: {
+        type: "string",
+        pattern: header.pattern.source,
+        minLength: 1,
+        maxLength: header.maxLength,
+      },
     }));
   }
   if (route.request?.body) {
@@ -317,38 +336,6 @@ function operationOf(route: RouteDefinition): ZodOpenApiOperationObject {
   }
   return operation;
 }
-
-/**
- * Query and path parameters arrive as strings; a schema that coerces them to
- * numbers is documented as the digits it accepts, with its range in words.
- */
-const documentParametersAsSent: CreateDocumentOptions["override"] = ({
-  jsonSchema,
-  zodSchema,
-  io,
-}) => {
-  if (io !== "input") return;
-  const def = zodSchema._zod.def;
-  if (def.type === "number" && "coerce" in def && def.coerce) {
-    const { minimum, maximum } = jsonSchema;
-    const range =
-      typeof minimum === "number" && typeof maximum === "number"
-        ? ` from ${minimum} to ${maximum}`
-        : "";
-    jsonSchema.type = "string";
-    jsonSchema.pattern = "^[0-9]+$";
-    delete jsonSchema.minimum;
-    delete jsonSchema.maximum;
-    jsonSchema.description ??= `A whole number${range}.`;
-    return;
-  }
-  if (def.type === "default" && typeof jsonSchema.default === "number") {
-    const inner = def.innerType._zod.def;
-    if (inner.type === "number" && "coerce" in inner && inner.coerce) {
-      jsonSchema.default = String(jsonSchema.default);
-    }
-  }
-};
 
 export function buildOpenApiDocument(): oas31.OpenAPIObject {
   const routes: readonly RouteDefinition[] = ROUTES;
@@ -361,44 +348,59 @@ export function buildOpenApiDocument(): oas31.OpenAPIObject {
     item[method] = operationOf(route);
     paths[path] = item;
   }
-  return createDocument(
-    {
-      openapi: "3.1.0",
-      info: {
-        title: "Session Trail API",
-        version: packageJson.version,
-        description: DESCRIPTION,
-      },
-      servers: [
-        {
-          url: `/${STAGE}`,
-          description: `Stage ${STAGE}, relative to the API's host (https://{api}.execute-api.{region}.amazonaws.com, or http://127.0.0.1:3000 for npm start).`,
-        },
-      ],
-      security: [{ [API_KEY_SCHEME]: [] }],
-      tags: TAGS.map(({ name, description }) => ({ name, description })),
-      paths,
-      components: {
-        securitySchemes: {
-          [API_KEY_SCHEME]: {
-            type: "apiKey",
-            in: "header",
-            name: API_KEY_HEADER,
-            description:
-              "A tenant's API key with one role (app, support or admin), shown once when created with `npm run keys -- create`.",
-          },
-        },
-        headers: {
-          [RETRY_AFTER_HEADER]: { ...RESPONSE_HEADERS["Retry-After"], required: false },
-        },
-        examples: Object.fromEntries(
-          Object.entries(ERROR_EXAMPLES).map(([code, { meaning, message }]) => [
-            errorExampleId(code as ErrorCode),
-            { summary: meaning, value: { error_code: code, message, details: {} } },
-          ]),
-        ),
+  const document = createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Session Trail API",
+      version: packageJson.version,
+      description: DESCRIPTION,
+      license: { name: "Proprietary (UNLICENSED)", identifier: "LicenseRef-Proprietary" },
+      contact: {
+        name: "Session Trail maintainers",
+        url: "https://github.com/session-trail/session-trail/issues",
       },
     },
-    { override: documentParametersAsSent },
-  );
+    servers: [
+      {
+        url: `/${STAGE}`,
+        description: `Stage ${STAGE}, relative to the API's host (https://{api}.execute-api.{region}.amazonaws.com, or http://127.0.0.1:3000 for npm start).`,
+      },
+    ],
+    security: [{ [API_KEY_SCHEME]: [] }],
+    tags: TAGS.map(({ name, description }) => ({ name, description })),
+    paths,
+    components: {
+      securitySchemes: {
+        [API_KEY_SCHEME]: {
+          type: "apiKey",
+          in: "header",
+          name: API_KEY_HEADER,
+          description:
+            "A tenant's API key with one role (app, support or admin), shown once when created with `npm run keys -- create`.",
+        },
+      },
+      headers: {
+        [RETRY_AFTER_HEADER]: { ...RESPONSE_HEADERS["Retry-After"], required: false },
+      },
+      examples: Object.fromEntries(
+        Object.entries(ERROR_EXAMPLES).map(([code, { meaning, message }]) => [
+          errorExampleId(code as ErrorCode),
+          { summary: meaning, value: { error_code: code, message, details: {} } },
+        ]),
+      ),
+    },
+  });
+  limitUploadSize(document);
+  return document;
+}
+
+/** The upload limit is the deployment's setting, so the document reads it when built. */
+function limitUploadSize(document: oas31.OpenAPIObject): void {
+  const upload = document.components?.schemas?.CreateUploadRequest;
+  const size = upload && "properties" in upload ? upload.properties?.size_bytes : undefined;
+  if (!size || "$ref" in size) {
+    throw new Error("CreateUploadRequest.size_bytes is not in the document.");
+  }
+  // Read, not cached: the document may be built before the process's settings are complete.
+  size.maximum = readConfig().MAX_UPLOAD_BYTES;
 }

@@ -17,7 +17,9 @@ import { HealthReport } from "#shared/schemas/health.ts";
 import { InvestigateQuery, SessionInvestigationResponse } from "#shared/schemas/investigate.ts";
 import { OpenApiDocumentBody } from "#shared/schemas/openapi.ts";
 import {
+  IDEMPOTENCY_KEY_PATTERN,
   ListSessionsQuery,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
   Session,
   SessionList,
   SessionWithEvent,
@@ -148,7 +150,11 @@ export interface RouteDefinition {
     params?: z.ZodType;
     query?: z.ZodType;
     body?: z.ZodType;
-    headers?: Record<string, { description: string; required: boolean }>;
+    /** Request headers the route reads, each with the text it accepts. */
+    headers?: Record<
+      string,
+      { description: string; required: boolean; pattern: RegExp; maxLength: number }
+    >;
   };
   /** Success answers: status to body schema (undefined for an empty body). */
   responses: Record<
@@ -180,13 +186,20 @@ export const ROUTES = [
       body: StartSessionBody,
       headers: {
         "Idempotency-Key": {
-          description: "Replays the first answer for the same key and body within 24 h.",
+          description:
+            "Replays the first answer for the same key and body within 24 h (with Idempotent-Replayed: true); the same key with another body is 422. An empty value counts as no key.",
           required: false,
+          pattern: IDEMPOTENCY_KEY_PATTERN,
+          maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
         },
       },
     },
     responses: {
-      201: { description: "Started.", schema: SessionWithEvent, headers: ["Location"] },
+      201: {
+        description: "Started, or the first answer replayed for the same Idempotency-Key.",
+        schema: SessionWithEvent,
+        headers: ["Location", "Idempotent-Replayed"],
+      },
     },
     errors: ["VALIDATION_ERROR", "ACTIVE_SESSION_EXISTS", "IDEMPOTENCY_KEY_REUSED"],
   },

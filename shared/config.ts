@@ -59,30 +59,100 @@ const EnvSchema = z.object({
 
 export type Config = z.infer<typeof EnvSchema>;
 
+/** A bad setting, as one line: the variable, what is wrong with its value, the form expected. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** The form a setting takes, in words, from its schema: `a whole number from 1 to 3650`. */
+function expectedForm(schema: z.ZodType | undefined): string {
+  if (!schema) return "a valid value";
+  const json: Record<string, unknown> = z.toJSONSchema(schema, {
+    io: "input",
+    unrepresentable: "any",
+  });
+  if (Array.isArray(json.enum)) return `one of ${json.enum.map(String).join(", ")}`;
+  const min = typeof json.minimum === "number" ? json.minimum : undefined;
+  // An integer schema without a bound of its own says MAX_SAFE_INTEGER.
+  const max =
+    typeof json.maximum === "number" && json.maximum < Number.MAX_SAFE_INTEGER
+      ? json.maximum
+      : undefined;
+  if (json.type === "integer" || json.type === "number") {
+    const what = json.type === "integer" ? "a whole number" : "a number";
+    if (min !== undefined && max !== undefined) return `${what} from ${min} to ${max}`;
+    if (min !== undefined) return `${what} of at least ${min}`;
+    return max !== undefined ? `${what} of at most ${max}` : what;
+  }
+  if (typeof json.minLength === "number") return `text of at least ${json.minLength} characters`;
+  return "text";
+}
+
+/** What is wrong with a value, in words; the value is quoted only when short and printable. */
+function problemOf(issue: z.core.$ZodIssue, value: string | undefined): string {
+  const shown =
+    value !== undefined && value.length <= 40 && /^[\x20-\x7e]*$/.test(value)
+      ? JSON.stringify(value)
+      : "the value given";
+  switch (issue.code) {
+    case "invalid_type":
+      return `${shown} is not ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}`;
+    case "too_small":
+      return `${shown} is too ${issue.origin === "string" ? "short" : "small"}`;
+    case "too_big":
+      return `${shown} is too ${issue.origin === "string" ? "long" : "large"}`;
+    case "invalid_value":
+      return `${shown} is not an accepted value`;
+    default:
+      return `${shown} is not valid`;
+  }
+}
+
+/**
+ * Parses settings from the environment with `schema`; a bad one throws a
+ * ConfigError whose message is one line per entry point to print and exit on.
+ */
+export function parseSettings<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? "(environment)");
+    const field: z.ZodType | undefined = schema.shape[name];
+    return `${name}: ${problemOf(issue, env[name])}; set it to ${expectedForm(field)}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${[...new Set(problems)].join("; ")}.`);
+}
+
 let cached: Config | undefined;
+
+/** The settings as the environment holds them now, without keeping them (for build-time readers). */
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseSettings(EnvSchema, env);
+}
 
 export function config(): Config {
   if (cached) return cached;
-  const parsed = EnvSchema.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
-      .join("; ");
-    throw new Error(`Invalid configuration (${problems}). Fix these environment variables.`);
-  }
-  cached = parsed.data;
+  cached = readConfig();
   return cached;
 }
 
 export function tableName(): string {
   const name = config().TABLE_NAME;
-  if (!name) throw new Error("TABLE_NAME is not set: set it to the DynamoDB table name.");
+  if (!name) throw new ConfigError("TABLE_NAME is not set: set it to the DynamoDB table name.");
   return name;
 }
 
 export function bucketName(): string {
   const name = config().BUCKET_NAME;
-  if (!name) throw new Error("BUCKET_NAME is not set: set it to the workspace S3 bucket name.");
+  if (!name) {
+    throw new ConfigError("BUCKET_NAME is not set: set it to the workspace S3 bucket name.");
+  }
   return name;
 }
 

@@ -1,16 +1,15 @@
 import { AppError, ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { MetricUnit, metrics } from "#shared/observability.ts";
-import { StartSessionBody } from "#shared/schemas/sessions.ts";
+import { IDEMPOTENCY_KEY_PATTERN, StartSessionBody } from "#shared/schemas/sessions.ts";
 import { startSession } from "#shared/usecases/sessions.ts";
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
 
 export const handler = apiHandler(
   { body: StartSessionBody },
   async ({ body, principal, headers }) => {
-    const idempotencyKey = headers["idempotency-key"];
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    // HTTP strips the blanks around a field value; an empty one is no key at all.
+    const idempotencyKey = headers["idempotency-key"]?.replace(/^[ \t]+|[ \t]+$/g, "") || undefined;
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new ValidationError(
         "Idempotency-Key must be 1-255 characters of letters, digits and _ . : -.",
         { field: "Idempotency-Key" },

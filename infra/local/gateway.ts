@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type {
   APIGatewayAuthorizerResult,
@@ -99,6 +100,15 @@ function errorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ error_code: code, message, details: {} });
 }
 
+/** A whole error answer written straight to a socket Node's HTTP layer gave up on, then closed. */
+function endWithError(socket: Duplex, status: string, code: ErrorCode, message: string): void {
+  const body = errorBody(code, message);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** IAM-style match of a method ARN against a policy resource with `*` wildcards. */
 function resourceMatches(pattern: string, arn: string): boolean {
   const regex = new RegExp(
@@ -145,6 +155,8 @@ export class LocalGateway {
   private readonly routes = ROUTES.map((route: RouteDefinition) => compile(route));
   private readonly handlers = new Map<FunctionName, Promise<unknown>>();
   private readonly limiter: RateLimiter;
+  /** Connections with an answer in progress, and that answer. */
+  private readonly answering = new WeakMap<Duplex, ServerResponse>();
   private readonly authCache = new Map<
     string,
     { result: APIGatewayAuthorizerResult; until: number }
@@ -156,7 +168,22 @@ export class LocalGateway {
   }
 
   async listen(): Promise<string> {
-    this.server = createServer((request, response) => {
+    // A request without Host reaches handle() and gets the contract's 400
+    // there, rather than Node's bodiless one.
+    this.server = createServer({ requireHostHeader: false }, (request, response) => {
+      this.answering.set(request.socket, response);
+      response.once("close", () => this.answering.delete(request.socket));
+      if (request.httpVersion === "1.1" && request.headers.host === undefined) {
+        request.resume();
+        this.gatewayError(
+          response,
+          request,
+          "VALIDATION_ERROR",
+          "Send a Host header; HTTP/1.1 requires one.",
+          { Connection: "close" },
+        );
+        return;
+      }
       this.handle(request, response).catch(() => {
         if (!response.headersSent) {
           this.send(
@@ -177,17 +204,22 @@ export class LocalGateway {
         socket.destroy();
         return;
       }
-      const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
-      const body = tooLarge
-        ? errorBody(
-            "PAYLOAD_TOO_LARGE",
-            "The request line and headers are too large. Send long values in a JSON body.",
-          )
-        : errorBody("VALIDATION_ERROR", "The request is not valid HTTP.");
-      socket.end(
-        `HTTP/1.1 ${tooLarge ? "413 Payload Too Large" : "400 Bad Request"}\r\n` +
-          "Content-Type: application/json; charset=utf-8\r\n" +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      // A pipelined request broke while an earlier one is answered: the error
+      // answer follows that answer, never interleaves with it.
+      const inFlight = this.answering.get(socket);
+      if (inFlight) {
+        inFlight.once("finish", () => this.refuseUnparsable(error, socket));
+        return;
+      }
+      this.refuseUnparsable(error, socket);
+    });
+    // CONNECT never reaches the request handler; API Gateway has no such route.
+    this.server.on("connect", (request: IncomingMessage, socket: Duplex) => {
+      endWithError(
+        socket,
+        "404 Not Found",
+        "NOT_FOUND",
+        `No route for CONNECT ${request.url ?? ""}.`,
       );
     });
     await new Promise<void>((resolve) =>
@@ -195,6 +227,21 @@ export class LocalGateway {
     );
     const address = this.server.address() as AddressInfo;
     return `http://${address.address}:${address.port}/${STAGE}`;
+  }
+
+  /** Answers a request Node's parser refused; the connection then closes. */
+  private refuseUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+    if (!socket.writable) return;
+    if (error.code === "HPE_HEADER_OVERFLOW") {
+      endWithError(
+        socket,
+        "413 Payload Too Large",
+        "PAYLOAD_TOO_LARGE",
+        "The request line and headers are too large. Send long values in a JSON body.",
+      );
+      return;
+    }
+    endWithError(socket, "400 Bad Request", "VALIDATION_ERROR", "The request is not valid HTTP.");
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { ConfigError, parseSettings } from "#shared/config.ts";
 import { authenticate, createApiKey } from "#shared/usecases/api-keys.ts";
 import { JavaMissingError } from "./dynamodb-local.ts";
 import { DEV_KEY_FILE, type LocalStack, startLocalStack } from "./local-stack.ts";
@@ -66,7 +67,7 @@ function scheduleExpiry(stack: LocalStack, intervalSeconds: number): void {
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-  const env = Env.parse(process.env);
+  const env = parseSettings(Env, process.env);
   const dataDir = resolve(env.DATA_DIR);
   let stack: LocalStack | undefined;
   let stopping = false;
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     console.error(
-      error instanceof JavaMissingError
+      error instanceof JavaMissingError || error instanceof ConfigError
         ? error.message
         : `local stack failed to start: ${String(error)}`,
     );
@@ -115,4 +116,8 @@ async function main(): Promise<void> {
   console.log(`Admin key for tenant "dev": ${join(dataDir, DEV_KEY_FILE)}`);
 }
 
-void main();
+main().catch((error: unknown) => {
+  // A bad setting is one line, not a stack trace.
+  console.error(error instanceof ConfigError ? error.message : String(error));
+  process.exit(1);
+});

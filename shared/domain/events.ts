@@ -40,6 +40,89 @@ export function nestingDepth(value: unknown, stopAbove = Number.POSITIVE_INFINIT
 }
 
 /**
+ * The member name a JavaScript object cannot hold as data: assigning it sets
+ * the object's prototype instead, so parsers and the DynamoDB marshaller
+ * would drop it without a word. `constructor` and `prototype` are plain data.
+ */
+export const UNSTORABLE_KEY = "__proto__";
+/** DynamoDB numbers: magnitudes from 1e-130 to just under 1e126 (and zero). */
+const STORABLE_NUMBER_BOUND = 1e126;
+const SMALLEST_STORABLE_NUMBER = 1e-130;
+
+export interface UnstorableValue {
+  /** Where, below the value checked (member names and array indexes). */
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * The first member of a JSON value that would not come back as it was sent:
+ * a number that JSON or DynamoDB cannot hold (`1e309` parses as Infinity and
+ * serializes as null), or a `__proto__` member. Walked without recursion.
+ */
+export function findUnstorableValue(value: unknown): UnstorableValue | undefined {
+  return walkForUnstorable(value, true);
+}
+
+/** The first `__proto__` member anywhere in a JSON value (any request body is checked). */
+export function findUnstorableKey(value: unknown): UnstorableValue | undefined {
+  return walkForUnstorable(value, false);
+}
+
+/** A place in a JSON value, linked to its parent so a walk costs nothing per level. */
+interface Place {
+  value: unknown;
+  name: string | number | undefined;
+  parent: Place | undefined;
+}
+
+function pathOf(place: Place): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let at: Place | undefined = place; at?.name !== undefined; at = at.parent) {
+    path.push(at.name);
+  }
+  return path.reverse();
+}
+
+function walkForUnstorable(value: unknown, numbers: boolean): UnstorableValue | undefined {
+  const pending: Place[] = [{ value, name: undefined, parent: undefined }];
+  for (let place = pending.pop(); place; place = pending.pop()) {
+    const item = place.value;
+    if (typeof item === "number" && numbers) {
+      const size = Math.abs(item);
+      if (!Number.isFinite(item) || size >= STORABLE_NUMBER_BOUND) {
+        return { path: pathOf(place), message: "must be a number of magnitude below 1e126" };
+      }
+      if (size !== 0 && size < SMALLEST_STORABLE_NUMBER) {
+        return {
+          path: pathOf(place),
+          message: "must be zero or a number of magnitude at least 1e-130",
+        };
+      }
+      continue;
+    }
+    if (item === null || typeof item !== "object") continue;
+    if (Array.isArray(item)) {
+      item.forEach((child, index) => {
+        pending.push({ value: child, name: index, parent: place });
+      });
+      continue;
+    }
+    for (const [key, child] of Object.entries(item)) {
+      const member = { value: child, name: key, parent: place };
+      if (key === UNSTORABLE_KEY) {
+        return {
+          path: pathOf(member),
+          message: `${UNSTORABLE_KEY} cannot be stored as a member name`,
+        };
+      }
+      pending.push(member);
+    }
+  }
+  return undefined;
+}
+
+/**
  * One TransactWriteItems holds at most 100 actions and every append also
  * moves the session's `last_seq` in the same transaction, so 99 events is the
  * largest batch that can commit atomically.

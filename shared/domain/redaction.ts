@@ -20,8 +20,28 @@ const PATTERNS: readonly { pattern: RegExp; placeholder: string }[] = [
   { pattern: /(?<![\w.~/-])\/(?!\/)[^\s"'<>|,;()[\]{}]+/g, placeholder: "<path>" },
 ];
 
+/**
+ * Characters that change how the rest of a text is shown rather than show
+ * themselves: C0 controls but tab and line feed, DEL, C1 controls (`\u009b`
+ * starts a terminal sequence like ESC [), and the bidirectional embeddings,
+ * overrides and isolates that reorder what follows them.
+ */
+const UNSHOWABLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to replace them.
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+export const REPLACEMENT_CHARACTER = "\uFFFD";
+
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 export class Redactor {
@@ -34,21 +54,44 @@ export class Redactor {
   }
 
   text(value: string): string {
-    let result = value;
+    let result = value.replace(UNSHOWABLE, REPLACEMENT_CHARACTER);
     for (const { pattern, placeholder } of PATTERNS) result = result.replace(pattern, placeholder);
     if (this.names) result = result.replace(this.names, "<redacted>");
     return result;
   }
 
-  /** A JSON value with every string (keys included) scrubbed. */
+  /**
+   * A JSON value with every string (keys included) scrubbed. Walked without
+   * recursion, so no nesting overflows the stack; members are defined, not
+   * assigned, so a `__proto__` member stays a member.
+   */
   json(value: unknown): unknown {
-    if (typeof value === "string") return this.text(value);
-    if (Array.isArray(value)) return value.map((item) => this.json(item));
-    if (typeof value === "object" && value !== null) {
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) out[this.text(key)] = this.json(item);
-      return out;
+    const root: { value?: unknown } = {};
+    const pending: { source: unknown; into: object; key: string }[] = [
+      { source: value, into: root, key: "value" },
+    ];
+    for (let next = pending.pop(); next; next = pending.pop()) {
+      const { source, into, key } = next;
+      let copy: unknown = source;
+      if (typeof source === "string") copy = this.text(source);
+      else if (Array.isArray(source)) {
+        const items: unknown[] = new Array(source.length);
+        source.forEach((item, index) => {
+          pending.push({ source: item, into: items, key: String(index) });
+        });
+        copy = items;
+      } else if (typeof source === "object" && source !== null) {
+        const members: Record<string, unknown> = {};
+        for (const [name, item] of Object.entries(source)) {
+          const scrubbed = this.text(name);
+          // Reserved now so members keep their order when filled in later.
+          define(members, scrubbed, null);
+          pending.push({ source: item, into: members, key: scrubbed });
+        }
+        copy = members;
+      }
+      define(into, key, copy);
     }
-    return value;
+    return root.value;
   }
 }

@@ -12,16 +12,39 @@ export type WorkspaceFolder = (typeof WORKSPACE_FOLDERS)[number];
 export const WORKSPACE_ROOT_FILES = ["status.json", "params.json", "meta.json"] as const;
 export type WorkspaceRootFile = (typeof WORKSPACE_ROOT_FILES)[number];
 
-export const MAX_WORKSPACE_PATH_LENGTH = 512;
-const MAX_SEGMENT_LENGTH = 255;
-/** Layers of percent-encoding looked through when checking for `..` and friends. */
-const MAX_DECODE_PASSES = 3;
+/**
+ * Longest path, in UTF-8 bytes. S3 keys hold 1,024 bytes, and the key adds
+ * `workspaces/{tenant}/{session}/` (at most 103 bytes) in front of the path.
+ */
+export const MAX_WORKSPACE_PATH_BYTES = 512;
+/**
+ * Longest folder or file name, in UTF-8 bytes. The local S3 emulator stores
+ * each object as files named after the key's last segment plus a suffix
+ * (`._S3rver_metadata.json`, 22 bytes), and file systems hold 255-byte names.
+ */
+export const MAX_SEGMENT_BYTES = 255 - "._S3rver_metadata.json".length;
 
 // Control characters, C0 and C1, and DEL.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** A Windows drive (`C:`), which some tools treat as absolute. */
 const DRIVE_PREFIX = /^[A-Za-z]:/;
+
+const escapeForPattern = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The rules above but Unicode normalisation and byte lengths, as one regular
+ * expression (for the OpenAPI document): the layout, names of 1 to
+ * MAX_SEGMENT_BYTES characters without `/`, `\`, `%` or control characters,
+ * and no `.` or `..` name.
+ */
+const NAME_CHARACTER = "[^/\\\\%\\u0000-\\u001f\\u007f-\\u009f]";
+const NAME_CHARACTER_NOT_DOT = "[^./\\\\%\\u0000-\\u001f\\u007f-\\u009f]";
+/** A name that is neither `.` nor `..`, spelled without look-ahead so generators can use it. */
+const NAME = `(?:${NAME_CHARACTER_NOT_DOT}${NAME_CHARACTER}?|\\.${NAME_CHARACTER_NOT_DOT}|${NAME_CHARACTER}{3,${MAX_SEGMENT_BYTES}})`;
+export const WORKSPACE_PATH_PATTERN = new RegExp(
+  `^(?:${WORKSPACE_ROOT_FILES.map(escapeForPattern).join("|")}|(?:${WORKSPACE_FOLDERS.join("|")})(?:/${NAME})+)$`,
+);
 
 export type WorkspacePath =
   | { kind: "folder"; folder: WorkspaceFolder; path: string; name: string }
@@ -39,24 +62,31 @@ function isRootFile(value: string): value is WorkspaceRootFile {
   return (WORKSPACE_ROOT_FILES as readonly string[]).includes(value);
 }
 
-/** Every spelling of the path a component might see: as given and each layer of decoding. */
+const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** One layer of percent-decoding that leaves invalid escapes (`%ZZ`, a lone `%`) as they are. */
+function decodeLeniently(value: string): string {
+  return value.replace(ESCAPE_RUN, (run) =>
+    Buffer.from(run.replaceAll("%", ""), "hex").toString("utf8"),
+  );
+}
+
+/**
+ * Every spelling of the path a component might see: as given and each layer
+ * of decoding, down to the fixed point. Each layer that changes anything is
+ * shorter than the one before, so there are at most as many as characters.
+ */
 function decodedForms(raw: string): string[] {
   const forms = [raw];
   let current = raw;
-  for (let pass = 0; pass < MAX_DECODE_PASSES && current.includes("%"); pass += 1) {
-    let next: string;
-    try {
-      next = decodeURIComponent(current);
-    } catch {
-      // Not valid percent-encoding: a literal `%`, harmless on its own.
-      break;
-    }
-    if (next === current) break;
+  for (let next = decodeLeniently(current); next !== current; next = decodeLeniently(current)) {
     forms.push(next);
     current = next;
   }
   return forms;
 }
+
+const utf8Bytes = (value: string): number => Buffer.byteLength(value, "utf8");
 
 function structuralProblem(form: string): string | undefined {
   if (CONTROL_CHARACTERS.test(form)) return "must not contain control characters";
@@ -70,23 +100,29 @@ function structuralProblem(form: string): string | undefined {
   if (segments.some((segment) => segment === "")) {
     return "must not contain empty segments (//) or end with /";
   }
-  if (segments.some((segment) => segment.length > MAX_SEGMENT_LENGTH)) {
-    return `must not have a segment longer than ${MAX_SEGMENT_LENGTH} characters`;
-  }
   return undefined;
 }
 
 /** Checks a workspace path; the reason, if any, is safe to show to the caller. */
 export function checkWorkspacePath(raw: string): PathCheck {
   if (raw.length === 0) return { ok: false, reason: "must not be empty" };
-  if (raw.length > MAX_WORKSPACE_PATH_LENGTH) {
-    return { ok: false, reason: `must be at most ${MAX_WORKSPACE_PATH_LENGTH} characters` };
+  if (utf8Bytes(raw) > MAX_WORKSPACE_PATH_BYTES) {
+    return { ok: false, reason: `must be at most ${MAX_WORKSPACE_PATH_BYTES} bytes in UTF-8` };
+  }
+  if (raw.split("/").some((segment) => utf8Bytes(segment) > MAX_SEGMENT_BYTES)) {
+    return {
+      ok: false,
+      reason: `must not have a folder or file name longer than ${MAX_SEGMENT_BYTES} bytes in UTF-8`,
+    };
   }
   if (raw.normalize("NFC") !== raw) return { ok: false, reason: "must be Unicode NFC-normalised" };
   for (const form of decodedForms(raw)) {
     const problem = structuralProblem(form);
     if (problem) return { ok: false, reason: problem };
   }
+  // Percent signs are refused outright: a name with one would be read as an
+  // escape by some component, and refusing them keeps the rule a pattern.
+  if (raw.includes("%")) return { ok: false, reason: "must not contain %" };
   const segments = raw.split("/");
   const [first, ...rest] = segments;
   if (first === undefined) return { ok: false, reason: "must not be empty" };

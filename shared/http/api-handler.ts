@@ -13,6 +13,7 @@ import {
 } from "@smithy/service-error-classification";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { z } from "zod";
+import { ConfigError } from "../config.ts";
 import {
   AppError,
   PayloadTooLargeError,
@@ -20,6 +21,7 @@ import {
   UnavailableError,
   ValidationError,
 } from "../domain/errors.ts";
+import { findUnstorableKey } from "../domain/events.ts";
 import { isSessionId } from "../domain/ids.ts";
 import { type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics } from "../observability.ts";
@@ -123,11 +125,27 @@ function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, stri
     );
   }
   if (text.trim() === "") throw new ValidationError("A JSON body is required.", { field: "body" });
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ValidationError("The request body is not valid JSON.", { field: "body" });
   }
+  refuseUnstorableMembers(value);
+  return value;
+}
+
+/**
+ * A `__proto__` member would vanish in schema parsing or storage rather than
+ * be refused, so it is refused here, wherever it is, naming where it was.
+ */
+function refuseUnstorableMembers(value: unknown): void {
+  const unstorable = findUnstorableKey(value);
+  if (!unstorable) return;
+  const field = unstorable.path.map(String).join(".");
+  throw new ValidationError(`Invalid body: ${field}: ${unstorable.message}.`, {
+    fields: [{ field, message: unstorable.message }],
+  });
 }
 
 function parseWith<S extends Schema>(schema: S | undefined, input: unknown, where: string): Out<S> {
@@ -165,7 +183,12 @@ function errorMapping(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
         request.response = toProxyResult(errorResult(new UnavailableError()), origin);
         return;
       }
-      logger.error("unhandled error", { error: describe(error) });
+      if (error instanceof ConfigError) {
+        // One line naming the setting; the caller sees only the generic 500.
+        logger.error(error.message);
+      } else {
+        logger.error("unhandled error", { error: describe(error) });
+      }
       request.response = toProxyResult(
         errorResult(
           new AppError("INTERNAL", "An internal error occurred. Retry later or contact support.", {

@@ -57,3 +57,26 @@ export const SessionPathParams = z.object({ id: SessionId });
 
 /** Fields only the server sets; a client that sends one gets a 400 naming it. */
 export const SERVER_ONLY_FIELDS = ["timestamp", "source", "record_id", "seq"] as const;
+
+/**
+ * A whole number sent in a query string. Query values arrive as text: the
+ * server reads an optional sign and decimal digits only (not `1e2`, `0x10`,
+ * `1.0` or blanks, which loose number parsing would take), and the document
+ * states the integer and its range, which is what a client sends.
+ */
+export function QueryInteger(name: string, minimum: number, maximum: number) {
+  const message = `${name} must be a whole number from ${minimum} to ${maximum}`;
+  return z
+    .string()
+    .regex(/^[+-]?[0-9]+$/, message)
+    .transform(Number)
+    .pipe(z.number().int().min(minimum, message).max(maximum, message))
+    .meta({
+      override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+        for (const key of Object.keys(jsonSchema)) {
+          if (key !== "description" && key !== "default") delete jsonSchema[key];
+        }
+        Object.assign(jsonSchema, { type: "integer", minimum, maximum });
+      },
+    });
+}

@@ -1,12 +1,14 @@
 import { z } from "zod";
 import {
   EVENT_TYPE_PATTERN,
+  findUnstorableValue,
   isReservedEventType,
   MAX_EVENT_DATA_DEPTH,
   MAX_EVENTS_PER_APPEND,
   nestingDepth,
+  UNSTORABLE_KEY,
 } from "../domain/events.ts";
-import { IsoInput, IsoTimestamp, SessionId } from "./common.ts";
+import { IsoQueryTime, IsoTimestamp, QueryInteger, SessionId } from "./common.ts";
 
 const EXAMPLE_EVENT = {
   record_id: "5f0c6d1e-8a4b-4c2d-9e7f-0a1b2c3d4e5f",
@@ -60,19 +62,33 @@ const EventType = z
 export const NewEvent = z
   .strictObject({
     event_type: EventType,
-    performer_id: z.string().trim().min(1).max(128).optional().meta({
+    performer_id: z.string().max(128).regex(/\S/, "must not be empty").trim().optional().meta({
       description: "Who acts; defaults to the calling key's id.",
     }),
     step_id: z.string().min(1).max(128).nullable().optional(),
     message: z.string().nullable().optional().meta({ description: "At most 4 KiB (UTF-8)." }),
     event_data: z
-      .record(z.string(), z.unknown())
-      .refine((data) => nestingDepth(data, MAX_EVENT_DATA_DEPTH) <= MAX_EVENT_DATA_DEPTH, {
-        message: `must nest objects and arrays at most ${MAX_EVENT_DATA_DEPTH} levels deep`,
+      // The record would drop a top-level `__proto__` before any refinement saw it.
+      .record(
+        z.string().regex(/^(?!__proto__$)/, `${UNSTORABLE_KEY} cannot be stored as a member name`),
+        z.unknown(),
+      )
+      .superRefine((data, context) => {
+        if (nestingDepth(data, MAX_EVENT_DATA_DEPTH) > MAX_EVENT_DATA_DEPTH) {
+          context.addIssue({
+            code: "custom",
+            message: `must nest objects and arrays at most ${MAX_EVENT_DATA_DEPTH} levels deep`,
+          });
+          return;
+        }
+        const unstorable = findUnstorableValue(data);
+        if (unstorable) {
+          context.addIssue({ code: "custom", message: unstorable.message, path: unstorable.path });
+        }
       })
       .optional()
       .meta({
-        description: `Any JSON object, at most 64 KiB serialized and ${MAX_EVENT_DATA_DEPTH} levels deep.`,
+        description: `Any JSON object, at most 64 KiB serialized and ${MAX_EVENT_DATA_DEPTH} levels deep. Numbers must be zero or of magnitude from 1e-130 to below 1e126 (what DynamoDB stores; 1e309 is refused, not turned into null); no member may be named ${UNSTORABLE_KEY} (constructor and prototype are kept as data).`,
       }),
   })
   .meta({ id: "NewEvent" });
@@ -111,37 +127,30 @@ export const AppendEventsResult = z
   });
 export type AppendEventsResult = z.infer<typeof AppendEventsResult>;
 
-const Seq = (name: string) =>
-  z
-    .string()
-    .regex(/^\d{1,12}$/, `${name} must be a whole number (a seq)`)
-    .transform(Number);
+/** Largest seq a query can name (event sort keys hold 12 digits). */
+const MAX_QUERY_SEQ = 999_999_999_999;
 
 export const EventsQuery = z.strictObject({
-  since: z
-    .string()
-    .refine((value) => IsoInput.safeParse(value).success, {
-      message: "since must be an ISO 8601 timestamp, e.g. 2026-11-21T12:00:00.000Z",
-    })
-    .transform((value) => new Date(value).toISOString())
+  since: IsoQueryTime.optional().meta({
+    description:
+      "Only events with a timestamp strictly after this: an ISO 8601 date-time with Z or an offset, e.g. 2026-11-21T12:00:00.000Z. A time in the future answers no events. Timestamps strictly increase along seq, so a poller that sends the previous answer's `server_time` (or, oldest first with `has_more`, the last item's `timestamp`) sees every event once, in order.",
+  }),
+  after: QueryInteger("after", 0, MAX_QUERY_SEQ).optional().meta({
+    description: "Only events with seq strictly greater: the last seq a poller has seen.",
+  }),
+  before: QueryInteger("before", 0, MAX_QUERY_SEQ)
     .optional()
-    .meta({
-      description:
-        "Only events with a timestamp strictly after this. Timestamps strictly increase along seq, so a poller that sends the previous answer's `server_time` (or, oldest first with `has_more`, the last item's `timestamp`) sees every event once, in order.",
-    }),
-  after: Seq("after").optional().meta({ description: "Only events with seq strictly greater." }),
-  before: Seq("before").optional().meta({ description: "Only events with seq strictly smaller." }),
+    .meta({ description: "Only events with seq strictly smaller." }),
   event_type: z
     .string()
     .regex(EVENT_TYPE_PATTERN, "event_type must match ^[a-z][a-z0-9_.-]{0,63}$")
-    .optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, "limit must be a whole number from 1 to 1000")
-    .transform(Number)
-    .refine((value) => value >= 1 && value <= 1000, "limit must be a whole number from 1 to 1000")
     .optional()
-    .meta({ description: "1..1000, default 100; applied after filtering." }),
+    .meta({
+      description: "Only events of this type (boundary types such as session_started included).",
+    }),
+  limit: QueryInteger("limit", 1, 1000)
+    .optional()
+    .meta({ description: "Most events to return, applied after filtering; 100 when not given." }),
   order: z
     .enum(["asc", "desc"], { message: "order must be asc or desc" })
     .optional()

@@ -1,18 +1,16 @@
 import { z } from "zod";
 import { INVESTIGATION_STATUSES, PROCESSING_STATUSES } from "../domain/processing-status.ts";
 import { SESSION_STATUSES } from "../domain/session.ts";
-import { IsoTimestamp, SessionId } from "./common.ts";
+import { IsoTimestamp, QueryInteger, SessionId } from "./common.ts";
 
 export const MAX_LOG_LINES = 100;
 
 export const InvestigateQuery = z.strictObject({
-  log_lines: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_LOG_LINES)
+  log_lines: QueryInteger("log_lines", 1, MAX_LOG_LINES)
     .default(20)
-    .meta({ description: "Lines from the end of the newest log to return (1..100)." }),
+    .meta({
+      description: `Lines from the end of the newest log to return, 1 to ${MAX_LOG_LINES}; 20 when not given.`,
+    }),
 });
 export type InvestigateQuery = z.infer<typeof InvestigateQuery>;
 
@@ -49,7 +47,17 @@ const WorkspaceFiles = z.object({
   truncated: z.boolean().meta({ description: "Some listing was cut at the cap." }),
 });
 
-const JsonObject = z.record(z.string(), z.unknown());
+/**
+ * A JSON object from the workspace, shown member for member. zod's records
+ * strip a `__proto__` member, which a workspace file may hold as data.
+ */
+export const WorkspaceJsonObject = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    "must be a JSON object",
+  )
+  .meta({ override: { type: "object", additionalProperties: {} } });
+const JsonObject = WorkspaceJsonObject;
 
 export const LogsSummary = z
   .object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { USER_ID_PATTERN } from "../domain/ids.ts";
 import { SESSION_STATUSES } from "../domain/session.ts";
-import { IsoQueryTime, IsoTimestamp, SessionId } from "./common.ts";
+import { IsoQueryTime, IsoTimestamp, QueryInteger, SessionId } from "./common.ts";
 import { SessionEvent } from "./events.ts";
 
 export const UserId = z
@@ -12,14 +12,22 @@ export const UserId = z
   )
   .meta({ example: "user-42" });
 
+/**
+ * Checked as sent (at most 128 characters, not only whitespace), then trimmed:
+ * the document can state the checks, not a trimmed length.
+ */
 export const PerformerId = z
   .string()
-  .trim()
-  .min(1, "must not be empty")
   .max(128)
+  .regex(/\S/, "must not be empty")
+  .trim()
   .meta({ description: 'Who acts: a person, a worker, or "system".', example: "worker-7" });
 
 export const SessionStatus = z.enum(SESSION_STATUSES);
+
+/** What an Idempotency-Key header may hold. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,255}$/;
 
 export const StartSessionBody = z
   .strictObject({
@@ -88,20 +96,21 @@ export const Session = z
 export type Session = z.infer<typeof Session>;
 
 export const ListSessionsQuery = z.strictObject({
-  user_id: UserId.optional(),
-  status: SessionStatus.optional(),
+  user_id: UserId.optional().meta({ description: "Only this user's sessions." }),
+  status: SessionStatus.optional().meta({ description: "Only sessions in this status." }),
   created_after: IsoQueryTime.optional().meta({
     description: "Only sessions created strictly after (ISO 8601).",
   }),
   created_before: IsoQueryTime.optional().meta({
     description: "Only sessions created strictly before (ISO 8601).",
   }),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .max(2048)
-    .optional()
-    .meta({ description: "Opaque: next_cursor of the previous page." }),
+  limit: QueryInteger("limit", 1, 100)
+    .default(20)
+    .meta({ description: "Most sessions to return, 1 to 100; 20 when not given." }),
+  cursor: z.string().max(2048).optional().meta({
+    description:
+      "Opaque: next_cursor of the previous page, with the same filters. Any other value is refused with 400.",
+  }),
 });
 export type ListSessionsQuery = z.infer<typeof ListSessionsQuery>;
 

@@ -1,22 +1,34 @@
 import { z } from "zod";
 import {
   checkWorkspacePath,
-  MAX_WORKSPACE_PATH_LENGTH,
+  MAX_SEGMENT_BYTES,
+  MAX_WORKSPACE_PATH_BYTES,
   WORKSPACE_FOLDERS,
+  WORKSPACE_PATH_PATTERN,
   WORKSPACE_ROOT_FILES,
 } from "../domain/workspace-paths.ts";
 import { IsoTimestamp, SessionId } from "./common.ts";
 
-const PATH_DESCRIPTION = `Relative to the session's workspace: a file under ${WORKSPACE_FOLDERS.map((folder) => `${folder}/`).join(", ")} or one of ${WORKSPACE_ROOT_FILES.join(", ")}. Absolute paths, . and .. segments (also percent-encoded), backslashes, control characters and empty segments are refused.`;
+const PATH_DESCRIPTION = `Relative to the session's workspace: a file under ${WORKSPACE_FOLDERS.map((folder) => `${folder}/`).join(", ")} or one of ${WORKSPACE_ROOT_FILES.join(", ")}. Absolute paths, . and .. segments, backslashes, percent signs, control characters and empty segments are refused (the pattern), and so are paths that are not Unicode NFC-normalised or longer than ${MAX_WORKSPACE_PATH_BYTES} bytes in UTF-8, or with a folder or file name longer than ${MAX_SEGMENT_BYTES} bytes in UTF-8 (JSON Schema counts characters, not bytes: \`x-max-utf8-bytes\` and \`x-max-segment-utf8-bytes\` state these).`;
 
 export const WorkspacePath = z
   .string()
-  .max(MAX_WORKSPACE_PATH_LENGTH)
+  .max(MAX_WORKSPACE_PATH_BYTES)
   .superRefine((value, context) => {
     const check = checkWorkspacePath(value);
     if (!check.ok) context.addIssue({ code: "custom", message: check.reason });
   })
-  .meta({ description: PATH_DESCRIPTION, example: "input/scan.usdz" });
+  .meta({
+    description: PATH_DESCRIPTION,
+    example: "input/scan.usdz",
+    override: {
+      pattern: WORKSPACE_PATH_PATTERN.source,
+      minLength: 1,
+      "x-max-utf8-bytes": MAX_WORKSPACE_PATH_BYTES,
+      "x-max-segment-utf8-bytes": MAX_SEGMENT_BYTES,
+      "x-unicode-normalization": "NFC",
+    },
+  });
 
 /**
  * A MIME type as sent in Content-Type: `type/subtype` with optional parameters.
@@ -37,7 +49,8 @@ export const CreateUploadBody = z
     path: WorkspacePath,
     content_type: ContentType.default("application/octet-stream"),
     size_bytes: z.number().int().min(0).meta({
-      description: "Exact size of the body that will be PUT; larger than the limit: 413.",
+      description:
+        "Exact size of the body that will be PUT, at most the deployment's MAX_UPLOAD_BYTES (the maximum here); larger: 413.",
     }),
   })
   .meta({

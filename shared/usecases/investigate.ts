@@ -15,6 +15,7 @@ import { bucketName, config, tableName } from "../config.ts";
 import { BoundedCache } from "../domain/bounded-cache.ts";
 import { isoNow } from "../domain/clock.ts";
 import { sessionNotFound, UnavailableError } from "../domain/errors.ts";
+import { MAX_EVENT_DATA_DEPTH, nestingDepth } from "../domain/events.ts";
 import {
   EMPTY_COUNTS,
   type LogCounts,
@@ -45,6 +46,7 @@ import {
   SessionInvestigationResponse,
   type WorkspaceDirectory,
   type WorkspaceFile,
+  WorkspaceJsonObject,
 } from "../schemas/investigate.ts";
 import type { SessionItem } from "../storage/items.ts";
 import {
@@ -225,7 +227,12 @@ function buildDirectory(
 
 /* -------------------------------------------------------------- root files */
 
-const JsonObject = z.record(z.string(), z.unknown());
+const JsonObject = WorkspaceJsonObject;
+/**
+ * Deepest nesting shown from a workspace JSON file: as for event data, far
+ * more than job files need and far fewer than overflow a serializer's stack.
+ */
+const MAX_JSON_FILE_DEPTH = MAX_EVENT_DATA_DEPTH;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 type JsonFileOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
@@ -246,6 +253,9 @@ function parseJsonFile(bytes: Buffer): JsonFileOutcome {
   const object = JsonObject.safeParse(value);
   if (!object.success || Array.isArray(value)) {
     return { ok: false, reason: "file is not a JSON object" };
+  }
+  if (nestingDepth(value, MAX_JSON_FILE_DEPTH) > MAX_JSON_FILE_DEPTH) {
+    return { ok: false, reason: `file nests deeper than ${MAX_JSON_FILE_DEPTH} levels` };
   }
   return { ok: true, value: object.data };
 }

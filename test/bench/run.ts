@@ -1,24 +1,35 @@
 /**
  * `npm run bench`: measured against the local stack on this machine. Prints a
  * table per suite and writes every figure as JSON to $BENCH_OUT (default
- * `.data/bench.json`). Suites: `npm run bench -- events investigate appends` (all by default).
+ * `.data/bench.json`). Suites: `npm run bench -- events investigate appends logscan` (all by
+ * default); the stack starts only for the suites that need it.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type BenchContext, startBenchStack } from "./support.ts";
 
-type Suite = (ctx: BenchContext) => Promise<Record<string, unknown>>;
+type Suite = (ctx: BenchContext | undefined) => Promise<Record<string, unknown>>;
+
+/** A suite that measures through the local stack. */
+function onStack(run: (ctx: BenchContext) => Promise<Record<string, unknown>>): Suite {
+  return async (ctx) => {
+    if (!ctx) throw new Error("this suite needs the local stack");
+    return run(ctx);
+  };
+}
 
 const SUITES: Record<string, () => Promise<Suite>> = {
-  events: async () => (await import("./events.ts")).benchEvents,
-  investigate: async () => (await import("./investigate.ts")).benchInvestigate,
-  appends: async () => (await import("./appends.ts")).benchAppends,
+  events: async () => onStack((await import("./events.ts")).benchEvents),
+  investigate: async () => onStack((await import("./investigate.ts")).benchInvestigate),
+  logscan: async () => (await import("./logscan.ts")).benchLogScan,
+  appends: async () => onStack((await import("./appends.ts")).benchAppends),
 };
+const WITHOUT_STACK = new Set(["logscan"]);
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((name) => name in SUITES);
   const names = wanted.length ? wanted : Object.keys(SUITES);
-  const ctx = await startBenchStack();
+  const ctx = names.every((name) => WITHOUT_STACK.has(name)) ? undefined : await startBenchStack();
   const figures: Record<string, unknown> = {
     machine: {
       cpus: (await import("node:os")).cpus().length,
@@ -35,7 +46,7 @@ async function main(): Promise<void> {
       Object.assign(figures, await suite(ctx));
     }
   } finally {
-    await ctx.stack.stop();
+    await ctx?.stack.stop();
   }
   const out = resolve(process.env.BENCH_OUT ?? ".data/bench.json");
   mkdirSync(dirname(out), { recursive: true });

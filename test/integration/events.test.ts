@@ -182,9 +182,59 @@ describe("appending", () => {
 
   it("keeps event_data exactly as sent, whatever its nesting or numbers", async () => {
     const { id } = await newSession();
-    let deep: Record<string, unknown> = { leaf: 1e300 };
+    let deep: Record<string, unknown> = { leaf: 9.999999999999998e125, tiny: -1e-130, zero: 0 };
     for (let depth = 0; depth < 40; depth += 1) deep = { nested: deep };
     const data = { deep, unicode: "ünïcødé ✓", empty: "", list: [1, "two", null, { three: 3 }] };
+    const answer = await append(id, [{ event_type: "info", event_data: data }]);
+    expect(answer.status).toBe(201);
+    const page = await events(id, "?after=1&order=asc");
+    expect(page.body.items[0]?.event_data).toEqual(data);
+  });
+
+  it.each([
+    ['{"n":1e309}', "events.0.event_data.n"],
+    ['{"n":-1e309}', "events.0.event_data.n"],
+    ['{"n":1e126}', "events.0.event_data.n"],
+    ['{"list":[1,2e-131]}', "events.0.event_data.list.1"],
+    ['{"__proto__":{"admin":true}}', "events.0.event_data.__proto__"],
+    ['{"a":[{"__proto__":1}]}', "events.0.event_data.a.0.__proto__"],
+  ])("refuses event_data %s with 400 naming %s and stores nothing", async (data, field) => {
+    const { id } = await newSession();
+    const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/events`, {
+      key: app,
+      rawBody: `{"events":[{"event_type":"info","event_data":${data}}]}`,
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error_code).toBe("VALIDATION_ERROR");
+    expect(answer.body.message).toContain(field);
+    expect((await events(id)).body.latest_seq).toBe(1);
+  });
+
+  it("refuses a __proto__ member anywhere in any JSON body, naming where it was", async () => {
+    const { id, user } = await newSession();
+    const started = await api<ErrorAnswer>("POST", "/sessions", {
+      key: app,
+      rawBody: `{"user_id":"${uniqueUser()}","performer_id":"w","__proto__":{"ttl_seconds":9}}`,
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(started.status).toBe(400);
+    expect(started.body.message).toContain("__proto__");
+    const ended = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
+      key: app,
+      rawBody: `{"user_id":"${user}","performer_id":"w","__proto__":{}}`,
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(ended.status).toBe(400);
+    expect(ended.body.message).toContain("__proto__");
+    expect(
+      (await api<{ status: string }>("GET", `/sessions/${id}`, { key: app })).body.status,
+    ).toBe("active");
+  });
+
+  it("keeps constructor and prototype members of event_data as data", async () => {
+    const { id } = await newSession();
+    const data = { constructor: { name: "x" }, prototype: [1], toString: "s", hasOwnProperty: 1 };
     const answer = await append(id, [{ event_type: "info", event_data: data }]);
     expect(answer.status).toBe(201);
     const page = await events(id, "?after=1&order=asc");
@@ -323,6 +373,19 @@ describe("querying", () => {
       has_more: false,
       latest_seq: 20,
     });
+  });
+
+  it.each([
+    "after=999999999999",
+    "after=999999999999&order=asc",
+    "after=999999999998&before=999999999999",
+    "before=0",
+    "before=1&after=0",
+    "after=999999999999&event_type=info",
+  ])("answers an empty 200 for a cursor past the end (%s)", async (query) => {
+    const page = await events(small, `?${query}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ items: [], total: 0, returned: 0, latest_seq: 20 });
   });
 
   it.each([

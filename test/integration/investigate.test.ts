@@ -427,6 +427,111 @@ describe("workspaces that are empty, missing or damaged", () => {
   });
 });
 
+describe("hostile workspace files", () => {
+  it("answers 200 with a file_errors entry, on every call, for a params.json of 8,000 nested objects", async () => {
+    const sessionId = await startSession();
+    const nested = `${'{"a":'.repeat(8000)}1${"}".repeat(8000)}`;
+    await upload(sessionId, "params.json", Buffer.from(nested), "application/json");
+    for (let call = 0; call < 2; call += 1) {
+      const response = await investigate(sessionId);
+      expect(response.status).toBe(200);
+      expect(response.body.parameters).toBeNull();
+      expect(response.body.file_errors).toEqual([
+        { file: "params.json", reason: "file nests deeper than 100 levels" },
+      ]);
+    }
+  });
+
+  it("shows every workspace JSON file however long or malformed, with file_errors at worst", async () => {
+    const sessionId = await startSession();
+    await upload(
+      sessionId,
+      "status.json",
+      Buffer.from(`{"a":${"[".repeat(50_000)}`),
+      "application/json",
+    );
+    await upload(
+      sessionId,
+      "meta.json",
+      Buffer.from(`{"k":"${"/x".repeat(400_000)}"}`),
+      "application/json",
+    );
+    await upload(
+      sessionId,
+      "params.json",
+      Buffer.from(`${"[".repeat(90)}${"]".repeat(90)}`),
+      "application/json",
+    );
+    const response = await investigate(sessionId);
+    expect(response.status).toBe(200);
+    expect(response.body.metadata).toEqual({ k: "<path>" });
+    expect(response.body.file_errors).toEqual(
+      expect.arrayContaining([
+        { file: "status.json", reason: "file is not valid JSON" },
+        { file: "params.json", reason: "file is not a JSON object" },
+      ]),
+    );
+  });
+
+  it("keeps __proto__, constructor and prototype members of a workspace JSON file as data", async () => {
+    const sessionId = await startSession();
+    const params =
+      '{"__proto__":{"x":1},"constructor":{"y":2},"prototype":3,"n":{"__proto__":[4]}}';
+    await upload(sessionId, "params.json", Buffer.from(params), "application/json");
+    const response = await investigate(sessionId);
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text).parameters).toEqual(JSON.parse(params));
+    expect(response.text).toContain('"parameters":{"__proto__":{"x":1}');
+  });
+
+  it("shows C1 controls and bidirectional overrides from the workspace as U+FFFD", async () => {
+    const sessionId = await startSession();
+    const log = "step \u009b31mred\u001b[0m \u202eevil\u202c \u2066iso\u2069\n";
+    await upload(sessionId, "logs/a.log", Buffer.from(log), "text/plain");
+    await upload(
+      sessionId,
+      "status.json",
+      Buffer.from(JSON.stringify({ status: "failed", error_message: "bad \u202etxt.exe" })),
+      "application/json",
+    );
+    const response = await investigate(sessionId);
+    expect(response.status).toBe(200);
+    expect(response.body.logs_summary?.last_lines).toEqual([
+      "step \uFFFD31mred\uFFFD[0m \uFFFDevil\uFFFD \uFFFDiso\uFFFD",
+    ]);
+    expect(response.body.status_data?.error_message).toBe("bad \uFFFDtxt.exe");
+    expect(response.body.error_details?.error_message).toBe("bad \uFFFDtxt.exe");
+    expect(response.text).not.toMatch(
+      /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]|\\u(00[89]|202[a-e]|206[6-9])/i,
+    );
+  });
+
+  it("redacts what is shown of a line longer than the tail window as if the whole token were there", async () => {
+    const secrets = [
+      "/home/ubuntu/.aws/credentials",
+      "arn:aws:iam::123456789012:role/worker",
+      "https://internal.example/x?token=SECRET",
+      `s3://${bucketName()}/workspaces/dev/sess_x/logs/a.log`,
+    ];
+    for (const secret of secrets) {
+      const sessionId = await startSession();
+      // The tail window (the last 64 KiB) starts four characters into the token.
+      const fillerBytes =
+        64 * 1024 - (Buffer.byteLength(secret) - 4) - " ".length - "tail\n".length;
+      const filler = "y ".repeat(Math.floor(fillerBytes / 2)) + "y".repeat(fillerBytes % 2);
+      const log = `${"x ".repeat(500)}${secret} ${filler}tail\n`;
+      await upload(sessionId, "logs/a.log", Buffer.from(log), "text/plain");
+      const response = await investigate(sessionId, "?log_lines=1");
+      expect(response.status).toBe(200);
+      const [shown] = response.body.logs_summary?.last_lines ?? [];
+      expect(shown?.startsWith("… y y")).toBe(true);
+      expect(shown).not.toMatch(
+        /ubuntu|credentials|123456789012|worker|token=|SECRET|workspaces\/dev|sess_x/,
+      );
+    }
+  });
+});
+
 describe("logs", () => {
   async function logSummaryOf(content: string | Buffer, query = "") {
     const sessionId = await startSession();

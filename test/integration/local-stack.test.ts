@@ -26,4 +26,70 @@ describe("npm start", () => {
       rmSync(bin, { recursive: true, force: true });
     }
   });
+
+  it.each([
+    [
+      "PORT",
+      "abc",
+      /^Invalid configuration: PORT: "abc" is not a number; set it to a whole number from 0 to 65535\.$/,
+    ],
+    [
+      "RATE_LIMIT_BURST",
+      "1.5",
+      /^Invalid configuration: RATE_LIMIT_BURST: "1\.5" is not a whole number; set it to a whole number of at least 0\.$/,
+    ],
+    [
+      "DYNAMODB_IN_MEMORY",
+      "yes",
+      /^Invalid configuration: DYNAMODB_IN_MEMORY: "yes" is not an accepted value; set it to one of 0, 1, true, false\.$/,
+    ],
+    [
+      "RETENTION_DAYS",
+      "0",
+      /^Invalid configuration: RETENTION_DAYS: "0" is too small; set it to a whole number from 1 to 3650\.$/,
+    ],
+  ])("stops with exit 1 and one line when %s=%s", async (name, value, line) => {
+    const { code, stderr } = await run(["--import", "tsx", "infra/local/start.ts"], {
+      [name]: value,
+    });
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr.trim()).toMatch(line);
+  });
 });
+
+describe("the command-line tools", () => {
+  it("stop with exit 1 and one line on a bad setting", async () => {
+    const { code, stderr } = await run(
+      ["--import", "tsx", "infra/cli/keys.ts", "list", "--tenant", "dev"],
+      // No data dir: the tools act on AWS, where the setting is read first.
+      { TABLE_NAME: "session-trail", DATA_DIR: "", AWS_REQUEST_TIMEOUT_MS: "soon" },
+    );
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr.trim()).toBe(
+      'keys: Invalid configuration: AWS_REQUEST_TIMEOUT_MS: "soon" is not a number; set it to a whole number from 100 to 60000.',
+    );
+  });
+});
+
+async function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "bad-setting-"));
+  try {
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? "", PORT: "0", DATA_DIR: dataDir, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    return { code, stderr };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -175,6 +175,8 @@ describe("workspace path rules", () => {
     ["a bare folder", "input"],
     ["an empty path", ""],
     ["an overlong path", `input/${"a/".repeat(260)}x`],
+    ["a .. behind an invalid escape", "input/%2e%2e/%2e%2e/%ZZ/x"],
+    ["a .. encoded five times", "input/%2525252e%2525252e/x"],
   ])("refuses an upload to %s with 400 naming the path", async (_, path) => {
     const answer = await requestUpload({ path, size_bytes: 1 });
     expect(answer.status).toBe(400);
@@ -187,12 +189,47 @@ describe("workspace path rules", () => {
     ["a double-encoded .. segment", "input/%252e%252e/status.json"],
     ["an encoded backslash", "input/a%5Cb"],
     ["an encoded control character", "input/a%00b"],
+    ["a .. behind an invalid escape", "input/%252e%252e/%25ZZ/x"],
     ["an unknown folder", "secrets/key.pem"],
     ["an unknown root file", "notes.txt"],
   ])("refuses a download of %s with 400", async (_, path) => {
     const answer = await getFile(path);
     expect(answer.status).toBe(400);
     expect(answer.body.error_code).toBe("VALIDATION_ERROR");
+  });
+
+  it.each([
+    ["a 255-byte name", `input/${"n".repeat(255)}`, "233 bytes"],
+    ["a 240-byte name", `input/${"n".repeat(240)}`, "233 bytes"],
+    ["a 234-byte name in two-byte characters", `input/${"é".repeat(117)}`, "233 bytes"],
+    [
+      "a 513-byte path",
+      `input/${"d".repeat(200)}/${"e".repeat(200)}/${"f".repeat(105)}`,
+      "512 bytes",
+    ],
+  ])("refuses a ticket for %s with 400 naming path and the limit", async (_, path, limit) => {
+    const answer = await requestUpload({ path, size_bytes: 1 });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details.fields?.[0]?.field).toBe("path");
+    expect(answer.body.message).toContain(limit);
+  });
+
+  it("stores, lists and deletes a file whose name and path are exactly at the limits", async () => {
+    const own = await startSession(app);
+    const name = `input/${"g".repeat(200)}/${"é".repeat(116)}h`;
+    const ticket = await requestUpload({ path: name, size_bytes: 2 }, app, own);
+    expect(ticket.status).toBe(201);
+    const put = await fetch(ticket.body.url, {
+      method: "PUT",
+      headers: ticket.body.headers,
+      body: "ok",
+    });
+    expect(put.status).toBe(200);
+    const download = await getFile(name.split("/").map(encodeURIComponent).join("/"), app, own);
+    expect(download.status).toBe(307);
+    const admin = await newKey(tenant, "admin");
+    const deleted = await recorder.call("DELETE", `/sessions/${own}`, { key: admin });
+    expect(deleted.status).toBe(204);
   });
 
   it("refuses unknown fields, negative sizes and non-MIME content types", async () => {

@@ -3,7 +3,9 @@
  * document: values a schema accepts, and the field paths a mutation can aim
  * at. Only the keywords the document uses are understood (type, enum, const,
  * pattern, lengths, ranges, items, properties, required, additionalProperties,
- * anyOf/oneOf, `$ref` to components); anything else falls back to any JSON.
+ * anyOf/oneOf, `$ref` to components, and the `x-max-utf8-bytes`,
+ * `x-max-segment-utf8-bytes` and `x-unicode-normalization` keywords); anything
+ * else falls back to any JSON.
  */
 import fc from "fast-check";
 import type { oas31 } from "zod-openapi";
@@ -183,7 +185,17 @@ const DIGITS_ONLY = /^\^(\[0-9\]|\\d)(\+|\{\d*,?\d*\})\$$/;
 function validString(schema: oas31.SchemaObject): fc.Arbitrary<string> {
   const minLength = schema.minLength ?? 0;
   const maxLength = schema.maxLength ?? Number.POSITIVE_INFINITY;
-  const fits = (value: string) => value.length >= minLength && value.length <= maxLength;
+  const limits = schema as Record<string, unknown>;
+  const maxBytes = limits["x-max-utf8-bytes"];
+  const maxSegmentBytes = limits["x-max-segment-utf8-bytes"];
+  // The byte limits and normalisation the document states beside the schema.
+  const fits = (value: string) =>
+    value.length >= minLength &&
+    value.length <= maxLength &&
+    (typeof maxBytes !== "number" || Buffer.byteLength(value) <= maxBytes) &&
+    (typeof maxSegmentBytes !== "number" ||
+      value.split("/").every((part) => Buffer.byteLength(part) <= maxSegmentBytes)) &&
+    (limits["x-unicode-normalization"] !== "NFC" || value.normalize("NFC") === value);
   const range = describedRange(schema.description);
   if (range && (schema.pattern === undefined || DIGITS_ONLY.test(schema.pattern))) {
     return fc.integer({ min: range[0], max: range[1] }).map(String);

@@ -8,6 +8,7 @@ import {
   parseTail,
   severityOf,
 } from "#shared/domain/log-scan.ts";
+import { Redactor } from "#shared/domain/redaction.ts";
 
 /** The obvious, whole-string way to count: what the streaming scanner must agree with. */
 function referenceCounts(text: string) {
@@ -165,10 +166,35 @@ describe("the tail window", () => {
   });
 
   it("shows a line longer than the window cut and marked", () => {
-    const lines = parseTail(Buffer.from("x".repeat(3000)), false);
+    const lines = parseTail(Buffer.from("xy ".repeat(1000)), false);
     expect(lines).toHaveLength(1);
-    expect(lines[0]?.text.startsWith("…xxx")).toBe(true);
+    expect(lines[0]?.text.startsWith("… xy xy")).toBe(true);
     expect(lines[0]?.text.endsWith("…[truncated]")).toBe(true);
+  });
+
+  it.each([
+    ["a home path", "open /home/ubuntu/.aws/credentials failed", "me/ubuntu"],
+    ["an ARN", "assume arn:aws:iam::123456789012:role/worker denied", ":aws:iam"],
+    ["a URL", 'GET "https://internal.example/x?token=SECRET" 500', "?token=SECRET"],
+    [
+      "a storage location",
+      "put s3://bucket-x/workspaces/dev/sess_1/logs/a.log done",
+      "workspaces/dev",
+    ],
+  ])("shows nothing of %s that the cut of an overlong line split", (_, line, cutBefore) => {
+    const redactor = new Redactor(["bucket-x"]);
+    const at = line.indexOf(cutBefore);
+    for (let start = 0; start <= at + 2; start += 1) {
+      const [shown] = parseTail(Buffer.from(line.slice(start)), start === 0);
+      const text = redactor.text(shown?.text ?? "");
+      expect(text).not.toContain(cutBefore.slice(2));
+      expect(text).not.toMatch(/ubuntu|123456789012|SECRET|workspaces\/dev|bucket-x/);
+    }
+  });
+
+  it("shows C1 controls and bidirectional overrides as replacement characters", () => {
+    const [line] = parseTail(Buffer.from("a\u009b31m b\u202ecba\u2066x\u2069"), true);
+    expect(line?.text).toBe("a\uFFFD31m b\uFFFDcba\uFFFDx\uFFFD");
   });
 
   it("shows binary noise as printable replacement characters", () => {
@@ -182,4 +208,48 @@ describe("the tail window", () => {
     expect(severityOf(Buffer.from("[WARNING] x"))).toBe("warning");
     expect(severityOf(Buffer.from("error warning"))).toBe("other");
   });
+});
+
+describe("the counter's work per byte", () => {
+  const ordinary = Buffer.from(
+    '{"timestamp":"2026-11-21T12:00:00.000Z","level":"INFO","message":"rendered frame 12 of 240 in 0.41 s"}\n'.repeat(
+      2000,
+    ),
+  );
+  const hostile: Record<string, Buffer> = {
+    "back-to-back ERROR tokens": Buffer.from(`${"ERROR ".repeat(5000)}\n`.repeat(8)),
+    "one line of ERROR tokens": Buffer.from("ERROR ".repeat(40_000)),
+    "near-keywords": Buffer.from(`${"ERRORX CRITICA WARNINX ".repeat(2000)}\n`.repeat(4)),
+    "WARNING tokens": Buffer.from(`${"WARNING ".repeat(4000)}\n`.repeat(8)),
+    "ERROR and WARNING alternating": Buffer.from("ERROR WARNING\n".repeat(20_000)),
+    "empty lines": Buffer.from("\n".repeat(200_000)),
+    "short error lines": Buffer.from("ERROR\n".repeat(40_000)),
+    "long lines without a timestamp": Buffer.from(`${"x".repeat(8000)}\n`.repeat(40)),
+  };
+
+  function workPerByte(data: Buffer, chunkBytes: number): number {
+    const scanner = new LogScanner();
+    for (let at = 0; at < data.length; at += chunkBytes) {
+      scanner.feed(data.subarray(at, at + chunkBytes));
+    }
+    scanner.finish();
+    return scanner.work / data.length;
+  }
+
+  const baseline = workPerByte(ordinary, 64 * 1024);
+
+  it("does about one step per byte on an ordinary log", () => {
+    expect(baseline).toBeGreaterThanOrEqual(1);
+    expect(baseline).toBeLessThan(1.5);
+  });
+
+  it.each(Object.keys(hostile))(
+    "does at most 3 times an ordinary log's work per byte on %s",
+    (name) => {
+      const data = hostile[name] ?? Buffer.alloc(0);
+      for (const chunkBytes of [1, 7, 4096, 64 * 1024]) {
+        expect(workPerByte(data, chunkBytes)).toBeLessThanOrEqual(3 * baseline);
+      }
+    },
+  );
 });

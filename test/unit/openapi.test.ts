@@ -4,6 +4,7 @@ import type { oas31 } from "zod-openapi";
 import { buildOpenApiDocument, errorStatusesOf, openApiPath } from "#infra/openapi.ts";
 import { COMMON_ERRORS, ROUTES, type RouteDefinition } from "#infra/routes.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
+import { WORKSPACE_PATH_PATTERN } from "#shared/domain/workspace-paths.ts";
 import packageJson from "../../package.json" with { type: "json" };
 import {
   type AnswerToCheck,
@@ -139,9 +140,20 @@ describe("the OpenAPI document", () => {
       for (const name of Object.keys(route.request?.headers ?? {})) {
         expect(parameters.some((p) => p.in === "header" && p.name === name)).toBe(true);
       }
-      // Query strings arrive as text: every query parameter is documented as a string.
+      // Query strings arrive as text, but the document says what they stand
+      // for: numbers are integers with both bounds, everything else a string.
       for (const parameter of parameters.filter((p) => p.in === "query")) {
-        expect((parameter.schema as oas31.SchemaObject).type, parameter.name).toBe("string");
+        const schema = parameter.schema as oas31.SchemaObject;
+        expect(["string", "integer"], parameter.name).toContain(schema.type);
+        if (schema.type === "integer") {
+          expect(schema.minimum, parameter.name).toBeTypeOf("number");
+          expect(schema.maximum, parameter.name).toBeTypeOf("number");
+        } else {
+          expect(schema.pattern, parameter.name).not.toBe("^[0-9]+$");
+        }
+      }
+      for (const parameter of parameters) {
+        expect(parameter.description, `${parameter.in} ${parameter.name}`).toBeTruthy();
       }
       const query = route.request?.query;
       if (query && "shape" in query) {
@@ -303,5 +315,75 @@ describe("the response check of the integration suite", () => {
     expect(() => checkAnswer(unknown)).not.toThrow();
     expect(() => checkAnswer({ ...unknown, text: "Not Found" })).toThrow(/not JSON/);
     expect(() => checkAnswer({ ...unknown, status: 200 })).toThrow(/must answer 404/);
+  });
+});
+
+describe("the document states what the server enforces", () => {
+  const parameter = (path: string, method: "get" | "post", name: string) =>
+    ((document.paths?.[path]?.[method]?.parameters ?? []) as oas31.ParameterObject[]).find(
+      (p) => p.name === name,
+    )?.schema as oas31.SchemaObject;
+  const component = (name: string) => document.components?.schemas?.[name] as oas31.SchemaObject;
+
+  it("gives every number in a query string as an integer with its range", () => {
+    const events = "/sessions/{id}/events";
+    expect(parameter(events, "get", "after")).toMatchObject({
+      type: "integer",
+      minimum: 0,
+      maximum: 999_999_999_999,
+    });
+    expect(parameter(events, "get", "before")).toMatchObject({
+      type: "integer",
+      minimum: 0,
+      maximum: 999_999_999_999,
+    });
+    expect(parameter(events, "get", "limit")).toMatchObject({
+      type: "integer",
+      minimum: 1,
+      maximum: 1000,
+    });
+    expect(parameter("/sessions", "get", "limit")).toMatchObject({
+      type: "integer",
+      minimum: 1,
+      maximum: 100,
+    });
+    expect(parameter("/sessions/{id}/investigate", "get", "log_lines")).toMatchObject({
+      type: "integer",
+      minimum: 1,
+      maximum: 100,
+    });
+  });
+
+  it("gives since as a date-time", () => {
+    expect(parameter("/sessions/{id}/events", "get", "since")).toMatchObject({
+      type: "string",
+      format: "date-time",
+    });
+  });
+
+  it("gives the Idempotency-Key's pattern and length, and documents Idempotent-Replayed", () => {
+    expect(parameter("/sessions", "post", "Idempotency-Key")).toMatchObject({
+      pattern: "^[A-Za-z0-9_.:-]{1,255}$",
+      minLength: 1,
+      maxLength: 255,
+    });
+    const created = document.paths?.["/sessions"]?.post?.responses?.["201"] as oas31.ResponseObject;
+    expect(created.headers?.["Idempotent-Replayed"]).toMatchObject({ schema: { enum: ["true"] } });
+  });
+
+  it("gives workspace paths their pattern and byte limits, and size_bytes its maximum", () => {
+    const upload = component("CreateUploadRequest");
+    const path = upload.properties?.path as oas31.SchemaObject;
+    expect(path.pattern).toBe(WORKSPACE_PATH_PATTERN.source);
+    expect(path).toMatchObject({ "x-max-utf8-bytes": 512, "x-max-segment-utf8-bytes": 233 });
+    expect(parameter("/sessions/{id}/files/{path}", "get", "path").pattern).toBe(
+      WORKSPACE_PATH_PATTERN.source,
+    );
+    expect(upload.properties?.size_bytes).toMatchObject({ maximum: 5 * 1024 ** 3 });
+  });
+
+  it("names a license and a contact", () => {
+    expect(document.info.license?.name).toBeTruthy();
+    expect(document.info.contact?.name).toBeTruthy();
   });
 });

@@ -43,4 +43,34 @@ describe("scrubbing workspace text", () => {
       nested: [{ "<path>": 1 }, 2, null, true],
     });
   });
+
+  it("shows C0 and C1 controls and bidirectional overrides and isolates as U+FFFD, keeping tab and line feed", () => {
+    const hostile = "a\u009b31mb\u001bc\u202ad\u202ee\u2066f\u2069g\u0085h\u007fi\tj\nk";
+    expect(redactor.text(hostile)).toBe(
+      "a\uFFFD31mb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFDg\uFFFDh\uFFFDi\tj\nk",
+    );
+    expect(redactor.json({ "\u202ekey": ["\u009b1"] })).toEqual({ "\uFFFDkey": ["\uFFFD1"] });
+  });
+
+  it("scrubs a JSON value of any depth without recursion", () => {
+    const depth = 200_000;
+    const deep = JSON.parse(`${'{"a":'.repeat(depth)}"/etc/x"${"}".repeat(depth)}`);
+    let node = redactor.json(deep);
+    for (let level = 0; level < depth; level += 1) {
+      node = (node as Record<string, unknown>).a;
+    }
+    expect(node).toBe("<path>");
+  });
+
+  it("keeps __proto__, constructor and prototype members as data, in order", () => {
+    const parsed = JSON.parse(
+      '{"z":1,"__proto__":{"polluted":true},"constructor":2,"prototype":[3]}',
+    );
+    const scrubbed = redactor.json(parsed) as Record<string, unknown>;
+    expect(Object.keys(scrubbed)).toEqual(["z", "__proto__", "constructor", "prototype"]);
+    expect(JSON.stringify(scrubbed)).toBe(
+      '{"z":1,"__proto__":{"polluted":true},"constructor":2,"prototype":[3]}',
+    );
+    expect(Object.getPrototypeOf(scrubbed)).toBe(Object.prototype);
+  });
 });

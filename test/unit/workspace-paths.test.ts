@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import {
   checkWorkspacePath,
   classifyWorkspaceEntry,
-  MAX_WORKSPACE_PATH_LENGTH,
+  MAX_SEGMENT_BYTES,
+  MAX_WORKSPACE_PATH_BYTES,
+  WORKSPACE_PATH_PATTERN,
 } from "#shared/domain/workspace-paths.ts";
 
 function reasonFor(path: string): string | undefined {
@@ -17,8 +19,6 @@ describe("workspace paths that are accepted", () => {
     ["output/models/scan.glb", "output", "models/scan.glb"],
     ["logs/blender.log", "logs", "blender.log"],
     ["input/photo 01 (front).jpg", "input", "photo 01 (front).jpg"],
-    ["input/%41.txt", "input", "%41.txt"],
-    ["input/100%.txt", "input", "100%.txt"],
     ["input/..hidden", "input", "..hidden"],
   ])("accepts %s as a file in %s/", (path, folder, name) => {
     expect(checkWorkspacePath(path)).toEqual({
@@ -32,6 +32,17 @@ describe("workspace paths that are accepted", () => {
       ok: true,
       value: { kind: "root", file: path, path, name: path },
     });
+  });
+});
+
+describe("workspace paths at the storage limits", () => {
+  it("accepts a name of exactly 233 bytes and a path of exactly 512 bytes", () => {
+    expect(MAX_SEGMENT_BYTES).toBe(233);
+    expect(checkWorkspacePath(`input/${"a".repeat(233)}`).ok).toBe(true);
+    expect(checkWorkspacePath(`input/${"é".repeat(116)}a`).ok).toBe(true);
+    const long = `input/${"b".repeat(200)}/${"c".repeat(200)}/${"d".repeat(512 - 6 - 402)}`;
+    expect(Buffer.byteLength(long)).toBe(512);
+    expect(checkWorkspacePath(long).ok).toBe(true);
   });
 });
 
@@ -61,23 +72,45 @@ describe("workspace paths that are refused", () => {
     ["notes.txt", /must be under input\//],
     ["Status.json", /must be under input\//],
     ["", /must not be empty/],
-    [`input/${"a".repeat(MAX_WORKSPACE_PATH_LENGTH)}`, /at most 512/],
-    [`input/${"a".repeat(256)}`, /longer than 255/],
+    [`input/${"a".repeat(MAX_WORKSPACE_PATH_BYTES)}`, /at most 512 bytes/],
+    [`input/${"a/".repeat(200)}${"é".repeat(60)}`, /at most 512 bytes/],
+    [`input/${"a".repeat(255)}`, /longer than 233 bytes/],
+    [`input/${"a".repeat(234)}`, /longer than 233 bytes/],
+    [`input/${"é".repeat(117)}`, /longer than 233 bytes/],
+    [`${"a".repeat(234)}/x`, /longer than 233 bytes/],
+    ["input/%2e%2e/%2e%2e/%ZZ/x", /\.\. segments/],
+    ["input/%ZZ/%2e%2e/x", /\.\. segments/],
+    ["input/%2525252e%2525252e/x", /\.\. segments/],
+    [`input/%${"25".repeat(20)}2e%${"25".repeat(20)}2e/x`, /\.\. segments/],
+    ["input/%2e%2e%2fx%ZZ", /\.\. segments/],
+    ["input/%25255c%ZZ", /backslash/],
     ["input/cafe\u0301.txt", /NFC/],
+    ["input/%41.txt", /must not contain %/],
+    ["input/100%.txt", /must not contain %/],
   ])("refuses %j", (path, reason) => {
     expect(reasonFor(path)).toMatch(reason);
   });
 
   it("never accepts a path with a .. segment, however it is spelled", () => {
-    const dotDot = fc.constantFrom("..", "%2e%2e", "%2E.", ".%2e", "%252e%252e");
+    const dotDot = fc.constantFrom(
+      "..",
+      "%2e%2e",
+      "%2E.",
+      ".%2e",
+      "%252e%252e",
+      "%2525252e%2525252e",
+      "%%32%65%2e",
+    );
+    const noise = fc.constantFrom("", "%ZZ", "%", "%4", "100%");
     const segment = fc.stringMatching(/^[a-z0-9_-]{1,8}$/);
     fc.assert(
       fc.property(
         fc.array(segment, { maxLength: 3 }),
         dotDot,
         fc.array(segment, { maxLength: 3 }),
-        (before, dots, after) => {
-          const path = ["input", ...before, dots, ...after].join("/");
+        noise,
+        (before, dots, after, junk) => {
+          const path = ["input", ...before, dots, ...after, `x${junk}`].join("/");
           expect(checkWorkspacePath(path).ok).toBe(false);
         },
       ),
@@ -96,6 +129,44 @@ describe("workspace paths that are refused", () => {
           expect(codes.every((code) => code >= 0x20)).toBe(true);
         }
       }),
+    );
+  });
+});
+
+describe("the pattern the document gives", () => {
+  it("accepts exactly what the rules accept, but for NFC and byte lengths", () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        "input",
+        "output",
+        "logs",
+        "status.json",
+        "meta.json",
+        "x",
+        ".",
+        "..",
+        "%",
+        "\\",
+        "/",
+        "é",
+        "\u0085",
+        "\u0000",
+        "~",
+        "C:",
+      ),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), (pieces) => {
+        const path = pieces.join("");
+        const bytesFit =
+          Buffer.byteLength(path) <= MAX_WORKSPACE_PATH_BYTES &&
+          path.split("/").every((segment) => Buffer.byteLength(segment) <= MAX_SEGMENT_BYTES);
+        const expected =
+          WORKSPACE_PATH_PATTERN.test(path) && path.normalize("NFC") === path && bytesFit;
+        expect(checkWorkspacePath(path).ok, path).toBe(expected);
+      }),
+      { numRuns: 5000 },
     );
   });
 });

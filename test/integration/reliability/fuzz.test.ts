@@ -32,6 +32,7 @@ import {
   uploadThroughApi,
   useStackStorage,
 } from "../../support/api.ts";
+import { DocumentJudge, type Verdict } from "../../support/document-judge.ts";
 import { checkAnswer, ResponseMismatchError } from "../../support/response-check.ts";
 import {
   describedRange,
@@ -964,6 +965,11 @@ interface Tally {
   unsendableHeaders: number;
   unhealthyReports: number;
   successes: number;
+  /** Requests the document says are valid / invalid, and answers that contradict it. */
+  documentValid: number;
+  documentInvalid: number;
+  validAnswered400: number;
+  invalidAnswered2xx: number;
   byStatus: Map<number, number>;
   byOperation: Map<string, { requests: number; successes: number }>;
   byKind: Map<string, number>;
@@ -980,6 +986,10 @@ const tally: Tally = {
   unsendableHeaders: 0,
   unhealthyReports: 0,
   successes: 0,
+  documentValid: 0,
+  documentInvalid: 0,
+  validAnswered400: 0,
+  invalidAnswered2xx: 0,
   byStatus: new Map(),
   byOperation: new Map(),
   byKind: new Map(),
@@ -1165,6 +1175,42 @@ function count<K>(map: Map<K, number>, key: K): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/** What the document says about a request as sent, after routing and decoding like the gateway. */
+function judgeAgainstDocument(
+  operation: Operation,
+  pathAndQuery: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+): Verdict {
+  const routed = routedPath(pathAndQuery);
+  const [pathname = "", query = ""] = routed.split(/\?(.*)/s);
+  const names: string[] = [];
+  const source = operation.template.replace(/\{(\w+)\}/g, (_match, name: string) => {
+    names.push(name);
+    return name === "path" ? "(.+)" : "([^/]+)";
+  });
+  const found = new RegExp(`^${source}$`).exec(pathname);
+  if (!found) return { verdict: "unjudged", reason: "routed to another path" };
+  const pathParams: Record<string, string> = {};
+  try {
+    names.forEach((name, index) => {
+      pathParams[name] = decodeURIComponent(found[index + 1] ?? "");
+    });
+  } catch {
+    return { verdict: "unjudged", reason: "a path parameter is not valid percent-encoding" };
+  }
+  const contentType = Object.entries(headers).find(
+    ([name]) => name.toLowerCase() === "content-type",
+  )?.[1];
+  return judge.judge({
+    operationId: operation.operationId,
+    pathParams,
+    query,
+    headers,
+    ...(body ? { body: { bytes: body, contentType } } : {}),
+  });
+}
+
 /** Sends one planned request and returns what is wrong with the answer (empty: nothing). */
 async function execute(operation: Operation, plan: Plan): Promise<string[]> {
   const session =
@@ -1264,6 +1310,24 @@ async function execute(operation: Operation, plan: Plan): Promise<string[]> {
     tally.unsendableHeaders += 1;
     problems.push(`headers a client cannot send: ${unsendable.join(", ")} <- ${where}`);
   }
+  const verdict = judgeAgainstDocument(operation, pathAndQuery, headers, bodyBytes);
+  if (verdict.verdict === "valid") {
+    tally.documentValid += 1;
+    if (answer.status === 400) {
+      tally.validAnswered400 += 1;
+      problems.push(
+        `a request the document says is valid answered 400: ${answer.text.slice(0, 300)} <- ${where}`,
+      );
+    }
+  } else if (verdict.verdict === "invalid") {
+    tally.documentInvalid += 1;
+    if (answer.status >= 200 && answer.status < 300) {
+      tally.invalidAnswered2xx += 1;
+      problems.push(
+        `a request the document says is invalid (${verdict.reason.slice(0, 200)}) answered ${answer.status} <- ${where}`,
+      );
+    }
+  }
   const leaks = leaksIn(answer, sent);
   if (leaks.length) {
     tally.leaks += 1;
@@ -1279,6 +1343,7 @@ async function execute(operation: Operation, plan: Plan): Promise<string[]> {
 const document = buildOpenApiDocument();
 const operations = operationsOf(document);
 const schemas = new SchemaArbitraries(document);
+const judge = new DocumentJudge(document);
 
 async function upload(sessionId: string, path: string, content: string): Promise<void> {
   await uploadThroughApi(context.keys.admin, sessionId, path, content);
@@ -1337,6 +1402,9 @@ afterAll(() => {
   console.log(
     `fuzz: requests ${tally.requests}, 5xx ${tally.serverErrors}, schema failures ${tally.schemaFailures}, leaks ${tally.leaks}, seed ${SEED}`,
   );
+  console.log(
+    `fuzz: the document says ${tally.documentValid} valid (${tally.validAnswered400} answered 400), ${tally.documentInvalid} invalid (${tally.invalidAnswered2xx} answered 2xx)`,
+  );
 });
 
 describe("fuzzing every operation of the OpenAPI document", () => {
@@ -1394,6 +1462,11 @@ describe("fuzzing every operation of the OpenAPI document", () => {
     expect(tally.serverErrors).toBe(0);
     expect(tally.schemaFailures).toBe(0);
     expect(tally.leaks).toBe(0);
+    // The document is exact: what it calls valid is never a 400, what it calls invalid never a 2xx.
+    expect(tally.validAnswered400).toBe(0);
+    expect(tally.invalidAnswered2xx).toBe(0);
+    expect(tally.documentValid).toBeGreaterThan(TOTAL_RUNS / 4);
+    expect(tally.documentInvalid).toBeGreaterThan(TOTAL_RUNS / 4);
     expect(tally.generated).toBeGreaterThanOrEqual(MIN_REQUESTS);
     // The generator must reach the handlers, not only the validation at the edge.
     expect(tally.successes / tally.requests).toBeGreaterThanOrEqual(0.1);
