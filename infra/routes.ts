@@ -3,7 +3,12 @@
  * the authorizer's policy and the OpenAPI document. It holds data and zod
  * schemas only (no CDK import), so functions may read it too.
  */
-import type { z } from "zod";
+import type * as z from "zod";
+import {
+  allowedResources as allowedRouteResources,
+  mayCall as mayCallRoute,
+  type RouteAccess,
+} from "#infra/route-access.ts";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import type { Role } from "#shared/domain/principal.ts";
 import { ErrorBody, SessionPathParams } from "#shared/schemas/common.ts";
@@ -325,13 +330,20 @@ export { ErrorBody };
 
 /** Whether `role` may call the route. */
 export function mayCall(route: RouteDefinition, role: Role | undefined): boolean {
-  if (route.roles === "public") return true;
-  return role !== undefined && route.roles.includes(role);
+  return mayCallRoute(route, role);
 }
 
 /** Routes a role may call, as API Gateway method ARN patterns (`*` for path parameters). */
 export function allowedResources(role: Role, methodArnPrefix: string): string[] {
-  return ROUTES.filter((route: RouteDefinition) => mayCall(route, role)).map(
-    (route) => `${methodArnPrefix}/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`,
-  );
+  return allowedRouteResources(ROUTES, role, methodArnPrefix);
+}
+
+/** The route table's method, path and roles of every route: what the authorizer needs. */
+export function routeAccessTable(): RouteAccess[] {
+  const routes: readonly RouteDefinition[] = ROUTES;
+  return routes.map(({ method, path, roles }) => ({
+    method,
+    path,
+    roles: roles === "public" ? "public" : [...roles],
+  }));
 }

@@ -11,7 +11,7 @@ import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { Construct, Node } from "constructs";
-import { z } from "zod";
+import * as z from "zod";
 import { FUNCTIONS, type FunctionAccess, type FunctionDefinition } from "#infra/routes.ts";
 import { SessionApi } from "./constructs/api.ts";
 import { Monitoring } from "./constructs/monitoring.ts";

@@ -2,7 +2,7 @@
  * Configuration from the environment, parsed once with zod. A missing or bad
  * setting fails at start-up with a message naming the variable to set.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const Bool = z
   .enum(["true", "false", "1", "0"])

@@ -5,9 +5,25 @@
  * route and a role that may not call one gets a 403 from the gateway.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { allowedResources } from "#infra/routes.ts";
+import { allowedResources, type RouteAccess, RouteAccessTable } from "#infra/route-access.ts";
+import { readBundledJson } from "#shared/bundle-data.ts";
 import { logger, MetricUnit, metrics } from "#shared/observability.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
+
+/**
+ * The deployed bundle carries the role-to-route table as JSON; from source it
+ * is read off the route table. The specifier is a variable so the bundler
+ * leaves the route table and its schemas out.
+ */
+async function loadRouteAccess(): Promise<RouteAccess[]> {
+  const bundled = readBundledJson(import.meta.url, "./route-access.json");
+  if (bundled !== undefined) return RouteAccessTable.parse(bundled);
+  const source = "#infra/routes.ts";
+  const module: typeof import("#infra/routes.ts") = await import(source);
+  return module.routeAccessTable();
+}
+
+const routeAccess = await loadRouteAccess();
 
 function headerValue(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
@@ -30,7 +46,7 @@ export const handler = async (
   }
   // arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}
   const [apiArn, stage] = event.methodArn.split("/");
-  const resources = allowedResources(principal.role, `${apiArn}/${stage}`);
+  const resources = allowedResources(routeAccess, principal.role, `${apiArn}/${stage}`);
   return {
     principalId: principal.keyId,
     policyDocument: {

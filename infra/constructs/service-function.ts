@@ -1,7 +1,8 @@
 /**
  * One Lambda function of the service, bundled from `functions/<name>/handler.ts`
- * with the defaults every function shares: Node.js 22 on ARM64, minified ESM
- * with source maps, X-Ray tracing and its own log group with a retention.
+ * with the defaults every function shares: the newest Node.js runtime on ARM64,
+ * minified ESM (the settings in infra/bundling.ts) with source maps, X-Ray
+ * tracing and its own log group with a retention.
  */
 import { join } from "node:path";
 import { Duration } from "aws-cdk-lib";
@@ -9,17 +10,11 @@ import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import { BUNDLE_DATA, BUNDLE_SETTINGS } from "#infra/bundling.ts";
 import type { FunctionDefinition } from "#infra/routes.ts";
 
 export const DEFAULT_MEMORY_MIB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
-
-/**
- * ESM output still meets CommonJS dependencies that call `require` for Node
- * built-ins; this gives them one.
- */
-const REQUIRE_BANNER =
-  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
 
 export interface ServiceFunctionProps {
   /** Folder name under `functions/`. */
@@ -39,7 +34,7 @@ export class ServiceFunction extends NodejsFunction {
       handler: "handler",
       projectRoot: props.projectRoot,
       depsLockFilePath: join(props.projectRoot, "package-lock.json"),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.definition.memoryMiB ?? DEFAULT_MEMORY_MIB,
       timeout: Duration.seconds(props.definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
@@ -49,17 +44,29 @@ export class ServiceFunction extends NodejsFunction {
       bundling: {
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
-        minify: true,
+        minify: BUNDLE_SETTINGS.minify,
         sourceMap: true,
         sourcesContent: false,
         format: OutputFormat.ESM,
-        target: "node22",
-        mainFields: ["module", "main"],
-        banner: REQUIRE_BANNER,
-        // The SDK is bundled at the versions package.json pins rather than
-        // taken from whatever the runtime ships.
-        externalModules: [],
+        target: BUNDLE_SETTINGS.target,
+        mainFields: [...BUNDLE_SETTINGS.mainFields],
+        banner: BUNDLE_SETTINGS.banner,
+        externalModules: [...BUNDLE_SETTINGS.external],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) =>
+            BUNDLE_DATA[props.name]?.length
+              ? [
+                  `cd ${shellQuote(inputDir)} && npx tsx infra/cli/bundle-data.ts ${shellQuote(props.name)} ${shellQuote(outputDir)}`,
+                ]
+              : [],
+        },
       },
     });
   }
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import * as z from "zod";
 import { ensureTable, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LocalGateway } from "./gateway.ts";
 import { clearStaleChildren, recordChildren, stopAll } from "./processes.ts";

@@ -11,7 +11,7 @@ import {
   isTransientError,
 } from "@smithy/service-error-classification";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import {
   AppError,
   PayloadTooLargeError,

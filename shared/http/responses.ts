@@ -7,6 +7,8 @@ import type { ErrorBody } from "../schemas/common.ts";
 export interface ApiResult {
   status: number;
   body?: unknown;
+  /** A body already serialized as JSON (a constant answered as it is); wins over `body`. */
+  json?: string;
   headers?: Record<string, string>;
 }
 
@@ -31,9 +33,11 @@ export function toProxyResult(
     ...corsHeaders(origin),
     ...result.headers,
   };
-  if (result.body === undefined) return { statusCode: result.status, headers, body: "" };
+  if (result.json === undefined && result.body === undefined) {
+    return { statusCode: result.status, headers, body: "" };
+  }
   headers["Content-Type"] = "application/json; charset=utf-8";
-  return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
+  return { statusCode: result.status, headers, body: result.json ?? JSON.stringify(result.body) };
 }
 
 export function errorResult(error: AppError): ApiResult {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { App, Token } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { LAMBDA_RUNTIME } from "#infra/bundling.ts";
 import {
   FUNCTIONS,
   type FunctionDefinition,
@@ -213,13 +214,13 @@ describe("SessionTrail stack with default settings", () => {
     );
   });
 
-  it("creates one arm64 nodejs22.x function per FUNCTIONS entry, with its memory, timeout and settings", () => {
+  it("creates one arm64 function on the newest Node.js runtime per FUNCTIONS entry, with its memory, timeout and settings", () => {
     const functions = resourcesOf(template, "AWS::Lambda::Function");
     expect(functions).toHaveLength(Object.keys(definitions).length);
     for (const [name, definition] of Object.entries(definitions)) {
       const id = functionIdFor(template, name);
       const props = template.toJSON().Resources[id].Properties as Props;
-      expect(props.Runtime, name).toBe("nodejs22.x");
+      expect(props.Runtime, name).toBe(LAMBDA_RUNTIME);
       expect(props.Architectures, name).toEqual(["arm64"]);
       expect(props.Handler, name).toBe("index.handler");
       expect(props.MemorySize, name).toBe(definition.memoryMiB ?? 512);
