@@ -12,7 +12,8 @@ import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { Construct, Node } from "constructs";
 import * as z from "zod";
-import { FUNCTIONS, type FunctionAccess, type FunctionDefinition } from "#infra/routes.ts";
+import { FUNCTIONS, type FunctionDefinition } from "#infra/routes.ts";
+import { grantDeclaredAccess } from "./constructs/access.ts";
 import { SessionApi } from "./constructs/api.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
 import { ServiceFunction } from "./constructs/service-function.ts";
@@ -82,14 +83,6 @@ function constructId(functionName: string): string {
   return `${pascal}Function`;
 }
 
-function grantAccess(fn: ServiceFunction, access: FunctionAccess, storage: Storage): void {
-  if (access.table === "read") storage.table.grantReadData(fn);
-  if (access.table === "write") storage.table.grantReadWriteData(fn);
-  if (access.bucket === "read") storage.bucket.grantRead(fn);
-  // grantReadWrite includes s3:DeleteObject*: workspaces are deleted with their session.
-  if (access.bucket === "write") storage.bucket.grantReadWrite(fn);
-}
-
 export class SessionTrailStack extends Stack {
   readonly functions: ReadonlyMap<string, ServiceFunction>;
 
@@ -121,7 +114,7 @@ export class SessionTrailStack extends Stack {
         projectRoot: PROJECT_ROOT,
         environment,
       });
-      grantAccess(fn, definition.access, storage);
+      grantDeclaredAccess(fn, definition.access, storage);
       functions.set(name, fn);
     }
     this.functions = functions;

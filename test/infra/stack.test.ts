@@ -9,6 +9,7 @@ import { App, Token } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LAMBDA_RUNTIME } from "#infra/bundling.ts";
+import { BUCKET_IAM_ACTIONS, TABLE_IAM_ACTIONS } from "#infra/constructs/access.ts";
 import {
   FUNCTIONS,
   type FunctionDefinition,
@@ -33,6 +34,7 @@ interface PolicyStatement {
   Action: string | string[];
   Effect: string;
   Resource: unknown;
+  Condition?: unknown;
 }
 
 const definitions: Record<string, FunctionDefinition> = FUNCTIONS;
@@ -47,13 +49,6 @@ const DYNAMODB_WRITE_ACTIONS = [
   "dynamodb:PartiQLUpdate",
   "dynamodb:PartiQLDelete",
   "dynamodb:*",
-];
-const S3_WRITE_ACTIONS = [
-  "s3:PutObject",
-  "s3:DeleteObject*",
-  "s3:DeleteObject",
-  "s3:*",
-  "s3:Abort*",
 ];
 
 function synth(context: Record<string, unknown>): { app: App; stack: SessionTrailStack } {
@@ -264,64 +259,61 @@ describe("SessionTrail stack with default settings", () => {
   it("grants read-only functions no write action on the table", () => {
     const actions = actionsOf(statementsOf(template, "get-session"));
     expect(actions.has("dynamodb:GetItem")).toBe(true);
-    expect(actions.has("dynamodb:Query")).toBe(true);
+    expect(actions.has("dynamodb:Query")).toBe(false);
     for (const action of DYNAMODB_WRITE_ACTIONS) expect(actions.has(action), action).toBe(false);
     expect([...actions].some((action) => action.startsWith("s3:"))).toBe(false);
   });
 
   it("grants writing functions the item actions a TransactWriteItems is authorized by", () => {
     const actions = actionsOf(statementsOf(template, "start-session"));
-    for (const action of [
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:ConditionCheckItem",
-    ]) {
+    for (const action of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]) {
       expect(actions.has(action), action).toBe(true);
     }
   });
 
-  it("grants every function exactly the table and bucket access the route table declares", () => {
+  it("grants every function exactly the table and bucket actions the route table declares", () => {
     for (const [name, { access }] of Object.entries(definitions)) {
       const statements = statementsOf(template, name);
-      const actions = actionsOf(statements);
-      const dynamo = [...actions].filter((action) => action.startsWith("dynamodb:"));
-      const s3 = [...actions].filter((action) => action.startsWith("s3:"));
-
-      if (access.table === "none") expect(dynamo, name).toEqual([]);
-      if (access.table === "read") {
-        expect(actions.has("dynamodb:Query"), name).toBe(true);
-        for (const action of DYNAMODB_WRITE_ACTIONS)
-          expect(actions.has(action), `${name} ${action}`).toBe(false);
-      }
-      if (access.table === "write") {
-        for (const action of [
-          "dynamodb:PutItem",
-          "dynamodb:UpdateItem",
-          "dynamodb:ConditionCheckItem",
-        ]) {
-          expect(actions.has(action), `${name} ${action}`).toBe(true);
-        }
-      }
-      if (access.bucket === "none") expect(s3, name).toEqual([]);
-      if (access.bucket === "read") {
-        expect(actions.has("s3:GetObject*"), name).toBe(true);
-        for (const action of S3_WRITE_ACTIONS)
-          expect(actions.has(action), `${name} ${action}`).toBe(false);
-      }
-      if (access.bucket === "write") {
-        for (const action of ["s3:GetObject*", "s3:PutObject", "s3:DeleteObject*"]) {
-          expect(actions.has(action), `${name} ${action}`).toBe(true);
-        }
-      }
-      // Grants name the table and bucket, never every resource.
+      const granted = (prefix: string) =>
+        [...actionsOf(statements)].filter((action) => action.startsWith(prefix)).sort();
+      expect(granted("dynamodb:"), name).toEqual(
+        [...new Set(access.table.map((action) => TABLE_IAM_ACTIONS[action]))].sort(),
+      );
+      expect(granted("s3:"), name).toEqual(
+        [...new Set(access.bucket.map((action) => BUCKET_IAM_ACTIONS[action]))].sort(),
+      );
       for (const statement of statements) {
-        const granted = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-        if (granted.some((action) => action.startsWith("dynamodb:") || action.startsWith("s3:"))) {
-          expect(JSON.stringify(statement.Resource), name).not.toBe('"*"');
+        const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+        const resources = JSON.stringify(statement.Resource);
+        if (actions.some((action) => action.startsWith("dynamodb:"))) {
+          expect(resources, name).toMatch(/Table/);
+          // Only queries reach the indexes.
+          if (resources.includes("/index/*")) expect(actions, name).toEqual(["dynamodb:Query"]);
+        }
+        if (actions.some((action) => action.startsWith("s3:") && action !== "s3:ListBucket")) {
+          // Objects only under the workspace prefix, never the whole bucket.
+          expect(resources, name).toContain("/workspaces/*");
+          expect(
+            actions.every((action) => !action.includes("*")),
+            name,
+          ).toBe(true);
+        }
+        if (actions.includes("s3:ListBucket")) {
+          expect(actions, name).toEqual(["s3:ListBucket"]);
+          expect(statement.Condition, name).toEqual({
+            StringLikeIfExists: { "s3:prefix": ["workspaces/*"] },
+          });
         }
       }
     }
+  });
+
+  it("gives create-upload nothing on the bucket but PutObject on workspace objects", () => {
+    const statements = statementsOf(template, "create-upload");
+    const s3 = statements.filter((statement) => JSON.stringify(statement.Action).includes('"s3:'));
+    expect(s3).toHaveLength(1);
+    expect(s3[0]?.Action).toBe("s3:PutObject");
+    expect(JSON.stringify(s3[0]?.Resource)).toContain("/workspaces/*");
   });
 
   it("has exactly one method per route of the route table", () => {
