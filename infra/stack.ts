@@ -58,6 +58,8 @@ const Settings = z.object({
   requireUsagePlanKey: Flag.default(true),
   /** Address subscribed to the alarm topic. */
   alarmEmail: z.email().optional(),
+  /** X-Ray active tracing on the functions and the stage, with Powertools Tracer segments. */
+  tracing: Flag.default(true),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -103,6 +105,7 @@ export class SessionTrailStack extends Stack {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       CORS_ALLOWED_ORIGINS: settings.corsOrigins.join(","),
+      POWERTOOLS_TRACE_ENABLED: String(settings.tracing),
     };
 
     const functions = new Map<string, ServiceFunction>();
@@ -113,6 +116,7 @@ export class SessionTrailStack extends Stack {
         definition,
         projectRoot: PROJECT_ROOT,
         environment,
+        tracing: settings.tracing,
       });
       grantDeclaredAccess(fn, definition.access, storage);
       functions.set(name, fn);
@@ -129,6 +133,7 @@ export class SessionTrailStack extends Stack {
       rateLimitBurst: settings.rateLimitBurst,
       requireUsagePlanKey: settings.requireUsagePlanKey,
       corsOrigins: settings.corsOrigins,
+      tracing: settings.tracing,
     });
 
     for (const [name, definition] of Object.entries(definitions)) {

@@ -4,10 +4,16 @@
  * call, built from the route table, so the cached answer is right for every
  * route and a role that may not call one gets a 403 from the gateway.
  */
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
+import middy from "@middy/core";
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from "aws-lambda";
 import { allowedResources, type RouteAccess, RouteAccessTable } from "#infra/route-access.ts";
 import { readBundledJson } from "#shared/bundle-data.ts";
-import { logger, MetricUnit, metrics } from "#shared/observability.ts";
+import { logger, MetricUnit, metrics, tracer } from "#shared/observability.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 
 /**
@@ -33,9 +39,9 @@ function headerValue(event: APIGatewayRequestAuthorizerEvent, name: string): str
   return undefined;
 }
 
-export const handler = async (
+async function authorize(
   event: APIGatewayRequestAuthorizerEvent,
-): Promise<APIGatewayAuthorizerResult> => {
+): Promise<APIGatewayAuthorizerResult> {
   const principal = await authenticate(headerValue(event, "x-api-key"));
   if (!principal) {
     metrics.addMetric("AuthorizerDenials", MetricUnit.Count, 1);
@@ -56,4 +62,14 @@ export const handler = async (
     context: { tenant_id: principal.tenantId, key_id: principal.keyId, role: principal.role },
     usageIdentifierKey: principal.usageKey,
   };
-};
+}
+
+export const handler = middy<
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayAuthorizerResult,
+  Error,
+  Context
+>()
+  // The answer is a policy and the caller's tenant: traces keep timings only.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .handler(authorize);

@@ -137,6 +137,8 @@ export interface SessionApiProps {
   requireUsagePlanKey: boolean;
   /** Browser origins allowed by CORS; empty for none, `*` for any. */
   corsOrigins: readonly string[];
+  /** X-Ray tracing on the stage. */
+  tracing: boolean;
 }
 
 export class SessionApi extends Construct {
@@ -158,7 +160,7 @@ export class SessionApi extends Construct {
       deployOptions: {
         stageName: STAGE,
         metricsEnabled: true,
-        tracingEnabled: true,
+        tracingEnabled: props.tracing,
         throttlingRateLimit: STAGE_THROTTLE.rateLimit,
         throttlingBurstLimit: STAGE_THROTTLE.burstLimit,
         accessLogDestination: new LogGroupLogDestination(accessLogs),

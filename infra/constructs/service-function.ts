@@ -23,6 +23,8 @@ export interface ServiceFunctionProps {
   /** Repository root: holds `functions/`, `package.json` and `package-lock.json`. */
   projectRoot: string;
   environment: Record<string, string>;
+  /** X-Ray active tracing. */
+  tracing: boolean;
 }
 
 export class ServiceFunction extends NodejsFunction {
@@ -38,7 +40,7 @@ export class ServiceFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.definition.memoryMiB ?? DEFAULT_MEMORY_MIB,
       timeout: Duration.seconds(props.definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
       environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
       bundling: {

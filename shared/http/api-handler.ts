@@ -4,6 +4,7 @@
  * and map whatever comes back (or is thrown) to the contract's responses.
  */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import {
   isServerError,
@@ -21,7 +22,7 @@ import {
 } from "../domain/errors.ts";
 import { isSessionId } from "../domain/ids.ts";
 import { type Principal, ROLES } from "../domain/principal.ts";
-import { logger, metrics } from "../observability.ts";
+import { logger, metrics, tracer } from "../observability.ts";
 import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
 
@@ -209,6 +210,9 @@ export function isDependencyUnavailable(error: unknown): boolean {
   return isThrottlingError(classified) || isTransientError(classified) || isServerError(classified);
 }
 
+/** Response bodies hold tenant data: traces keep timings and errors only. */
+const traceHandler = captureLambdaHandler(tracer, { captureResponse: false });
+
 export function apiHandler<
   B extends Schema = undefined,
   Q extends Schema = undefined,
@@ -219,7 +223,7 @@ export function apiHandler<
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(flushMetrics())
+    .use([traceHandler, flushMetrics()])
     .use(errorMapping())
     .handler(async (event, context) => {
       const headers = normalizeHeaders(event);
