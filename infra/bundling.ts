@@ -86,8 +86,8 @@ export interface BuiltBundle {
 }
 
 /**
- * Builds one function the way the stack does (without the source map, which
- * is not loaded at start), with its data files, into `outDir/<name>/`.
+ * Builds one function the way the stack does (source map beside it, no
+ * sources in it), with its data files, into `outDir/<name>/`.
  */
 export async function buildFunctionBundle(
   projectRoot: string,
@@ -101,6 +101,8 @@ export async function buildFunctionBundle(
     mainFields: [...BUNDLE_SETTINGS.mainFields],
     external: [...BUNDLE_SETTINGS.external],
     banner: { js: BUNDLE_SETTINGS.banner },
+    sourcemap: true,
+    sourcesContent: false,
     entryPoints: [join(projectRoot, "functions", name, "handler.ts")],
     bundle: true,
     outfile: file,

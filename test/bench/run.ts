@@ -1,23 +1,37 @@
 /**
  * `npm run bench`: measured against the local stack on this machine. Prints a
  * table per suite and writes every figure as JSON to $BENCH_OUT (default
- * `.data/bench.json`). Suites: `npm run bench -- events investigate` (all by default).
+ * `.data/bench.json`). Suites: `npm run bench -- events investigate coldstart`
+ * (all by default). `coldstart` builds and imports the function bundles and
+ * needs no local stack.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type BenchContext, startBenchStack } from "./support.ts";
+import type { BenchContext } from "./support.ts";
 
-type Suite = (ctx: BenchContext) => Promise<Record<string, unknown>>;
+type Figures = Record<string, unknown>;
+type Suite =
+  | { stack: true; run: (ctx: BenchContext) => Promise<Figures> }
+  | { stack: false; run: () => Promise<Figures> };
 
 const SUITES: Record<string, () => Promise<Suite>> = {
-  events: async () => (await import("./events.ts")).benchEvents,
-  investigate: async () => (await import("./investigate.ts")).benchInvestigate,
+  events: async () => ({ stack: true, run: (await import("./events.ts")).benchEvents }),
+  investigate: async () => ({
+    stack: true,
+    run: (await import("./investigate.ts")).benchInvestigate,
+  }),
+  coldstart: async () => ({ stack: false, run: (await import("./coldstart.ts")).benchColdStart }),
 };
+/** Suites that run without the local stack. */
+const STACKLESS = new Set(["coldstart"]);
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((name) => name in SUITES);
   const names = wanted.length ? wanted : Object.keys(SUITES);
-  const ctx = await startBenchStack();
+  // The stack (and the SDK clients it instruments) only when a suite needs it.
+  const ctx = names.every((name) => STACKLESS.has(name))
+    ? undefined
+    : await (await import("./support.ts")).startBenchStack();
   const figures: Record<string, unknown> = {
     machine: {
       cpus: (await import("node:os")).cpus().length,
@@ -31,10 +45,11 @@ async function main(): Promise<void> {
       if (!load) continue;
       console.log(`\n== ${name} ==`);
       const suite = await load();
-      Object.assign(figures, await suite(ctx));
+      if (!suite.stack) Object.assign(figures, await suite.run());
+      else if (ctx) Object.assign(figures, await suite.run(ctx));
     }
   } finally {
-    await ctx.stack.stop();
+    await ctx?.stack.stop();
   }
   const out = resolve(process.env.BENCH_OUT ?? ".data/bench.json");
   mkdirSync(dirname(out), { recursive: true });
