@@ -37,6 +37,8 @@ const EnvSchema = z.object({
     .min(4096)
     .max(1024 * 1024)
     .default(64 * 1024),
+  /** How long one instance answers /health from its last check (0: check every time). */
+  HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** Per-call timeout of the SDK clients, in milliseconds. */
   AWS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
 });

@@ -13,6 +13,8 @@ import {
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
+  type MethodDeploymentOptions,
+  MethodLoggingLevel,
   RequestAuthorizer,
   ResponseType,
   RestApi,
@@ -27,6 +29,12 @@ import { type ErrorCode, STATUS_BY_CODE } from "#shared/domain/errors.ts";
 export const API_KEY_HEADER = "X-API-Key";
 /** Ceiling for the whole stage, above any single key's usage-plan throttle. */
 export const STAGE_THROTTLE = { rateLimit: 1000, burstLimit: 2000 } as const;
+/**
+ * Public routes have no key, so no usage plan throttles them: each gets a
+ * method-level ceiling of its own, far below the stage's, so a flood of
+ * them cannot use up what the tenants share.
+ */
+export const PUBLIC_ROUTE_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
 interface GatewayError {
   type: ResponseType;
@@ -141,6 +149,26 @@ export interface SessionApiProps {
   tracing: boolean;
 }
 
+/** Method-level settings of the public routes (`/{path}/{METHOD}` keys, as the stage wants them). */
+function publicMethodOptions(
+  routes: readonly RouteDefinition[],
+): Record<string, MethodDeploymentOptions> {
+  return Object.fromEntries(
+    routes
+      .filter((route) => route.roles === "public")
+      .map((route) => [
+        `${route.path}/${route.method}`,
+        {
+          throttlingRateLimit: PUBLIC_ROUTE_THROTTLE.rateLimit,
+          throttlingBurstLimit: PUBLIC_ROUTE_THROTTLE.burstLimit,
+          // A method's own settings replace the stage's, so these repeat them.
+          loggingLevel: MethodLoggingLevel.ERROR,
+          metricsEnabled: true,
+        },
+      ]),
+  );
+}
+
 export class SessionApi extends Construct {
   readonly api: RestApi;
   readonly usagePlan: UsagePlan;
@@ -165,6 +193,10 @@ export class SessionApi extends Construct {
         throttlingBurstLimit: STAGE_THROTTLE.burstLimit,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        // Execution logs for failures only; request and response bodies are never logged.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        methodOptions: publicMethodOptions(routes),
       },
       defaultCorsPreflightOptions: corsPreflight(props.corsOrigins, routes),
     });

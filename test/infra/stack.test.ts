@@ -383,6 +383,34 @@ describe("SessionTrail stack with default settings", () => {
     expect(plan.ApiStages).toEqual([expect.objectContaining({ Stage: { Ref: stageId } })]);
   });
 
+  it("logs execution errors beside the access log and throttles each public route on its own", () => {
+    const [[, stage] = ["", {}]] = resourcesOf(template, "AWS::ApiGateway::Stage");
+    const settings = stage.MethodSettings as Props[];
+    expect(settings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: "*",
+        ResourcePath: "/*",
+        LoggingLevel: "ERROR",
+        DataTraceEnabled: false,
+      }),
+    );
+    const publicRoutes = routes.filter((route) => route.roles === "public");
+    expect(publicRoutes.length).toBeGreaterThan(0);
+    for (const route of publicRoutes) {
+      expect(settings, route.path).toContainEqual(
+        expect.objectContaining({
+          HttpMethod: route.method,
+          ResourcePath: `/${route.path.replaceAll("/", "~1")}`,
+          ThrottlingRateLimit: 10,
+          ThrottlingBurstLimit: 20,
+          LoggingLevel: "ERROR",
+        }),
+      );
+    }
+    expect(settings).toHaveLength(publicRoutes.length + 1);
+    expect(stage.TracingEnabled).toBe(true);
+  });
+
   it("lets API Gateway invoke each routed function only from its methods, without test invokes", () => {
     const permissions = resourcesOf(template, "AWS::Lambda::Permission");
     const fromApi = permissions.filter(
