@@ -60,6 +60,13 @@ const Settings = z.object({
   alarmEmail: z.email().optional(),
   /** X-Ray active tracing on the functions and the stage, with Powertools Tracer segments. */
   tracing: Flag.default(true),
+  /** Days the workspace bucket's server access logs are kept. */
+  accessLogRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
+  /**
+   * Requests one source IP may make in any 5 minutes before AWS WAF blocks it
+   * (answered 429 in the project's error body). No web ACL when unset.
+   */
+  wafRateLimitPer5Min: z.coerce.number().int().min(10).max(2_000_000_000).optional(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -95,6 +102,7 @@ export class SessionTrailStack extends Stack {
     const storage = new Storage(this, "Storage", {
       retentionDays: settings.retentionDays,
       corsOrigins: settings.corsOrigins,
+      accessLogRetentionDays: settings.accessLogRetentionDays,
     });
 
     const environment = {
@@ -118,7 +126,7 @@ export class SessionTrailStack extends Stack {
         environment,
         tracing: settings.tracing,
       });
-      grantDeclaredAccess(fn, definition.access, storage);
+      grantDeclaredAccess(fn.serviceRole, definition.access, storage);
       functions.set(name, fn);
     }
     this.functions = functions;
@@ -134,6 +142,7 @@ export class SessionTrailStack extends Stack {
       requireUsagePlanKey: settings.requireUsagePlanKey,
       corsOrigins: settings.corsOrigins,
       tracing: settings.tracing,
+      wafRateLimitPer5Min: settings.wafRateLimitPer5Min,
     });
 
     for (const [name, definition] of Object.entries(definitions)) {

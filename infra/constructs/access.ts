@@ -3,8 +3,10 @@
  * table: table actions on the table (and its indexes for queries only),
  * object actions on workspace objects only.
  */
-import { type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { type CfnElement, Stack } from "aws-cdk-lib";
+import { PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import type { BucketAction, FunctionAccess, TableAction } from "#infra/routes.ts";
+import { acknowledgeFinding } from "./acknowledge.ts";
 import type { Storage } from "./storage.ts";
 import { WORKSPACE_PREFIX } from "./storage.ts";
 
@@ -26,13 +28,8 @@ export const BUCKET_IAM_ACTIONS: Readonly<Record<BucketAction, string>> = {
   list: "s3:ListBucket",
 };
 
-/** Grants `grantee` the declared access, and nothing else, on the table and the bucket. */
-export function grantDeclaredAccess(
-  grantee: IGrantable,
-  access: FunctionAccess,
-  storage: Storage,
-): void {
-  const policy = grantee.grantPrincipal;
+/** Grants `role` the declared access, and nothing else, on the table and the bucket. */
+export function grantDeclaredAccess(role: Role, access: FunctionAccess, storage: Storage): void {
   const statements: PolicyStatement[] = [];
   const itemActions = access.table.filter((action) => action !== "query");
   if (itemActions.length > 0) {
@@ -43,7 +40,14 @@ export function grantDeclaredAccess(
       }),
     );
   }
+  const arnOf = (resource: { node: { defaultChild?: unknown } }) =>
+    `<${Stack.of(storage).getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
   if (access.table.includes("query")) {
+    acknowledgeFinding(
+      role,
+      `AwsSolutions-IAM5[Resource::${arnOf(storage.table)}/index/*]`,
+      "Queries read the table's indexes (listing, events by time and type, due sessions); the grant is Query only.",
+    );
     statements.push(
       new PolicyStatement({
         actions: [TABLE_IAM_ACTIONS.query],
@@ -53,6 +57,11 @@ export function grantDeclaredAccess(
   }
   const objectActions = access.bucket.filter((action) => action !== "list");
   if (objectActions.length > 0) {
+    acknowledgeFinding(
+      role,
+      `AwsSolutions-IAM5[Resource::${arnOf(storage.bucket)}/${WORKSPACE_PREFIX}*]`,
+      "Workspace object keys are per tenant and session, known only at request time; the grant is limited to the workspaces/ prefix and the declared object actions.",
+    );
     statements.push(
       new PolicyStatement({
         actions: objectActions.map((action) => BUCKET_IAM_ACTIONS[action]),
@@ -71,5 +80,5 @@ export function grantDeclaredAccess(
       }),
     );
   }
-  for (const statement of statements) policy.addToPrincipalPolicy(statement);
+  for (const statement of statements) role.addToPrincipalPolicy(statement);
 }

@@ -6,12 +6,14 @@
  */
 import { join } from "node:path";
 import { Duration } from "aws-cdk-lib";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { BUNDLE_DATA, BUNDLE_SETTINGS } from "#infra/bundling.ts";
 import type { FunctionDefinition } from "#infra/routes.ts";
+import { acknowledgeFinding } from "./acknowledge.ts";
 
 export const DEFAULT_MEMORY_MIB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -28,9 +30,20 @@ export interface ServiceFunctionProps {
 }
 
 export class ServiceFunction extends NodejsFunction {
+  /** The function's own execution role. */
+  readonly serviceRole: Role;
+
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
+    // Its own role rather than the managed basic execution policy, which may
+    // write to every log group of the account: this one writes only its own.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Session Trail function ${props.name}`,
+    });
+    logGroup.grantWrite(role);
     super(scope, id, {
+      role,
       description: props.definition.description,
       entry: join(props.projectRoot, "functions", props.name, "handler.ts"),
       handler: "handler",
@@ -66,6 +79,14 @@ export class ServiceFunction extends NodejsFunction {
         },
       },
     });
+    this.serviceRole = role;
+    if (props.tracing) {
+      acknowledgeFinding(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "xray:PutTraceSegments and xray:PutTelemetryRecords, which active tracing adds, take no resource but *.",
+      );
+    }
   }
 }
 

@@ -112,6 +112,14 @@ function methodPaths(template: Template): Map<string, Props> {
   return methods;
 }
 
+function workspaceBucket(template: Template): [string, Props] {
+  const found = resourcesOf(template, "AWS::S3::Bucket").find(([id]) =>
+    id.includes("WorkspaceBucket"),
+  );
+  if (!found) throw new Error("no workspace bucket");
+  return found;
+}
+
 function gatewayBody(props: Props): Props {
   const templates = props.ResponseTemplates as Record<string, string>;
   const body = templates["application/json"];
@@ -173,8 +181,8 @@ describe("SessionTrail stack with default settings", () => {
   });
 
   it("keeps the workspace bucket private, encrypted, TLS-only and on a retention lifecycle", () => {
-    template.resourceCountIs("AWS::S3::Bucket", 1);
-    const [[id, bucket] = ["", {}]] = resourcesOf(template, "AWS::S3::Bucket");
+    template.resourceCountIs("AWS::S3::Bucket", 2);
+    const [id, bucket] = workspaceBucket(template);
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
@@ -207,6 +215,32 @@ describe("SessionTrail stack with default settings", () => {
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       }),
     );
+  });
+
+  it("logs the workspace bucket's object access to a private log bucket with its own retention", () => {
+    const [, bucket] = workspaceBucket(template);
+    const [[logId, logBucket] = ["", {}]] = resourcesOf(template, "AWS::S3::Bucket").filter(
+      ([id]) => id.includes("AccessLogBucket"),
+    );
+    expect(bucket.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logId },
+      LogFilePrefix: "workspace-bucket/",
+    });
+    expect(logBucket.PublicAccessBlockConfiguration).toEqual(bucket.PublicAccessBlockConfiguration);
+    expect(logBucket.BucketEncryption).toEqual(bucket.BucketEncryption);
+    expect((logBucket.LifecycleConfiguration as { Rules: Props[] }).Rules).toContainEqual(
+      expect.objectContaining({ ExpirationInDays: 90, Status: "Enabled" }),
+    );
+    // Log delivery by bucket policy, not ACL.
+    expect(logBucket.AccessControl).toBeUndefined();
+    const policies = resourcesOf(template, "AWS::S3::BucketPolicy").filter(
+      ([, props]) => (props.Bucket as Ref).Ref === logId,
+    );
+    expect(JSON.stringify(policies)).toContain("logging.s3.amazonaws.com");
+  });
+
+  it("has no WAF web ACL unless wafRateLimitPer5Min is set", () => {
+    template.resourceCountIs("AWS::WAFv2::WebACL", 0);
   });
 
   it("creates one arm64 function on the newest Node.js runtime per FUNCTIONS entry, with its memory, timeout and settings", () => {
@@ -557,7 +591,7 @@ describe("SessionTrail stack settings from CDK context", () => {
         CORS_ALLOWED_ORIGINS: "https://console.example.com",
       });
     }
-    const [[, bucket] = ["", {}]] = resourcesOf(template, "AWS::S3::Bucket");
+    const [, bucket] = workspaceBucket(template);
     expect((bucket.LifecycleConfiguration as { Rules: Props[] }).Rules).toContainEqual(
       expect.objectContaining({ Prefix: "workspaces/", ExpirationInDays: 7 }),
     );
@@ -590,6 +624,41 @@ describe("SessionTrail stack settings from CDK context", () => {
         String(props.ResponseType),
       ).toBe("'https://console.example.com'");
     }
+  });
+
+  it("puts a per-IP rate-based WAF rule in front of the stage when wafRateLimitPer5Min is set", () => {
+    const waf = Template.fromStack(
+      synth({ "aws:cdk:bundling-stacks": [], wafRateLimitPer5Min: "500" }).stack,
+    );
+    const [[aclId, acl] = ["", {}]] = resourcesOf(waf, "AWS::WAFv2::WebACL");
+    expect(acl.Scope).toBe("REGIONAL");
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    const [rule = {}] = acl.Rules as Props[];
+    expect(rule.Statement).toEqual({
+      RateBasedStatement: { Limit: 500, AggregateKeyType: "IP" },
+    });
+    const block = (rule.Action as { Block: { CustomResponse: Props } }).Block.CustomResponse;
+    expect(block.ResponseCode).toBe(429);
+    const bodies = acl.CustomResponseBodies as Record<string, { Content: string }>;
+    const body = JSON.parse(bodies[String(block.CustomResponseBodyKey)]?.Content ?? "{}");
+    expect(body).toEqual({ error_code: "RATE_LIMITED", message: expect.any(String), details: {} });
+    const [[, association] = ["", {}]] = resourcesOf(waf, "AWS::WAFv2::WebACLAssociation");
+    expect(association.WebACLArn).toEqual({ "Fn::GetAtt": [aclId, "Arn"] });
+    expect(JSON.stringify(association.ResourceArn)).toContain("/stages/");
+  });
+
+  it("turns tracing off on the functions and the stage with tracing=false", () => {
+    const off = Template.fromStack(
+      synth({ "aws:cdk:bundling-stacks": [], tracing: "false" }).stack,
+    );
+    for (const [, props] of resourcesOf(off, "AWS::Lambda::Function")) {
+      expect(props.TracingConfig).toBeUndefined();
+      expect((props.Environment as { Variables: Props }).Variables.POWERTOOLS_TRACE_ENABLED).toBe(
+        "false",
+      );
+    }
+    const [[, stage] = ["", {}]] = resourcesOf(off, "AWS::ApiGateway::Stage");
+    expect(stage.TracingEnabled).toBe(false);
   });
 
   it("rejects an invalid setting with a message naming it", () => {
