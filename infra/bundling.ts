@@ -93,13 +93,15 @@ export async function buildFunctionBundle(
   projectRoot: string,
   name: string,
   outDir: string,
+  /** Bundle the AWS SDK too (for comparison in `npm run bench -- coldstart`; the stack never does). */
+  variant: { bundleSdk?: boolean } = {},
 ): Promise<BuiltBundle> {
   const { build } = await import("esbuild");
   const file = join(outDir, name, "index.mjs");
   const options: BuildOptions = {
     ...BUNDLE_SETTINGS,
     mainFields: [...BUNDLE_SETTINGS.mainFields],
-    external: [...BUNDLE_SETTINGS.external],
+    external: variant.bundleSdk ? [] : [...BUNDLE_SETTINGS.external],
     banner: { js: BUNDLE_SETTINGS.banner },
     sourcemap: true,
     sourcesContent: false,

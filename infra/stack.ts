@@ -60,6 +60,11 @@ const Settings = z.object({
   alarmEmail: z.email().optional(),
   /** X-Ray active tracing on the functions and the stage, with Powertools Tracer segments. */
   tracing: Flag.default(true),
+  /**
+   * Bundle the AWS SDK into each function (pinned by the lock file, faster to
+   * start, 600-770 KB per bundle) instead of using the runtime's copy.
+   */
+  bundleAwsSdk: Flag.default(false),
   /** Days the workspace bucket's server access logs are kept. */
   accessLogRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
   /**
@@ -125,6 +130,7 @@ export class SessionTrailStack extends Stack {
         projectRoot: PROJECT_ROOT,
         environment,
         tracing: settings.tracing,
+        bundleAwsSdk: settings.bundleAwsSdk,
       });
       grantDeclaredAccess(fn.serviceRole, definition.access, storage);
       functions.set(name, fn);

@@ -27,6 +27,8 @@ export interface ServiceFunctionProps {
   environment: Record<string, string>;
   /** X-Ray active tracing. */
   tracing: boolean;
+  /** Bundle the AWS SDK rather than take the runtime's. */
+  bundleAwsSdk: boolean;
 }
 
 export class ServiceFunction extends NodejsFunction {
@@ -66,7 +68,7 @@ export class ServiceFunction extends NodejsFunction {
         target: BUNDLE_SETTINGS.target,
         mainFields: [...BUNDLE_SETTINGS.mainFields],
         banner: BUNDLE_SETTINGS.banner,
-        externalModules: [...BUNDLE_SETTINGS.external],
+        externalModules: props.bundleAwsSdk ? [] : [...BUNDLE_SETTINGS.external],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
