@@ -3,7 +3,7 @@
  * the handlers validate with. Nothing here lists a route, a field or an error
  * code a second time: a new route in ROUTES appears in the document as it is.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   createDocument,
   type oas31,

@@ -3,7 +3,12 @@
  * the authorizer's policy and the OpenAPI document. It holds data and zod
  * schemas only (no CDK import), so functions may read it too.
  */
-import type { z } from "zod";
+import type * as z from "zod";
+import {
+  allowedResources as allowedRouteResources,
+  mayCall as mayCallRoute,
+  type RouteAccess,
+} from "#infra/route-access.ts";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import type { Role } from "#shared/domain/principal.ts";
 import { ErrorBody, SessionPathParams } from "#shared/schemas/common.ts";
@@ -37,10 +42,35 @@ import {
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
+/**
+ * Table actions, by the DynamoDB API call they allow. A TransactWriteItems is
+ * authorized by the item actions inside it (put, update, delete), so a
+ * function that writes transactions declares those.
+ */
+export const TABLE_ACTIONS = [
+  "get",
+  "batchGet",
+  "query",
+  "put",
+  "update",
+  "delete",
+  "batchWrite",
+  "describe",
+] as const;
+export type TableAction = (typeof TABLE_ACTIONS)[number];
+
+/**
+ * Bucket actions, on workspace objects (`workspaces/*`). `list` is
+ * ListObjectsV2 and HeadBucket, and lets a read of a missing object answer
+ * 404 rather than 403.
+ */
+export const BUCKET_ACTIONS = ["get", "put", "delete", "list"] as const;
+export type BucketAction = (typeof BUCKET_ACTIONS)[number];
+
 /** What a function may do to the table and the bucket; the stack grants exactly this. */
 export interface FunctionAccess {
-  table: "none" | "read" | "write";
-  bucket: "none" | "read" | "write";
+  table: readonly TableAction[];
+  bucket: readonly BucketAction[];
 }
 
 export interface FunctionDefinition {
@@ -70,67 +100,71 @@ export const INTEGRATION_TIMEOUT_SECONDS = 29;
 export const FUNCTIONS = {
   authorizer: {
     description: "REQUEST authorizer: X-API-Key to tenant, key id and role",
-    access: { table: "read", bucket: "none" },
+    access: { table: ["get"], bucket: [] },
   },
   "start-session": {
     description: "Start a session (one open session per user)",
-    access: { table: "write", bucket: "none" },
+    access: { table: ["get", "put", "update", "delete"], bucket: [] },
   },
   "list-sessions": {
     description: "List the tenant's sessions",
-    access: { table: "read", bucket: "none" },
+    access: { table: ["query"], bucket: [] },
   },
-  "get-session": { description: "Read one session", access: { table: "read", bucket: "none" } },
+  "get-session": { description: "Read one session", access: { table: ["get"], bucket: [] } },
   "transition-session": {
     description: "Pause, resume or end a session",
-    access: { table: "write", bucket: "none" },
+    access: { table: ["get", "put", "update", "delete"], bucket: [] },
   },
   "delete-session": {
     description: "Delete a session, its events and its workspace",
-    access: { table: "write", bucket: "write" },
+    access: {
+      table: ["get", "query", "update", "delete", "batchWrite"],
+      bucket: ["list", "delete"],
+    },
   },
   "append-events": {
     description: "Append 1..99 events to a session in one transaction",
-    access: { table: "write", bucket: "none" },
+    // Deletes only the lock of an overdue session it closes as the expiry job would.
+    access: { table: ["get", "put", "update", "delete"], bucket: [] },
   },
   "query-events": {
     description: "Read a session's events (polling, filters, counts)",
-    access: { table: "read", bucket: "none" },
+    access: { table: ["get", "query"], bucket: [] },
   },
   "create-upload": {
     description: "Presigned PUT for a workspace file",
-    access: { table: "read", bucket: "write" },
+    access: { table: ["get"], bucket: ["put"] },
   },
   "get-file": {
     description: "Presigned GET (307) for a workspace file",
-    access: { table: "read", bucket: "read" },
+    access: { table: ["get"], bucket: ["get", "list"] },
   },
   investigate: {
     description: "Diagnostic summary of a session and its workspace",
-    // Writes only its log-count cache items, in the session's partition.
-    access: { table: "write", bucket: "read" },
+    // Puts only its log-count cache items, in the session's partition.
+    access: { table: ["get", "put"], bucket: ["get", "list"] },
   },
   expire: {
     description: "Scheduled: close open sessions whose expires_at has passed",
-    access: { table: "write", bucket: "none" },
+    access: { table: ["get", "query", "put", "update", "delete"], bucket: [] },
     schedule: "rate(1 minute)",
     timeoutSeconds: 60,
   },
   statistics: {
     description: "Session counts by status for the tenant",
-    access: { table: "read", bucket: "none" },
+    access: { table: ["batchGet", "query"], bucket: [] },
   },
   health: {
     description: "Dependency check",
-    access: { table: "read", bucket: "read" },
+    access: { table: ["describe"], bucket: ["list"] },
   },
   openapi: {
     description: "The OpenAPI 3.1 document, built from this table",
-    access: { table: "none", bucket: "none" },
+    access: { table: [], bucket: [] },
   },
   viewer: {
     description: "The session viewer page; it calls the API from the browser with the user's key",
-    access: { table: "none", bucket: "none" },
+    access: { table: [], bucket: [] },
     assets: ["assets/viewer.js", "assets/viewer.css"],
   },
 } as const satisfies Record<string, FunctionDefinition>;
@@ -389,13 +423,20 @@ export { ErrorBody };
 
 /** Whether `role` may call the route. */
 export function mayCall(route: RouteDefinition, role: Role | undefined): boolean {
-  if (route.roles === "public") return true;
-  return role !== undefined && route.roles.includes(role);
+  return mayCallRoute(route, role);
 }
 
 /** Routes a role may call, as API Gateway method ARN patterns (`*` for path parameters). */
 export function allowedResources(role: Role, methodArnPrefix: string): string[] {
-  return ROUTES.filter((route: RouteDefinition) => mayCall(route, role)).map(
-    (route) => `${methodArnPrefix}/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`,
-  );
+  return allowedRouteResources(ROUTES, role, methodArnPrefix);
+}
+
+/** The route table's method, path and roles of every route: what the authorizer needs. */
+export function routeAccessTable(): RouteAccess[] {
+  const routes: readonly RouteDefinition[] = ROUTES;
+  return routes.map(({ method, path, roles }) => ({
+    method,
+    path,
+    roles: roles === "public" ? "public" : [...roles],
+  }));
 }

@@ -2,7 +2,7 @@
  * Configuration from the environment, parsed once with zod. A missing or bad
  * setting fails at start-up with a message naming the variable to set.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Per-attempt timeout of the SDK clients unless AWS_REQUEST_TIMEOUT_MS says otherwise. */
 export const DEFAULT_AWS_REQUEST_TIMEOUT_MS = 3000;
@@ -48,6 +48,8 @@ const EnvSchema = z.object({
     .min(4096)
     .max(1024 * 1024)
     .default(64 * 1024),
+  /** How long one instance answers /health from its last check (0: check every time). */
+  HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** Per-call timeout of the SDK clients, in milliseconds. */
   AWS_REQUEST_TIMEOUT_MS: z.coerce
     .number()

@@ -1,14 +1,20 @@
 /**
- * One logger and one metrics emitter per process (Powertools). JSON log
- * lines carry the request id, tenant, key id and session id; keys are reset
- * between invocations so nothing leaks from one request into the next.
+ * One logger, one metrics emitter and one tracer per process (Powertools).
+ * JSON log lines carry the request id, tenant, key id and session id; keys are
+ * reset between invocations so nothing leaks from one request into the next.
+ * The tracer records X-Ray segments only inside Lambda (Powertools reads
+ * AWS_EXECUTION_ENV), so local runs and tests send nothing;
+ * POWERTOOLS_TRACE_ENABLED=false turns it off in Lambda too.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Tracer } from "@aws-lambda-powertools/tracer";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "./service.ts";
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 export { MetricUnit };

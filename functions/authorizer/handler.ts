@@ -4,21 +4,39 @@
  * call, built from the route table, so the cached answer is right for every
  * route and a role that may not call one gets a 403 from the gateway.
  */
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
+import middy from "@middy/core";
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from "aws-lambda";
-import { allowedResources } from "#infra/routes.ts";
+import { allowedResources, type RouteAccess, RouteAccessTable } from "#infra/route-access.ts";
+import { readBundledJson } from "#shared/bundle-data.ts";
 import { headerValue } from "#shared/http/headers.ts";
-import { logger, MetricUnit, metrics } from "#shared/observability.ts";
+import { logger, MetricUnit, metrics, tracer } from "#shared/observability.ts";
 import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 
-export const handler = async (
+/**
+ * The deployed bundle carries the role-to-route table as JSON; from source it
+ * is read off the route table. The specifier is a variable so the bundler
+ * leaves the route table and its schemas out.
+ */
+async function loadRouteAccess(): Promise<RouteAccess[]> {
+  const bundled = readBundledJson(import.meta.url, "./route-access.json");
+  if (bundled !== undefined) return RouteAccessTable.parse(bundled);
+  const source = "#infra/routes.ts";
+  const module: typeof import("#infra/routes.ts") = await import(source);
+  return module.routeAccessTable();
+}
+
+const routeAccess = await loadRouteAccess();
+
+async function authorize(
   event: APIGatewayRequestAuthorizerEvent,
   context?: Partial<Context>,
-): Promise<APIGatewayAuthorizerResult> => {
+): Promise<APIGatewayAuthorizerResult> {
   // A hung key store gives a bounded failure (API Gateway's 5xx), never a hang.
   const principal = await withStorageDeadline(invocationStorageBudget(context), () =>
     authenticate(headerValue(event.headers, "x-api-key") || undefined),
@@ -32,7 +50,7 @@ export const handler = async (
   }
   // arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}
   const [apiArn, stage] = event.methodArn.split("/");
-  const resources = allowedResources(principal.role, `${apiArn}/${stage}`);
+  const resources = allowedResources(routeAccess, principal.role, `${apiArn}/${stage}`);
   return {
     principalId: principal.keyId,
     policyDocument: {
@@ -42,4 +60,14 @@ export const handler = async (
     context: { tenant_id: principal.tenantId, key_id: principal.keyId, role: principal.role },
     usageIdentifierKey: principal.usageKey,
   };
-};
+}
+
+export const handler = middy<
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayAuthorizerResult,
+  Error,
+  Context
+>()
+  // The answer is a policy and the caller's tenant: traces keep timings only.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .handler(authorize);

@@ -3,15 +3,17 @@
  * time budget, keeping a margin to finish the transactions under way.
  */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { logger, MetricUnit, metrics } from "#shared/observability.ts";
+import { logger, MetricUnit, metrics, tracer } from "#shared/observability.ts";
 import { type ExpiryReport, expireDueSessions } from "#shared/usecases/expiry.ts";
 
 const SAFETY_MARGIN_MS = 5_000;
 
 export const handler = middy<ScheduledEvent, ExpiryReport, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .handler(async (_event, context) => {
     const started = Date.now();
     const report = await expireDueSessions(

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { MetricUnit, metrics } from "#shared/observability.ts";
 import { SessionPathParams } from "#shared/schemas/common.ts";

@@ -8,7 +8,7 @@
  * plain key of `create` is the last line of stdout and is never stored.
  */
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { ROLES } from "#shared/domain/principal.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "#shared/usecases/api-keys.ts";
 import { fail, selectTarget } from "./target.ts";

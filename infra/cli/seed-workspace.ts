@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { DEV_KEY_FILE, readEndpoints } from "../local/local-stack.ts";
 import { fail } from "./target.ts";
 

@@ -13,6 +13,8 @@ import {
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
+  type MethodDeploymentOptions,
+  MethodLoggingLevel,
   RequestAuthorizer,
   ResponseType,
   RestApi,
@@ -20,13 +22,21 @@ import {
 } from "aws-cdk-lib/aws-apigateway";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import { Construct } from "constructs";
 import { ROUTES, type RouteDefinition, STAGE } from "#infra/routes.ts";
 import { type ErrorCode, STATUS_BY_CODE } from "#shared/domain/errors.ts";
+import { acknowledgeFinding } from "./acknowledge.ts";
 
 export const API_KEY_HEADER = "X-API-Key";
 /** Ceiling for the whole stage, above any single key's usage-plan throttle. */
 export const STAGE_THROTTLE = { rateLimit: 1000, burstLimit: 2000 } as const;
+/**
+ * Public routes have no key, so no usage plan throttles them: each gets a
+ * method-level ceiling of its own, far below the stage's, so a flood of
+ * them cannot use up what the tenants share.
+ */
+export const PUBLIC_ROUTE_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
 interface GatewayError {
   type: ResponseType;
@@ -137,11 +147,36 @@ export interface SessionApiProps {
   requireUsagePlanKey: boolean;
   /** Browser origins allowed by CORS; empty for none, `*` for any. */
   corsOrigins: readonly string[];
+  /** X-Ray tracing on the stage. */
+  tracing: boolean;
+  /** Requests per source IP per 5 minutes before AWS WAF blocks it; no web ACL when undefined. */
+  wafRateLimitPer5Min?: number;
+}
+
+/** Method-level settings of the public routes (`/{path}/{METHOD}` keys, as the stage wants them). */
+function publicMethodOptions(
+  routes: readonly RouteDefinition[],
+): Record<string, MethodDeploymentOptions> {
+  return Object.fromEntries(
+    routes
+      .filter((route) => route.roles === "public")
+      .map((route) => [
+        `${route.path}/${route.method}`,
+        {
+          throttlingRateLimit: PUBLIC_ROUTE_THROTTLE.rateLimit,
+          throttlingBurstLimit: PUBLIC_ROUTE_THROTTLE.burstLimit,
+          // A method's own settings replace the stage's, so these repeat them.
+          loggingLevel: MethodLoggingLevel.ERROR,
+          metricsEnabled: true,
+        },
+      ]),
+  );
 }
 
 export class SessionApi extends Construct {
   readonly api: RestApi;
   readonly usagePlan: UsagePlan;
+  readonly webAcl?: CfnWebACL;
 
   constructor(scope: Construct, id: string, props: SessionApiProps) {
     super(scope, id);
@@ -158,11 +193,15 @@ export class SessionApi extends Construct {
       deployOptions: {
         stageName: STAGE,
         metricsEnabled: true,
-        tracingEnabled: true,
+        tracingEnabled: props.tracing,
         throttlingRateLimit: STAGE_THROTTLE.rateLimit,
         throttlingBurstLimit: STAGE_THROTTLE.burstLimit,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        // Execution logs for failures only; request and response bodies are never logged.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        methodOptions: publicMethodOptions(routes),
       },
       defaultCorsPreflightOptions: corsPreflight(props.corsOrigins, routes),
     });
@@ -186,15 +225,64 @@ export class SessionApi extends Construct {
         integrations.set(route.function, integration);
       }
       const isPublic = route.roles === "public";
-      this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
-        operationName: route.operationId,
-        ...(isPublic
-          ? { authorizationType: AuthorizationType.NONE }
-          : {
-              authorizationType: AuthorizationType.CUSTOM,
-              authorizer,
-              apiKeyRequired: props.requireUsagePlanKey,
-            }),
+      const method = this.api.root
+        .resourceForPath(route.path)
+        .addMethod(route.method, integration, {
+          operationName: route.operationId,
+          ...(isPublic
+            ? { authorizationType: AuthorizationType.NONE }
+            : {
+                authorizationType: AuthorizationType.CUSTOM,
+                authorizer,
+                apiKeyRequired: props.requireUsagePlanKey,
+              }),
+        });
+      if (isPublic) {
+        acknowledgeFinding(
+          method,
+          "AwsSolutions-APIG4",
+          `${route.path} is public by contract (no key): it answers no tenant data and has its own method throttle.`,
+        );
+      }
+    }
+    for (const method of this.api.methods) {
+      acknowledgeFinding(
+        method,
+        "AwsSolutions-COG4",
+        "Callers are services and apps with per-tenant API keys, checked by the REQUEST authorizer; there are no Cognito users.",
+      );
+      if (method.httpMethod === "OPTIONS") {
+        acknowledgeFinding(
+          method,
+          "AwsSolutions-APIG4",
+          "CORS preflight: browsers send it without credentials; it answers only the CORS headers.",
+        );
+      }
+    }
+    acknowledgeFinding(
+      this.api,
+      "AwsSolutions-APIG2",
+      "Every handler validates path, query and body with the route table's zod schemas and answers 400 in the contract's error body; a gateway validator would answer in another format.",
+    );
+    const cloudWatchRole = this.api.node.tryFindChild("CloudWatchRole");
+    if (cloudWatchRole) {
+      acknowledgeFinding(
+        cloudWatchRole,
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        "API Gateway's account-wide logging role; AWS's managed policy is the one made for it.",
+      );
+    }
+    if (props.wafRateLimitPer5Min === undefined) {
+      acknowledgeFinding(
+        this.api.deploymentStage,
+        "AwsSolutions-APIG3",
+        "The web ACL is optional (context wafRateLimitPer5Min): every key is throttled by the usage plan and public routes by their method throttle.",
+      );
+    } else {
+      this.webAcl = perIpRateLimit(this, props.wafRateLimitPer5Min);
+      new CfnWebACLAssociation(this, "WebAclAssociation", {
+        resourceArn: this.api.deploymentStage.stageArn,
+        webAclArn: this.webAcl.attrArn,
       });
     }
 
@@ -266,4 +354,48 @@ function gatewayCorsHeaders(origins: readonly string[]): Record<string, string> 
     "Access-Control-Allow-Origin": "method.request.header.Origin",
     Vary: "'Origin'",
   };
+}
+
+/** A web ACL that blocks a source IP above `limit` requests per 5 minutes, answering 429. */
+function perIpRateLimit(scope: Construct, limit: number): CfnWebACL {
+  const name = `${Stack.of(scope).stackName}-per-ip`;
+  const visibility = (metricName: string) => ({
+    cloudWatchMetricsEnabled: true,
+    metricName,
+    sampledRequestsEnabled: true,
+  });
+  return new CfnWebACL(scope, "WebAcl", {
+    name,
+    description: `At most ${limit} requests per source IP in any 5 minutes.`,
+    scope: "REGIONAL",
+    defaultAction: { allow: {} },
+    visibilityConfig: visibility(name),
+    customResponseBodies: {
+      RateLimited: {
+        contentType: "APPLICATION_JSON",
+        content: JSON.stringify({
+          error_code: "RATE_LIMITED",
+          message: "Too many requests from this address. Retry after the seconds in Retry-After.",
+          details: {},
+        }),
+      },
+    },
+    rules: [
+      {
+        name: "per-ip-rate",
+        priority: 0,
+        statement: { rateBasedStatement: { limit, aggregateKeyType: "IP" } },
+        action: {
+          block: {
+            customResponse: {
+              responseCode: STATUS_BY_CODE.RATE_LIMITED,
+              customResponseBodyKey: "RateLimited",
+              responseHeaders: [{ name: "Retry-After", value: "60" }],
+            },
+          },
+        },
+        visibilityConfig: visibility(`${name}-rate`),
+      },
+    ],
+  });
 }

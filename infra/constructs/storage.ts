@@ -1,6 +1,7 @@
 /**
- * The stateful resources: the sessions table and the workspace bucket. They
- * are retained when the stack is deleted; everything else can be rebuilt.
+ * The stateful resources: the sessions table, the workspace bucket and the
+ * bucket its server access logs go to. They are retained when the stack is
+ * deleted; everything else can be rebuilt.
  */
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
@@ -14,6 +15,7 @@ import {
 import { Construct } from "constructs";
 import { GLOBAL_INDEXES, LOCAL_INDEXES } from "#infra/table-definition.ts";
 import { INDEX_KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
+import { acknowledgeFinding } from "./acknowledge.ts";
 
 /** Every workspace object lives under this prefix; the retention rule applies to it. */
 export const WORKSPACE_PREFIX = "workspaces/";
@@ -23,14 +25,20 @@ export interface StorageProps {
   retentionDays: number;
   /** Browser origins allowed to use presigned URLs; empty for none. */
   corsOrigins: readonly string[];
+  /** Days the workspace bucket's server access logs are kept. */
+  accessLogRetentionDays: number;
 }
 
 export class Storage extends Construct {
   readonly table: Table;
   readonly bucket: Bucket;
+  readonly accessLogBucket: Bucket;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
+    // Log delivery is allowed by a bucket policy rather than the legacy ACL, so
+    // the log bucket, like every bucket here, keeps ACLs disabled.
+    this.node.setContext("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true);
 
     const key = (name: keyof typeof INDEX_KEY_ATTRIBUTES) => ({
       partitionKey: { name: INDEX_KEY_ATTRIBUTES[name].partition, type: AttributeType.STRING },
@@ -62,7 +70,28 @@ export class Storage extends Construct {
       });
     }
 
+    // Who read or wrote which workspace object, presigned URLs included: the
+    // API's logs cannot tell, since clients talk to S3 directly.
+    this.accessLogBucket = new Bucket(this, "AccessLogBucket", {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        { id: "expire-access-logs", expiration: Duration.days(props.accessLogRetentionDays) },
+      ],
+    });
+    acknowledgeFinding(
+      this.accessLogBucket,
+      "AwsSolutions-S1",
+      "This is the bucket server access logs are delivered to; logging its own access would log the log deliveries.",
+    );
+
     this.bucket = new Bucket(this, "WorkspaceBucket", {
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: "workspace-bucket/",
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 
 export const ENDPOINTS_FILE = "local-stack.json";
 export const DEV_KEY_FILE = "dev-api-key";

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError, parseSettings } from "#shared/config.ts";
 import { authenticate, createApiKey } from "#shared/usecases/api-keys.ts";
 import { JavaMissingError } from "./dynamodb-local.ts";

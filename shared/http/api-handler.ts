@@ -5,6 +5,7 @@
  */
 
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import {
   isServerError,
@@ -12,7 +13,7 @@ import {
   isTransientError,
 } from "@smithy/service-error-classification";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigError } from "../config.ts";
 import {
   AppError,
@@ -24,7 +25,7 @@ import {
 import { findUnstorableKey } from "../domain/events.ts";
 import { isSessionId } from "../domain/ids.ts";
 import { type Principal, ROLES } from "../domain/principal.ts";
-import { logger, metrics } from "../observability.ts";
+import { logger, metrics, tracer } from "../observability.ts";
 import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
 import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
 import { lowerCaseHeaders } from "./headers.ts";
@@ -238,6 +239,9 @@ function storageBudgetOf(event: APIGatewayProxyEvent, context: Context): number 
   return Math.max(0, invocationStorageBudget(context) - spent);
 }
 
+/** Response bodies hold tenant data: traces keep timings and errors only. */
+const traceHandler = captureLambdaHandler(tracer, { captureResponse: false });
+
 export function apiHandler<
   B extends Schema = undefined,
   Q extends Schema = undefined,
@@ -248,7 +252,7 @@ export function apiHandler<
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(flushMetrics())
+    .use([traceHandler, flushMetrics()])
     .use(errorMapping())
     .handler(async (event, context) => {
       const headers = lowerCaseHeaders(event.headers);

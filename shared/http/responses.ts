@@ -10,6 +10,8 @@ export interface ApiResult {
   body?: unknown;
   /** Sent as it is, for the few answers that are not JSON (the viewer page). */
   text?: { contentType: string; content: string };
+  /** A body already serialized as JSON (a constant answered as it is); wins over `body`. */
+  json?: string;
   headers?: Record<string, string>;
 }
 
@@ -46,9 +48,11 @@ export function toProxyResult(
     headers["Content-Type"] = result.text.contentType;
     return { statusCode: result.status, headers, body: result.text.content };
   }
-  if (result.body === undefined) return { statusCode: result.status, headers, body: "" };
+  if (result.json === undefined && result.body === undefined) {
+    return { statusCode: result.status, headers, body: "" };
+  }
   headers["Content-Type"] = "application/json; charset=utf-8";
-  return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
+  return { statusCode: result.status, headers, body: result.json ?? JSON.stringify(result.body) };
 }
 
 export function errorResult(error: AppError): ApiResult {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SESSION_ID_PATTERN } from "../domain/ids.ts";
 
 export const ERROR_CODES = [

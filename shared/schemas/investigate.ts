@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { INVESTIGATION_STATUSES, PROCESSING_STATUSES } from "../domain/processing-status.ts";
 import { SESSION_STATUSES } from "../domain/session.ts";
 import { IsoTimestamp, QueryInteger, SessionId } from "./common.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** The body of `GET /openapi.json`: any OpenAPI 3.1 document. */
 export const OpenApiDocumentBody = z

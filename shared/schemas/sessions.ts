@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { USER_ID_PATTERN } from "../domain/ids.ts";
 import { SESSION_STATUSES } from "../domain/session.ts";
 import { IsoQueryTime, IsoTimestamp, QueryInteger, SessionId } from "./common.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   checkWorkspacePath,
   MAX_SEGMENT_BYTES,

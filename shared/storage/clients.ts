@@ -20,9 +20,18 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { config, RESPONSE_MARGIN_MS, SDK_MAX_ATTEMPTS } from "../config.ts";
+import { tracer } from "../observability.ts";
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let s3Client: S3Client | undefined;
+const traced = new WeakSet<object>();
+
+/** Each call of the client becomes an X-Ray subsegment when tracing is on. */
+function withTracing<Client extends object>(client: Client): Client {
+  if (traced.has(client)) return client;
+  traced.add(client);
+  return tracer.captureAWSv3Client(client);
+}
 
 const invocationDeadline = new AsyncLocalStorage<number>();
 
@@ -95,7 +104,7 @@ export function dynamo(): DynamoDBDocumentClient {
     }),
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
-  return documentClient;
+  return withTracing(documentClient);
 }
 
 export function s3(): S3Client {
@@ -109,5 +118,5 @@ export function s3(): S3Client {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
-  return s3Client;
+  return withTracing(s3Client);
 }

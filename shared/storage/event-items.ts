@@ -1,5 +1,5 @@
 /** Event items: how an event is stored beside its session. */
-import { z } from "zod";
+import * as z from "zod";
 import type { SessionEvent } from "../schemas/events.ts";
 import { EventItem } from "./items.ts";
 import { indexKeys, keys, TTL_ATTRIBUTE } from "./keys.ts";

@@ -2,7 +2,7 @@
  * Shapes of the items in the table, validated when read so no caller casts a
  * DynamoDB result. Mapping to the API's objects lives here too.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isoNow } from "../domain/clock.ts";
 import { ROLES } from "../domain/principal.ts";
 import { lifecycleAsOf, SESSION_STATUSES } from "../domain/session.ts";

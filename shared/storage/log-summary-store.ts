@@ -7,7 +7,7 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { tableName } from "../config.ts";
 import type { LogCounts } from "../domain/log-scan.ts";
 import { dynamo } from "./clients.ts";

@@ -4,7 +4,7 @@
  * contend for one item; reading sums the shards.
  */
 import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { tableName } from "../config.ts";
 import { SESSION_STATUSES, type SessionStatus } from "../domain/session.ts";
 import { dynamo } from "./clients.ts";

@@ -4,7 +4,7 @@
  * cursor can at most move within the caller's data. Anything malformed is a
  * 400.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../domain/errors.ts";
 
 const POSITION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#sess_[A-Za-z0-9_-]{22}$/;

@@ -1,7 +1,12 @@
-/** Reachability of DynamoDB and S3, each with a short timeout; no internals in the answer. */
+/**
+ * Reachability of DynamoDB and S3, each with a short timeout; no internals in
+ * the answer. /health needs no key, so one instance reuses its last check for
+ * a few seconds (HEALTH_CACHE_MS) and concurrent requests share one check: a
+ * flood of health requests costs no more storage calls than one.
+ */
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
-import { bucketName, tableName } from "../config.ts";
+import { bucketName, config, tableName } from "../config.ts";
 import { isoNow } from "../domain/clock.ts";
 import { logger } from "../observability.ts";
 import type { HealthReport } from "../schemas/health.ts";
@@ -23,7 +28,16 @@ async function timed(name: string, probe: (signal: AbortSignal) => Promise<unkno
   }
 }
 
-export async function checkHealth(): Promise<HealthReport> {
+let last: { startedAt: number; report: Promise<HealthReport> } | undefined;
+
+export function checkHealth(): Promise<HealthReport> {
+  const now = performance.now();
+  if (last && now - last.startedAt < config().HEALTH_CACHE_MS) return last.report;
+  last = { startedAt: now, report: probeDependencies() };
+  return last.report;
+}
+
+async function probeDependencies(): Promise<HealthReport> {
   const [dynamodb, bucket] = await Promise.all([
     timed("dynamodb", (abortSignal) =>
       dynamo().send(new DescribeTableCommand({ TableName: tableName() }), { abortSignal }),

@@ -10,7 +10,7 @@
  * that does not finish within the budget is stored as a checkpoint and the
  * next request continues from it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { bucketName, config, tableName } from "../config.ts";
 import { BoundedCache } from "../domain/bounded-cache.ts";
 import { isoNow } from "../domain/clock.ts";

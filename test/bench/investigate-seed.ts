@@ -11,7 +11,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { z } from "zod";
+import * as z from "zod";
 import { LocalEndpoints, useLocalServices } from "#infra/local/local-stack.ts";
 import { bucketName } from "#shared/config.ts";
 import { s3 } from "#shared/storage/clients.ts";

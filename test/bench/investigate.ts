@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import * as z from "zod";
 import { forgetInvestigationMemory } from "#shared/usecases/investigate.ts";
 import { type BenchContext, json, round, summarize } from "./support.ts";
 

@@ -1,35 +1,38 @@
 /**
  * `npm run bench`: measured against the local stack on this machine. Prints a
  * table per suite and writes every figure as JSON to $BENCH_OUT (default
- * `.data/bench.json`). Suites: `npm run bench -- events investigate appends logscan` (all by
- * default); the stack starts only for the suites that need it.
+ * `.data/bench.json`). Suites: `npm run bench -- events investigate appends logscan
+ * coldstart` (all by default); the local stack starts only for the suites that need it.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type BenchContext, startBenchStack } from "./support.ts";
+import type { BenchContext } from "./support.ts";
 
-type Suite = (ctx: BenchContext | undefined) => Promise<Record<string, unknown>>;
-
-/** A suite that measures through the local stack. */
-function onStack(run: (ctx: BenchContext) => Promise<Record<string, unknown>>): Suite {
-  return async (ctx) => {
-    if (!ctx) throw new Error("this suite needs the local stack");
-    return run(ctx);
-  };
-}
+type Figures = Record<string, unknown>;
+type Suite =
+  | { stack: true; run: (ctx: BenchContext) => Promise<Figures> }
+  | { stack: false; run: () => Promise<Figures> };
 
 const SUITES: Record<string, () => Promise<Suite>> = {
-  events: async () => onStack((await import("./events.ts")).benchEvents),
-  investigate: async () => onStack((await import("./investigate.ts")).benchInvestigate),
-  logscan: async () => (await import("./logscan.ts")).benchLogScan,
-  appends: async () => onStack((await import("./appends.ts")).benchAppends),
+  events: async () => ({ stack: true, run: (await import("./events.ts")).benchEvents }),
+  investigate: async () => ({
+    stack: true,
+    run: (await import("./investigate.ts")).benchInvestigate,
+  }),
+  appends: async () => ({ stack: true, run: (await import("./appends.ts")).benchAppends }),
+  logscan: async () => ({ stack: false, run: (await import("./logscan.ts")).benchLogScan }),
+  coldstart: async () => ({ stack: false, run: (await import("./coldstart.ts")).benchColdStart }),
 };
-const WITHOUT_STACK = new Set(["logscan"]);
+/** Suites that run without the local stack. */
+const STACKLESS = new Set(["logscan", "coldstart"]);
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((name) => name in SUITES);
   const names = wanted.length ? wanted : Object.keys(SUITES);
-  const ctx = names.every((name) => WITHOUT_STACK.has(name)) ? undefined : await startBenchStack();
+  // The stack (and the SDK clients it instruments) only when a suite needs it.
+  const ctx = names.every((name) => STACKLESS.has(name))
+    ? undefined
+    : await (await import("./support.ts")).startBenchStack();
   const figures: Record<string, unknown> = {
     machine: {
       cpus: (await import("node:os")).cpus().length,
@@ -43,7 +46,8 @@ async function main(): Promise<void> {
       if (!load) continue;
       console.log(`\n== ${name} ==`);
       const suite = await load();
-      Object.assign(figures, await suite(ctx));
+      if (!suite.stack) Object.assign(figures, await suite.run());
+      else if (ctx) Object.assign(figures, await suite.run(ctx));
     }
   } finally {
     await ctx?.stack.stop();

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { App, Token } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { LAMBDA_RUNTIME } from "#infra/bundling.ts";
+import { BUCKET_IAM_ACTIONS, TABLE_IAM_ACTIONS } from "#infra/constructs/access.ts";
 import {
   DEFAULT_TIMEOUT_SECONDS,
   FUNCTIONS,
@@ -40,6 +42,7 @@ interface PolicyStatement {
   Action: string | string[];
   Effect: string;
   Resource: unknown;
+  Condition?: unknown;
 }
 
 const definitions: Record<string, FunctionDefinition> = FUNCTIONS;
@@ -54,13 +57,6 @@ const DYNAMODB_WRITE_ACTIONS = [
   "dynamodb:PartiQLUpdate",
   "dynamodb:PartiQLDelete",
   "dynamodb:*",
-];
-const S3_WRITE_ACTIONS = [
-  "s3:PutObject",
-  "s3:DeleteObject*",
-  "s3:DeleteObject",
-  "s3:*",
-  "s3:Abort*",
 ];
 
 function synth(context: Record<string, unknown>): { app: App; stack: SessionTrailStack } {
@@ -124,6 +120,14 @@ function methodPaths(template: Template): Map<string, Props> {
   return methods;
 }
 
+function workspaceBucket(template: Template): [string, Props] {
+  const found = resourcesOf(template, "AWS::S3::Bucket").find(([id]) =>
+    id.includes("WorkspaceBucket"),
+  );
+  if (!found) throw new Error("no workspace bucket");
+  return found;
+}
+
 function gatewayBody(props: Props): Props {
   const templates = props.ResponseTemplates as Record<string, string>;
   const body = templates["application/json"];
@@ -185,8 +189,8 @@ describe("SessionTrail stack with default settings", () => {
   });
 
   it("keeps the workspace bucket private, encrypted, TLS-only and on a retention lifecycle", () => {
-    template.resourceCountIs("AWS::S3::Bucket", 1);
-    const [[id, bucket] = ["", {}]] = resourcesOf(template, "AWS::S3::Bucket");
+    template.resourceCountIs("AWS::S3::Bucket", 2);
+    const [id, bucket] = workspaceBucket(template);
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
@@ -221,13 +225,39 @@ describe("SessionTrail stack with default settings", () => {
     );
   });
 
-  it("creates one arm64 nodejs22.x function per FUNCTIONS entry, with its memory, timeout and settings", () => {
+  it("logs the workspace bucket's object access to a private log bucket with its own retention", () => {
+    const [, bucket] = workspaceBucket(template);
+    const [[logId, logBucket] = ["", {}]] = resourcesOf(template, "AWS::S3::Bucket").filter(
+      ([id]) => id.includes("AccessLogBucket"),
+    );
+    expect(bucket.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logId },
+      LogFilePrefix: "workspace-bucket/",
+    });
+    expect(logBucket.PublicAccessBlockConfiguration).toEqual(bucket.PublicAccessBlockConfiguration);
+    expect(logBucket.BucketEncryption).toEqual(bucket.BucketEncryption);
+    expect((logBucket.LifecycleConfiguration as { Rules: Props[] }).Rules).toContainEqual(
+      expect.objectContaining({ ExpirationInDays: 90, Status: "Enabled" }),
+    );
+    // Log delivery by bucket policy, not ACL.
+    expect(logBucket.AccessControl).toBeUndefined();
+    const policies = resourcesOf(template, "AWS::S3::BucketPolicy").filter(
+      ([, props]) => (props.Bucket as Ref).Ref === logId,
+    );
+    expect(JSON.stringify(policies)).toContain("logging.s3.amazonaws.com");
+  });
+
+  it("has no WAF web ACL unless wafRateLimitPer5Min is set", () => {
+    template.resourceCountIs("AWS::WAFv2::WebACL", 0);
+  });
+
+  it("creates one arm64 function on the newest Node.js runtime per FUNCTIONS entry, with its memory, timeout and settings", () => {
     const functions = resourcesOf(template, "AWS::Lambda::Function");
     expect(functions).toHaveLength(Object.keys(definitions).length);
     for (const [name, definition] of Object.entries(definitions)) {
       const id = functionIdFor(template, name);
       const props = template.toJSON().Resources[id].Properties as Props;
-      expect(props.Runtime, name).toBe("nodejs22.x");
+      expect(props.Runtime, name).toBe(LAMBDA_RUNTIME);
       expect(props.Architectures, name).toEqual(["arm64"]);
       expect(props.Handler, name).toBe("index.handler");
       expect(props.MemorySize, name).toBe(definition.memoryMiB ?? 512);
@@ -300,64 +330,61 @@ describe("SessionTrail stack with default settings", () => {
   it("grants read-only functions no write action on the table", () => {
     const actions = actionsOf(statementsOf(template, "get-session"));
     expect(actions.has("dynamodb:GetItem")).toBe(true);
-    expect(actions.has("dynamodb:Query")).toBe(true);
+    expect(actions.has("dynamodb:Query")).toBe(false);
     for (const action of DYNAMODB_WRITE_ACTIONS) expect(actions.has(action), action).toBe(false);
     expect([...actions].some((action) => action.startsWith("s3:"))).toBe(false);
   });
 
   it("grants writing functions the item actions a TransactWriteItems is authorized by", () => {
     const actions = actionsOf(statementsOf(template, "start-session"));
-    for (const action of [
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:ConditionCheckItem",
-    ]) {
+    for (const action of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]) {
       expect(actions.has(action), action).toBe(true);
     }
   });
 
-  it("grants every function exactly the table and bucket access the route table declares", () => {
+  it("grants every function exactly the table and bucket actions the route table declares", () => {
     for (const [name, { access }] of Object.entries(definitions)) {
       const statements = statementsOf(template, name);
-      const actions = actionsOf(statements);
-      const dynamo = [...actions].filter((action) => action.startsWith("dynamodb:"));
-      const s3 = [...actions].filter((action) => action.startsWith("s3:"));
-
-      if (access.table === "none") expect(dynamo, name).toEqual([]);
-      if (access.table === "read") {
-        expect(actions.has("dynamodb:Query"), name).toBe(true);
-        for (const action of DYNAMODB_WRITE_ACTIONS)
-          expect(actions.has(action), `${name} ${action}`).toBe(false);
-      }
-      if (access.table === "write") {
-        for (const action of [
-          "dynamodb:PutItem",
-          "dynamodb:UpdateItem",
-          "dynamodb:ConditionCheckItem",
-        ]) {
-          expect(actions.has(action), `${name} ${action}`).toBe(true);
-        }
-      }
-      if (access.bucket === "none") expect(s3, name).toEqual([]);
-      if (access.bucket === "read") {
-        expect(actions.has("s3:GetObject*"), name).toBe(true);
-        for (const action of S3_WRITE_ACTIONS)
-          expect(actions.has(action), `${name} ${action}`).toBe(false);
-      }
-      if (access.bucket === "write") {
-        for (const action of ["s3:GetObject*", "s3:PutObject", "s3:DeleteObject*"]) {
-          expect(actions.has(action), `${name} ${action}`).toBe(true);
-        }
-      }
-      // Grants name the table and bucket, never every resource.
+      const granted = (prefix: string) =>
+        [...actionsOf(statements)].filter((action) => action.startsWith(prefix)).sort();
+      expect(granted("dynamodb:"), name).toEqual(
+        [...new Set(access.table.map((action) => TABLE_IAM_ACTIONS[action]))].sort(),
+      );
+      expect(granted("s3:"), name).toEqual(
+        [...new Set(access.bucket.map((action) => BUCKET_IAM_ACTIONS[action]))].sort(),
+      );
       for (const statement of statements) {
-        const granted = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-        if (granted.some((action) => action.startsWith("dynamodb:") || action.startsWith("s3:"))) {
-          expect(JSON.stringify(statement.Resource), name).not.toBe('"*"');
+        const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+        const resources = JSON.stringify(statement.Resource);
+        if (actions.some((action) => action.startsWith("dynamodb:"))) {
+          expect(resources, name).toMatch(/Table/);
+          // Only queries reach the indexes.
+          if (resources.includes("/index/*")) expect(actions, name).toEqual(["dynamodb:Query"]);
+        }
+        if (actions.some((action) => action.startsWith("s3:") && action !== "s3:ListBucket")) {
+          // Objects only under the workspace prefix, never the whole bucket.
+          expect(resources, name).toContain("/workspaces/*");
+          expect(
+            actions.every((action) => !action.includes("*")),
+            name,
+          ).toBe(true);
+        }
+        if (actions.includes("s3:ListBucket")) {
+          expect(actions, name).toEqual(["s3:ListBucket"]);
+          expect(statement.Condition, name).toEqual({
+            StringLikeIfExists: { "s3:prefix": ["workspaces/*"] },
+          });
         }
       }
     }
+  });
+
+  it("gives create-upload nothing on the bucket but PutObject on workspace objects", () => {
+    const statements = statementsOf(template, "create-upload");
+    const s3 = statements.filter((statement) => JSON.stringify(statement.Action).includes('"s3:'));
+    expect(s3).toHaveLength(1);
+    expect(s3[0]?.Action).toBe("s3:PutObject");
+    expect(JSON.stringify(s3[0]?.Resource)).toContain("/workspaces/*");
   });
 
   it("has exactly one method per route of the route table", () => {
@@ -425,6 +452,34 @@ describe("SessionTrail stack with default settings", () => {
     const [[, plan] = ["", {}]] = resourcesOf(template, "AWS::ApiGateway::UsagePlan");
     expect(plan.Throttle).toEqual({ RateLimit: 50, BurstLimit: 100 });
     expect(plan.ApiStages).toEqual([expect.objectContaining({ Stage: { Ref: stageId } })]);
+  });
+
+  it("logs execution errors beside the access log and throttles each public route on its own", () => {
+    const [[, stage] = ["", {}]] = resourcesOf(template, "AWS::ApiGateway::Stage");
+    const settings = stage.MethodSettings as Props[];
+    expect(settings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: "*",
+        ResourcePath: "/*",
+        LoggingLevel: "ERROR",
+        DataTraceEnabled: false,
+      }),
+    );
+    const publicRoutes = routes.filter((route) => route.roles === "public");
+    expect(publicRoutes.length).toBeGreaterThan(0);
+    for (const route of publicRoutes) {
+      expect(settings, route.path).toContainEqual(
+        expect.objectContaining({
+          HttpMethod: route.method,
+          ResourcePath: `/${route.path.replaceAll("/", "~1")}`,
+          ThrottlingRateLimit: 10,
+          ThrottlingBurstLimit: 20,
+          LoggingLevel: "ERROR",
+        }),
+      );
+    }
+    expect(settings).toHaveLength(publicRoutes.length + 1);
+    expect(stage.TracingEnabled).toBe(true);
   });
 
   it("lets API Gateway invoke each routed function only from its methods, without test invokes", () => {
@@ -573,7 +628,7 @@ describe("SessionTrail stack settings from CDK context", () => {
         CORS_ALLOWED_ORIGINS: "https://console.example.com",
       });
     }
-    const [[, bucket] = ["", {}]] = resourcesOf(template, "AWS::S3::Bucket");
+    const [, bucket] = workspaceBucket(template);
     expect((bucket.LifecycleConfiguration as { Rules: Props[] }).Rules).toContainEqual(
       expect.objectContaining({ Prefix: "workspaces/", ExpirationInDays: 7 }),
     );
@@ -606,6 +661,41 @@ describe("SessionTrail stack settings from CDK context", () => {
         String(props.ResponseType),
       ).toBe("'https://console.example.com'");
     }
+  });
+
+  it("puts a per-IP rate-based WAF rule in front of the stage when wafRateLimitPer5Min is set", () => {
+    const waf = Template.fromStack(
+      synth({ "aws:cdk:bundling-stacks": [], wafRateLimitPer5Min: "500" }).stack,
+    );
+    const [[aclId, acl] = ["", {}]] = resourcesOf(waf, "AWS::WAFv2::WebACL");
+    expect(acl.Scope).toBe("REGIONAL");
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    const [rule = {}] = acl.Rules as Props[];
+    expect(rule.Statement).toEqual({
+      RateBasedStatement: { Limit: 500, AggregateKeyType: "IP" },
+    });
+    const block = (rule.Action as { Block: { CustomResponse: Props } }).Block.CustomResponse;
+    expect(block.ResponseCode).toBe(429);
+    const bodies = acl.CustomResponseBodies as Record<string, { Content: string }>;
+    const body = JSON.parse(bodies[String(block.CustomResponseBodyKey)]?.Content ?? "{}");
+    expect(body).toEqual({ error_code: "RATE_LIMITED", message: expect.any(String), details: {} });
+    const [[, association] = ["", {}]] = resourcesOf(waf, "AWS::WAFv2::WebACLAssociation");
+    expect(association.WebACLArn).toEqual({ "Fn::GetAtt": [aclId, "Arn"] });
+    expect(JSON.stringify(association.ResourceArn)).toContain("/stages/");
+  });
+
+  it("turns tracing off on the functions and the stage with tracing=false", () => {
+    const off = Template.fromStack(
+      synth({ "aws:cdk:bundling-stacks": [], tracing: "false" }).stack,
+    );
+    for (const [, props] of resourcesOf(off, "AWS::Lambda::Function")) {
+      expect(props.TracingConfig).toBeUndefined();
+      expect((props.Environment as { Variables: Props }).Variables.POWERTOOLS_TRACE_ENABLED).toBe(
+        "false",
+      );
+    }
+    const [[, stage] = ["", {}]] = resourcesOf(off, "AWS::ApiGateway::Stage");
+    expect(stage.TracingEnabled).toBe(false);
   });
 
   it("rejects an invalid setting with a message naming it", () => {

@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Agent, setGlobalDispatcher } from "undici";
-import { z } from "zod";
+import * as z from "zod";
 import { startStackProcess, stopStackProcess } from "../support/stack-process.ts";
 
 const Env = z.object({

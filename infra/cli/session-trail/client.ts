@@ -5,7 +5,7 @@
  * waiting as long as Retry-After says.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, NetworkError } from "./errors.ts";
 import type { ApiTarget } from "./target.ts";
 

@@ -5,7 +5,7 @@
  * retried or repeated poll can neither repeat nor skip an event.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { type SessionEvent, SessionEvent as SessionEventSchema } from "#shared/schemas/events.ts";
 import { Session } from "#shared/schemas/sessions.ts";
 import { type ApiClient, pathSegments } from "./client.ts";

@@ -11,7 +11,7 @@ import { extname } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { SingleBar } from "cli-progress";
-import { z } from "zod";
+import * as z from "zod";
 import { type ApiClient, pathSegments } from "./client.ts";
 import { ApiError, NetworkError, UsageError } from "./errors.ts";
 import { formatBytes } from "./format.ts";

@@ -1,0 +1,142 @@
+/**
+ * How a function's code is bundled: one definition read by the CDK stack
+ * (NodejsFunction's esbuild run), `npm run bench -- coldstart` and the bundle
+ * size test, so what is measured is what is deployed.
+ */
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BuildOptions, Metafile } from "esbuild";
+
+/** The Lambda runtime the functions run on, and the syntax level esbuild emits for it. */
+export const LAMBDA_RUNTIME = "nodejs24.x";
+export const BUNDLE_TARGET = "node24";
+
+/** Budgets a bundle must stay within (checked by test/infra/bundles.test.ts). */
+export const MAX_BUNDLE_BYTES = 300 * 1024;
+
+/**
+ * ESM output still meets CommonJS dependencies that call `require` for Node
+ * built-ins; this gives them one.
+ */
+export const REQUIRE_BANNER =
+  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+
+/**
+ * Taken from the Lambda runtime rather than bundled: the AWS SDK v3 and the
+ * Smithy packages it is built on. They are two thirds of a bundle otherwise
+ * (see the Deploy section of the README for the trade-off).
+ */
+export const RUNTIME_PROVIDED_MODULES = ["@aws-sdk/*", "@smithy/*"] as const;
+
+/** The esbuild settings every function is built with. */
+export const BUNDLE_SETTINGS = {
+  minify: true,
+  format: "esm",
+  platform: "node",
+  target: BUNDLE_TARGET,
+  // ESM entry points first: they tree-shake, CommonJS ones do not.
+  mainFields: ["module", "main"],
+  banner: REQUIRE_BANNER,
+  external: [...RUNTIME_PROVIDED_MODULES],
+} as const;
+
+/** Modules replaced by a smaller one when bundling (each shim says why). */
+export function bundleAliases(projectRoot: string): Record<string, string> {
+  return { semver: join(projectRoot, "infra", "bundle-shims", "semver.cjs") };
+}
+
+/** A data file a function reads beside its bundle, written when it is bundled. */
+export interface BundleDataFile {
+  file: string;
+  /** The file's content. */
+  build: () => Promise<string>;
+}
+
+/**
+ * What each function ships as data instead of computing at start: the
+ * OpenAPI document (built with zod-openapi from every schema) and the
+ * authorizer's role-to-route table (the route table without its schemas).
+ */
+export const BUNDLE_DATA: Readonly<Record<string, readonly BundleDataFile[]>> = {
+  openapi: [
+    {
+      file: "openapi.json",
+      build: async () => JSON.stringify((await import("./openapi.ts")).buildOpenApiDocument()),
+    },
+  ],
+  authorizer: [
+    {
+      file: "route-access.json",
+      build: async () => JSON.stringify((await import("./routes.ts")).routeAccessTable()),
+    },
+  ],
+};
+
+/** Writes a function's data files into the folder its bundle is in. */
+export async function writeBundleData(name: string, outDir: string): Promise<string[]> {
+  const written: string[] = [];
+  for (const data of BUNDLE_DATA[name] ?? []) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, data.file), await data.build());
+    written.push(data.file);
+  }
+  return written;
+}
+
+export interface BuiltBundle {
+  name: string;
+  file: string;
+  bytes: number;
+  metafile: Metafile;
+}
+
+/**
+ * Builds one function the way the stack does (source map beside it, no
+ * sources in it), with its data files, into `outDir/<name>/`.
+ */
+export async function buildFunctionBundle(
+  projectRoot: string,
+  name: string,
+  outDir: string,
+  /** Bundle the AWS SDK too (for comparison in `npm run bench -- coldstart`; the stack never does). */
+  variant: { bundleSdk?: boolean } = {},
+): Promise<BuiltBundle> {
+  const { build } = await import("esbuild");
+  const file = join(outDir, name, "index.mjs");
+  const options: BuildOptions = {
+    ...BUNDLE_SETTINGS,
+    mainFields: [...BUNDLE_SETTINGS.mainFields],
+    external: variant.bundleSdk ? [] : [...BUNDLE_SETTINGS.external],
+    banner: { js: BUNDLE_SETTINGS.banner },
+    alias: bundleAliases(projectRoot),
+    sourcemap: true,
+    sourcesContent: false,
+    entryPoints: [join(projectRoot, "functions", name, "handler.ts")],
+    bundle: true,
+    outfile: file,
+    metafile: true,
+    logLevel: "warning",
+    absWorkingDir: projectRoot,
+  };
+  const result = await build(options);
+  await writeBundleData(name, join(outDir, name));
+  return {
+    name,
+    file,
+    bytes: statSync(file).size,
+    metafile: result.metafile ?? { inputs: {}, outputs: {} },
+  };
+}
+
+/** Bytes in a bundle by package (or by project folder), largest first. */
+export function weightByPackage(bundle: BuiltBundle, top = 8): [string, number][] {
+  const weights = new Map<string, number>();
+  for (const output of Object.values(bundle.metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+      const key = pkg ?? path.split("/").slice(0, 2).join("/");
+      weights.set(key, (weights.get(key) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...weights].sort(([, a], [, b]) => b - a).slice(0, top);
+}

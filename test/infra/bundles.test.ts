@@ -1,0 +1,141 @@
+/**
+ * The function bundles, built exactly as the stack builds them: each stays
+ * within the size budget, keeps the weight it was cut from out, and can send
+ * exactly the SDK calls its declared access allows.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BuiltBundle,
+  buildFunctionBundle,
+  MAX_BUNDLE_BYTES,
+  weightByPackage,
+} from "#infra/bundling.ts";
+import {
+  type BucketAction,
+  FUNCTIONS,
+  type FunctionDefinition,
+  type TableAction,
+} from "#infra/routes.ts";
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const definitions: Record<string, FunctionDefinition> = FUNCTIONS;
+
+/** What each SDK command needs of the declared access. */
+const COMMAND_ACCESS: Record<string, { table?: TableAction[]; bucket?: BucketAction[] }> = {
+  GetCommand: { table: ["get"] },
+  PutCommand: { table: ["put"] },
+  UpdateCommand: { table: ["update"] },
+  DeleteCommand: { table: ["delete"] },
+  QueryCommand: { table: ["query"] },
+  BatchGetCommand: { table: ["batchGet"] },
+  BatchWriteCommand: { table: ["batchWrite"] },
+  DescribeTableCommand: { table: ["describe"] },
+  // Its items carry their own actions (counted below).
+  TransactWriteCommand: {},
+  GetObjectCommand: { bucket: ["get"] },
+  // Without ListBucket a missing object answers 403, not 404.
+  HeadObjectCommand: { bucket: ["get", "list"] },
+  PutObjectCommand: { bucket: ["put"] },
+  DeleteObjectCommand: { bucket: ["delete"] },
+  DeleteObjectsCommand: { bucket: ["delete"] },
+  ListObjectsV2Command: { bucket: ["list"] },
+  HeadBucketCommand: { bucket: ["list"] },
+};
+const TRANSACTION_ITEM_ACCESS: Record<string, TableAction> = {
+  Put: "put",
+  Update: "update",
+  Delete: "delete",
+};
+
+/** The table and bucket actions a minified bundle can perform, read off its SDK calls. */
+function accessUsedBy(code: string): { table: string[]; bucket: string[] } {
+  const table = new Set<string>();
+  const bucket = new Set<string>();
+  const imports = code.matchAll(/import\{([^}]*)\}from"@aws-sdk\/[a-z0-9-]+"/g);
+  for (const [, names = ""] of imports) {
+    for (const binding of names.split(",")) {
+      const [exported = "", local = exported] = binding.trim().split(/\s+as\s+/);
+      if (!exported.endsWith("Command")) continue;
+      if (!code.includes(`new ${local}(`)) continue;
+      const needs = COMMAND_ACCESS[exported];
+      if (!needs) throw new Error(`no declared-access rule for ${exported}`);
+      for (const action of needs.table ?? []) table.add(action);
+      for (const action of needs.bucket ?? []) bucket.add(action);
+    }
+  }
+  for (const [, item = ""] of code.matchAll(/[{,](Put|Update|Delete|ConditionCheck):\{/g)) {
+    const action = TRANSACTION_ITEM_ACCESS[item];
+    if (!action) throw new Error(`no declared-access rule for transaction item ${item}`);
+    table.add(action);
+  }
+  return { table: [...table].sort(), bucket: [...bucket].sort() };
+}
+
+describe("function bundles", () => {
+  const outDir = mkdtempSync(join(tmpdir(), "session-trail-bundles-"));
+  const bundles = new Map<string, BuiltBundle>();
+
+  beforeAll(async () => {
+    for (const name of Object.keys(definitions)) {
+      bundles.set(name, await buildFunctionBundle(PROJECT_ROOT, name, outDir));
+    }
+  });
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it(`keeps every bundle within ${MAX_BUNDLE_BYTES / 1024} KB minified`, () => {
+    for (const [name, bundle] of bundles) {
+      const heaviest = weightByPackage(bundle, 5)
+        .map(([source, bytes]) => `${source} ${Math.round(bytes / 1024)} KB`)
+        .join(", ");
+      expect(bundle.bytes, `${name} (heaviest: ${heaviest})`).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+    }
+  });
+
+  it("leaves the AWS SDK to the runtime, the OpenAPI builder out, and zod's locales but English", () => {
+    for (const [name, bundle] of bundles) {
+      const inputs = Object.values(bundle.metafile.outputs).flatMap((output) =>
+        Object.keys(output.inputs),
+      );
+      for (const heavy of [
+        "node_modules/@aws-sdk/",
+        "node_modules/@smithy/",
+        "zod-openapi",
+        "zod/v4/locales/",
+      ]) {
+        const found = inputs.filter(
+          (input) => input.includes(heavy) && !input.endsWith("zod/v4/locales/en.js"),
+        );
+        expect(found, `${name}: ${heavy}`).toEqual([]);
+      }
+    }
+  });
+
+  it("keeps the route table's schemas out of the authorizer", () => {
+    const authorizer = bundles.get("authorizer");
+    const inputs = Object.keys(Object.values(authorizer?.metafile.outputs ?? {})[0]?.inputs ?? {});
+    expect(inputs.some((input) => input.endsWith("infra/routes.ts"))).toBe(false);
+    expect(inputs.filter((input) => input.includes("shared/schemas/"))).toEqual([]);
+  });
+
+  it("ships the OpenAPI document and the authorizer's route access as data", () => {
+    const openapi = JSON.parse(readFileSync(join(outDir, "openapi", "openapi.json"), "utf8"));
+    expect(openapi.openapi).toBe("3.1.0");
+    const access = JSON.parse(
+      readFileSync(join(outDir, "authorizer", "route-access.json"), "utf8"),
+    );
+    expect(access).toContainEqual({ method: "GET", path: "/health", roles: "public" });
+  });
+
+  it("declares exactly the table and bucket actions each function's code can perform", () => {
+    for (const [name, bundle] of bundles) {
+      const used = accessUsedBy(readFileSync(bundle.file, "utf8"));
+      const declared = definitions[name]?.access;
+      expect(used.table, `${name} table`).toEqual([...(declared?.table ?? [])].sort());
+      expect(used.bucket, `${name} bucket`).toEqual([...(declared?.bucket ?? [])].sort());
+    }
+  });
+});
