@@ -110,7 +110,7 @@ const DESCRIPTION = `Sessions, time-ordered events and per-session workspaces.
 
 **Authentication.** Every route except \`/health\` and \`/openapi.json\` needs an API key in the \`${API_KEY_HEADER}\` header. A missing, unknown or revoked key is answered with 401 \`UNAUTHORIZED\`. Each key has one role: \`app\` (apps and processing workers), \`support\` (read-only) or \`admin\` (everything in its tenant); a role that may not call a route gets 403 \`FORBIDDEN\`. Each operation lists the roles it accepts in \`x-required-roles\`.
 
-**Tenants.** A key belongs to exactly one tenant and sees only that tenant's data. Another tenant's session is answered exactly like one that does not exist: 404 \`NOT_FOUND\`.
+**Tenants.** A key belongs to exactly one tenant and sees only that tenant's data. Another tenant's session is answered exactly like one that does not exist: 404 \`NOT_FOUND\`. A key of scope \`own\` sees only the sessions it started; every other session is answered the same way.
 
 **Errors.** Every error, including those the gateway produces, has the body \`{"error_code": "...", "message": "...", "details": {}}\`. Each response lists the codes it can carry; 429 and 503 come with \`Retry-After\`.
 

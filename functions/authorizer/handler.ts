@@ -37,7 +37,13 @@ export const handler = async (
       Version: "2012-10-17",
       Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: resources }],
     },
-    context: { tenant_id: principal.tenantId, key_id: principal.keyId, role: principal.role },
+    // The scope is the key's, like its role, so an answer cached per key stays right.
+    context: {
+      tenant_id: principal.tenantId,
+      key_id: principal.keyId,
+      role: principal.role,
+      scope: principal.scope,
+    },
     usageIdentifierKey: principal.usageKey,
   };
 };

@@ -3,6 +3,10 @@ import { AppError } from "./errors.ts";
 export const SESSION_STATUSES = ["active", "paused", "ended", "expired"] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
+/** How an ended session went, as its caller says at `end`. */
+export const SESSION_OUTCOMES = ["completed", "abandoned", "failed"] as const;
+export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
+
 export const OPEN_STATUSES: readonly SessionStatus[] = ["active", "paused"];
 
 export type Transition = "pause" | "resume" | "end" | "expire";

@@ -20,7 +20,7 @@ import {
   ValidationError,
 } from "../domain/errors.ts";
 import { isSessionId } from "../domain/ids.ts";
-import { type Principal, ROLES } from "../domain/principal.ts";
+import { KEY_SCOPES, type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics } from "../observability.ts";
 import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
@@ -56,6 +56,7 @@ const PrincipalContext = z.object({
   tenant_id: z.string().min(1),
   key_id: z.string().min(1),
   role: z.enum(ROLES),
+  scope: z.enum(KEY_SCOPES),
 });
 
 function normalizeHeaders(event: APIGatewayProxyEvent): Record<string, string> {
@@ -147,7 +148,12 @@ function principalOf(event: APIGatewayProxyEvent): Principal {
   if (!parsed.success) {
     throw new AppError("UNAUTHORIZED", "Send a valid API key in the X-API-Key header.");
   }
-  return { tenantId: parsed.data.tenant_id, keyId: parsed.data.key_id, role: parsed.data.role };
+  return {
+    tenantId: parsed.data.tenant_id,
+    keyId: parsed.data.key_id,
+    role: parsed.data.role,
+    scope: parsed.data.scope,
+  };
 }
 
 /**
@@ -224,7 +230,7 @@ export function apiHandler<
     .handler(async (event, context) => {
       const headers = normalizeHeaders(event);
       const principal = spec.public
-        ? { tenantId: "", keyId: "", role: "support" as const }
+        ? { tenantId: "", keyId: "", role: "support" as const, scope: "own" as const }
         : principalOf(event);
       if (!spec.public) {
         logger.appendKeys({ tenant_id: principal.tenantId, key_id: principal.keyId });

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { isoNow } from "../domain/clock.ts";
+import { KEY_SCOPES, ROLES } from "../domain/principal.ts";
 import { lifecycleAsOf, SESSION_STATUSES } from "../domain/session.ts";
 import type { Session } from "../schemas/sessions.ts";
 
@@ -27,6 +28,13 @@ export const SessionItem = z.object({
   last_seq: z.number().int(),
   /** Timestamp of the newest event: later events never get an earlier one. */
   last_event_at: z.string(),
+  /** The key that started the session: an `own`-scoped key sees only its own. */
+  started_by_key: z.string().nullable().default(null),
+  /**
+   * Whether the starting key's own counters (its `/statistics`) count this
+   * session: true for sessions started by `own`-scoped keys.
+   */
+  key_counted: z.boolean().default(false),
   /** Events per type, kept in the transaction that writes them (counts without reads). */
   type_counts: z.record(z.string(), z.number().int()).default({}),
   /**
@@ -86,7 +94,9 @@ export const OpenLockItem = z.object({ session_id: z.string() });
 export const ApiKeyItem = z.object({
   key_id: z.string(),
   tenant_id: z.string(),
-  role: z.enum(["app", "support", "admin"]),
+  role: z.enum(ROLES),
+  /** Keys made before scopes existed saw their whole tenant. */
+  scope: z.enum(KEY_SCOPES).default("tenant"),
   label: z.string().nullable().default(null),
   created_at: z.string(),
   revoked_at: z.string().nullable().default(null),

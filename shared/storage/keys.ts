@@ -82,12 +82,22 @@ export const keys = {
     sk: OPEN_LOCK_SK,
   }),
   apiKey: (keyHash: string): ItemKey => ({ pk: `K#${keyHash}`, sk: API_KEY_SK }),
-  idempotency: (tenant: string, idempotencyKey: string): ItemKey => ({
-    pk: `T#${tenant}#I#${sha256(idempotencyKey)}`,
+  /** An own-scoped key's records are its own: another key's equal value names another item. */
+  idempotency: (
+    tenant: string,
+    idempotencyKey: string,
+    ownerKeyId: string | null = null,
+  ): ItemKey => ({
+    pk: `T#${tenant}#I#${sha256(ownerKeyId === null ? idempotencyKey : `${ownerKeyId}\n${idempotencyKey}`)}`,
     sk: IDEMPOTENCY_SK,
   }),
   stats: (tenant: string, shard: number): ItemKey => ({
     pk: `T#${tenant}#STATS#${shard}`,
+    sk: STATS_SK,
+  }),
+  /** Counters of the sessions one `own`-scoped key started, sharded like the tenant's. */
+  keyStats: (tenant: string, keyId: string, shard: number): ItemKey => ({
+    pk: `T#${tenant}#K#${keyId}#STATS#${shard}`,
     sk: STATS_SK,
   }),
   /** Cached log summary of one log object version, beside the session's events. */

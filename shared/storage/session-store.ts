@@ -19,8 +19,14 @@ import { OpenLockItem, SessionItem } from "./items.ts";
 import { INDEX, type ItemKey, indexKeys, keys, STATS_SHARDS, TTL_ATTRIBUTE } from "./keys.ts";
 import { failedCondition, isRetryable, type TransactItem, transactWrite } from "./transactions.ts";
 
+/** An Idempotency-Key as sent, and the own-scoped key it belongs to (null: the tenant's). */
+export interface ReplayKey {
+  value: string;
+  ownerKeyId: string | null;
+}
+
 export interface IdempotencyRecord {
-  key: string;
+  key: ReplayKey;
   bodyHash: string;
   status: number;
   response: unknown;
@@ -33,27 +39,48 @@ export type CreateOutcome =
   | { created: false; reason: "idempotency_key_taken" }
   | { created: false; reason: "conflict" };
 
-function statsUpdate(
-  tenant: string,
-  changes: Partial<Record<SessionStatus, number>>,
-): TransactItem {
+/** Counter names beside the status counts (outcomes of ended sessions). */
+export type CounterChanges = Partial<Record<SessionStatus | `outcome_${string}`, number>>;
+
+function counterUpdate(key: ItemKey, changes: CounterChanges): TransactItem {
   const names: Record<string, string> = {};
   const values: Record<string, number> = {};
   const clauses: string[] = [];
-  for (const [status, delta] of Object.entries(changes)) {
-    names[`#${status}`] = status;
-    values[`:${status}`] = delta;
-    clauses.push(`#${status} :${status}`);
-  }
+  Object.entries(changes).forEach(([counter, delta], index) => {
+    names[`#c${index}`] = counter;
+    values[`:c${index}`] = delta ?? 0;
+    clauses.push(`#c${index} :c${index}`);
+  });
   return {
     Update: {
       TableName: tableName(),
-      Key: keys.stats(tenant, randomInt(STATS_SHARDS)),
+      Key: key,
       UpdateExpression: `ADD ${clauses.join(", ")}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
   };
+}
+
+/**
+ * The tenant's counters, and for a session started by an `own` key that
+ * key's counters too, moved in the same transaction as the session.
+ */
+function statsUpdates(
+  tenant: string,
+  session: Pick<SessionItem, "started_by_key" | "key_counted">,
+  changes: CounterChanges,
+): TransactItem[] {
+  const updates = [counterUpdate(keys.stats(tenant, randomInt(STATS_SHARDS)), changes)];
+  if (session.key_counted && session.started_by_key) {
+    updates.push(
+      counterUpdate(
+        keys.keyStats(tenant, session.started_by_key, randomInt(STATS_SHARDS)),
+        changes,
+      ),
+    );
+  }
+  return updates;
 }
 
 /** Deletes the user's open-session lock, only if it names this session (or is already gone). */
@@ -122,14 +149,15 @@ export async function createSession(
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
-    statsUpdate(tenant, { active: 1 }),
+    ...statsUpdates(tenant, session, { active: 1 }),
   ];
+  const idempotencyIndex = items.length;
   if (idempotency) {
     items.push({
       Put: {
         TableName: table,
         Item: {
-          ...keys.idempotency(tenant, idempotency.key),
+          ...keys.idempotency(tenant, idempotency.key.value, idempotency.key.ownerKeyId),
           entity: "idempotency",
           body_hash: idempotency.bodyHash,
           status: idempotency.status,
@@ -150,7 +178,7 @@ export async function createSession(
       activeSessionId: lock.success ? lock.data.session_id : undefined,
     };
   }
-  if (idempotency && failedCondition(outcome.reasons, 4)) {
+  if (idempotency && failedCondition(outcome.reasons, idempotencyIndex)) {
     return { created: false, reason: "idempotency_key_taken" };
   }
   if (isRetryable(outcome.reasons)) return { created: false, reason: "conflict" };
@@ -161,12 +189,12 @@ export async function createSession(
 
 export async function readIdempotencyRecord(
   tenant: string,
-  key: string,
+  key: ReplayKey,
 ): Promise<{ bodyHash: string; status: number; response: unknown } | undefined> {
   const result = await dynamo().send(
     new GetCommand({
       TableName: tableName(),
-      Key: keys.idempotency(tenant, key),
+      Key: keys.idempotency(tenant, key.value, key.ownerKeyId),
       ConsistentRead: true,
     }),
   );
@@ -276,7 +304,7 @@ export async function commitTransition(input: {
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
-    statsUpdate(tenant, { [read.status]: -1, [input.to]: 1 }),
+    ...statsUpdates(tenant, read, { [read.status]: -1, [input.to]: 1 }),
   ];
   if (input.closes) {
     items.push(releaseLock(tenant, read));
@@ -327,6 +355,8 @@ export async function listSessions(input: {
   /** Overdue open sessions are expired from their expires_at on: filters agree. */
   now: string;
   tenant: string;
+  /** Only sessions this key started (an own-scoped caller). */
+  startedByKey: string | undefined;
   userId: string | undefined;
   status: SessionStatus | undefined;
   createdAfter: string | undefined;
@@ -363,6 +393,10 @@ export async function listSessions(input: {
   };
   let filter = "#e = :entity AND attribute_not_exists(deleting)";
   if (input.status) filter += ` AND ${statusFilter(input.status, input.now, names, values)}`;
+  if (input.startedByKey !== undefined) {
+    values[":started_by_key"] = input.startedByKey;
+    filter += " AND started_by_key = :started_by_key";
+  }
   const items: SessionItem[] = [];
   let exclusiveStart: Record<string, unknown> | undefined = startAfterPosition
     ? {
@@ -432,7 +466,7 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
         ExpressionAttributeValues: { ":true": true, ":read_status": read.status },
       },
     },
-    statsUpdate(tenant, { [read.status]: -1 }),
+    ...statsUpdates(tenant, read, { [read.status]: -1 }),
   ];
   if (read.status === "active" || read.status === "paused") {
     items.push(releaseLock(tenant, read));
@@ -445,17 +479,25 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
   );
 }
 
-/** Whether a session item exists and is marked for deletion (a delete to resume). */
-export async function readDeletingSession(tenant: string, sessionId: string): Promise<boolean> {
+/**
+ * A session item marked for deletion (a delete to resume), with the key that
+ * started it; undefined when there is none.
+ */
+export async function readDeletingSession(
+  tenant: string,
+  sessionId: string,
+): Promise<{ startedByKey: string | null } | undefined> {
   const result = await dynamo().send(
     new GetCommand({
       TableName: tableName(),
       Key: keys.session(tenant, sessionId),
       ConsistentRead: true,
-      ProjectionExpression: "deleting",
+      ProjectionExpression: "deleting, started_by_key",
     }),
   );
-  return result.Item?.deleting === true;
+  if (result.Item?.deleting !== true) return undefined;
+  const startedByKey = result.Item.started_by_key;
+  return { startedByKey: typeof startedByKey === "string" ? startedByKey : null };
 }
 
 /**

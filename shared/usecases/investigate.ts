@@ -22,7 +22,7 @@ import {
   parseTail,
   type TailLine,
 } from "../domain/log-scan.ts";
-import type { Principal } from "../domain/principal.ts";
+import { maySee, type Principal } from "../domain/principal.ts";
 import {
   blenderExitMeaning,
   deriveInvestigationStatus,
@@ -858,7 +858,7 @@ export async function investigateSession(
     // Without the session nothing can be shown (not even whose it is): 503, retry.
     if (!read.ok)
       throw new UnavailableError("The session could not be read in time; retry shortly.");
-    if (!read.value) {
+    if (!read.value || !maySee(principal, read.value.started_by_key)) {
       audit.outcome = "not_found";
       throw sessionNotFound();
     }

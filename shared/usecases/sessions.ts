@@ -9,7 +9,7 @@ import { addSeconds, epochSeconds, followingTimestamps, isoNow } from "../domain
 import { AppError, sessionNotFound, UnavailableError, ValidationError } from "../domain/errors.ts";
 import { EVENT_SOURCE_SERVER } from "../domain/events.ts";
 import { newRecordId, newSessionId } from "../domain/ids.ts";
-import type { Principal } from "../domain/principal.ts";
+import { maySee, type Principal } from "../domain/principal.ts";
 import {
   allowedFrom,
   BOUNDARY_EVENT_BY_TRANSITION,
@@ -73,10 +73,15 @@ export async function startSession(
   idempotencyKey: string | undefined,
 ): Promise<StartResult> {
   const tenant = principal.tenantId;
+  // An own-scoped key replays only its own answers: keys of one tenant may pick the same value.
+  const replayKey =
+    idempotencyKey === undefined
+      ? undefined
+      : { value: idempotencyKey, ownerKeyId: principal.scope === "own" ? principal.keyId : null };
   const bodyHash = createHash("sha256").update(JSON.stringify(body)).digest("hex");
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (idempotencyKey) {
-      const previous = await store.readIdempotencyRecord(tenant, idempotencyKey);
+    if (replayKey) {
+      const previous = await store.readIdempotencyRecord(tenant, replayKey);
       if (previous) return replay(previous, bodyHash);
     }
     const now = isoNow();
@@ -101,6 +106,8 @@ export async function startSession(
       last_seq: 1,
       last_event_at: now,
       type_counts: { session_started: 1 },
+      started_by_key: principal.keyId,
+      key_counted: principal.scope === "own",
     };
     const event = boundaryEvent(session, "session_started", 1, now, body.performer_id);
     const result: SessionWithEvent = { session: toSession(session), event };
@@ -109,9 +116,9 @@ export async function startSession(
       session,
       event,
       eventTtl(session.expires_at, now, config().RETENTION_DAYS),
-      idempotencyKey
+      replayKey
         ? {
-            key: idempotencyKey,
+            key: replayKey,
             bodyHash,
             status: 201,
             response: result,
@@ -127,16 +134,18 @@ export async function startSession(
     }
     // Identical starts sent at once with one key: the lock was taken by the
     // start that committed, together with its idempotency record. Replay it.
-    if (idempotencyKey) {
-      const committed = await store.readIdempotencyRecord(tenant, idempotencyKey);
+    if (replayKey) {
+      const committed = await store.readIdempotencyRecord(tenant, replayKey);
       if (committed) return replay(committed, bodyHash);
     }
     const activeId = outcome.activeSessionId;
     if (activeId && (await expireIfOverdue(tenant, activeId))) continue;
+    // The rule is the tenant's, but an own-scoped key learns no id of a session it cannot see.
+    const shown = activeId && (await readVisibleSession(principal, activeId)) ? activeId : null;
     throw new AppError(
       "ACTIVE_SESSION_EXISTS",
       "The user already has an open session; end it before starting another.",
-      { active_session_id: activeId ?? null },
+      { active_session_id: shown },
     );
   }
   throw new UnavailableError();
@@ -181,8 +190,27 @@ export async function closeOverdue(tenant: string, session: SessionItem): Promis
   }
 }
 
+/**
+ * The session if the caller may see it: any session of its tenant for a
+ * tenant-scoped key, only those it started for an own-scoped one. Every other
+ * session is undefined, exactly like one that does not exist.
+ */
+export async function readVisibleSession(
+  principal: Principal,
+  sessionId: string,
+): Promise<SessionItem | undefined> {
+  return visibleTo(principal, await store.readSession(principal.tenantId, sessionId));
+}
+
+export function visibleTo(
+  principal: Principal,
+  session: SessionItem | undefined,
+): SessionItem | undefined {
+  return session && maySee(principal, session.started_by_key) ? session : undefined;
+}
+
 export async function getSession(principal: Principal, sessionId: string): Promise<Session> {
-  const item = await store.readSession(principal.tenantId, sessionId);
+  const item = await readVisibleSession(principal, sessionId);
   if (!item) throw sessionNotFound();
   return toSession(item);
 }
@@ -198,7 +226,7 @@ export async function transitionSession(
       field: "session_id",
     });
   }
-  const read = await store.readSession(principal.tenantId, sessionId);
+  const read = await readVisibleSession(principal, sessionId);
   if (!read) throw sessionNotFound();
   if (read.user_id !== caller.user_id) {
     throw new AppError("SESSION_USER_MISMATCH", "user_id does not match the session's user.", {
@@ -290,6 +318,7 @@ export async function listSessions(
   const page = await store.listSessions({
     now,
     tenant: principal.tenantId,
+    startedByKey: principal.scope === "own" ? principal.keyId : undefined,
     userId: query.user_id,
     status: query.status,
     createdAfter: query.created_after,
@@ -313,9 +342,10 @@ export async function listSessions(
 export async function deleteSession(principal: Principal, sessionId: string): Promise<void> {
   const tenant = principal.tenantId;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const read = await store.readSession(tenant, sessionId);
+    const read = await readVisibleSession(principal, sessionId);
     if (!read) {
-      if (await store.readDeletingSession(tenant, sessionId)) break;
+      const deleting = await store.readDeletingSession(tenant, sessionId);
+      if (deleting && maySee(principal, deleting.startedByKey)) break;
       throw sessionNotFound();
     }
     if ((await store.markDeleting(tenant, read)) === "committed") break;
