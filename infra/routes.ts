@@ -17,6 +17,7 @@ import { HealthReport } from "#shared/schemas/health.ts";
 import { InvestigateQuery, SessionInvestigationResponse } from "#shared/schemas/investigate.ts";
 import { OpenApiDocumentBody } from "#shared/schemas/openapi.ts";
 import {
+  EndSessionBody,
   ListSessionsQuery,
   Session,
   SessionList,
@@ -189,7 +190,10 @@ export const ROUTES = [
         roles: WRITERS,
         operationId: `${action}Session`,
         summary: `${action[0]?.toUpperCase()}${action.slice(1)} a session.`,
-        request: { params: SessionPathParams, body: TransitionBody },
+        request: {
+          params: SessionPathParams,
+          body: action === "end" ? EndSessionBody : TransitionBody,
+        },
         responses: { 200: { description: "Changed.", schema: SessionWithEvent } },
         errors: [
           "VALIDATION_ERROR",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { USER_ID_PATTERN } from "../domain/ids.ts";
-import { SESSION_STATUSES } from "../domain/session.ts";
+import { SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";
 import { IsoQueryTime, IsoTimestamp, SessionId } from "./common.ts";
 import { SessionEvent } from "./events.ts";
 
@@ -48,6 +48,30 @@ export const TransitionBody = z
   });
 export type TransitionBody = z.infer<typeof TransitionBody>;
 
+export const SessionOutcome = z
+  .enum(SESSION_OUTCOMES)
+  .meta({ description: "How the session went, as the caller that ended it says." });
+
+export const EndReason = z
+  .string()
+  .max(256)
+  .meta({ description: "Why the session ended, in the caller's words (at most 256 characters)." });
+
+/** End takes what pause and resume take, plus how and why the session ended. */
+export const EndSessionBody = TransitionBody.extend({
+  outcome: SessionOutcome.optional(),
+  reason: EndReason.optional(),
+}).meta({
+  id: "SessionEndRequest",
+  example: {
+    user_id: "user-42",
+    performer_id: "app-ios",
+    outcome: "completed",
+    reason: "scan uploaded",
+  },
+});
+export type EndSessionBody = z.infer<typeof EndSessionBody>;
+
 const SESSION_EXAMPLE = {
   session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
   user_id: "user-42",
@@ -64,6 +88,8 @@ const SESSION_EXAMPLE = {
   training_intent_label: null,
   event_count: 1,
   last_seq: 1,
+  outcome: null,
+  end_reason: null,
 };
 
 export const Session = z
@@ -83,6 +109,10 @@ export const Session = z
     training_intent_label: z.string().nullable(),
     event_count: z.number().int().min(0),
     last_seq: z.number().int().min(0),
+    outcome: SessionOutcome.nullable().meta({
+      description: "Set by an end that gave one; null otherwise (and for expired sessions).",
+    }),
+    end_reason: z.string().nullable().meta({ description: "The `reason` an end gave, or null." }),
   })
   .meta({ id: "Session", example: SESSION_EXAMPLE });
 export type Session = z.infer<typeof Session>;
@@ -90,6 +120,10 @@ export type Session = z.infer<typeof Session>;
 export const ListSessionsQuery = z.strictObject({
   user_id: UserId.optional(),
   status: SessionStatus.optional(),
+  outcome: SessionOutcome.optional().meta({
+    description:
+      "Only ended sessions whose end gave this outcome (a filter on the listing index: a sparse page may come back short, with next_cursor).",
+  }),
   created_after: IsoQueryTime.optional().meta({
     description: "Only sessions created strictly after (ISO 8601).",
   }),

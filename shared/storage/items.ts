@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isoNow } from "../domain/clock.ts";
 import { KEY_SCOPES, ROLES } from "../domain/principal.ts";
-import { lifecycleAsOf, SESSION_STATUSES } from "../domain/session.ts";
+import { lifecycleAsOf, SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";
 import type { Session } from "../schemas/sessions.ts";
 
 export const SessionItem = z.object({
@@ -25,6 +25,9 @@ export const SessionItem = z.object({
   is_training_data: z.boolean(),
   session_notes: z.string().nullable().default(null),
   training_intent_label: z.string().nullable().default(null),
+  /** How and why an end closed the session, if its caller said. */
+  outcome: z.enum(SESSION_OUTCOMES).nullable().default(null),
+  end_reason: z.string().nullable().default(null),
   last_seq: z.number().int(),
   /** Timestamp of the newest event: later events never get an earlier one. */
   last_event_at: z.string(),
@@ -69,6 +72,8 @@ export function toSession(stored: SessionItem, now: string = isoNow()): Session 
     training_intent_label: item.training_intent_label,
     event_count: item.last_seq,
     last_seq: item.last_seq,
+    outcome: item.outcome,
+    end_reason: item.end_reason,
   };
 }
 

@@ -11,12 +11,13 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { tableName } from "../config.ts";
-import type { SessionStatus } from "../domain/session.ts";
+import type { SessionOutcome, SessionStatus } from "../domain/session.ts";
 import type { SessionEvent } from "../schemas/events.ts";
 import { dynamo } from "./clients.ts";
 import { eventItem } from "./event-items.ts";
 import { OpenLockItem, SessionItem } from "./items.ts";
 import { INDEX, type ItemKey, indexKeys, keys, STATS_SHARDS, TTL_ATTRIBUTE } from "./keys.ts";
+import { outcomeCounter } from "./stats-store.ts";
 import { failedCondition, isRetryable, type TransactItem, transactWrite } from "./transactions.ts";
 
 /** An Idempotency-Key as sent, and the own-scoped key it belongs to (null: the tenant's). */
@@ -248,6 +249,8 @@ export async function commitTransition(input: {
   endedAt: string;
   endedBy: string | null;
   sessionTtlEpoch: number | null;
+  /** An end's outcome and reason (both may be null); undefined for other steps. */
+  ending?: { outcome: SessionOutcome | null; reason: string | null } | undefined;
 }): Promise<TransitionOutcome> {
   const { tenant, read, event } = input;
   const table = tableName();
@@ -285,6 +288,13 @@ export async function commitTransition(input: {
     values[":ttl"] = input.sessionTtlEpoch;
     removes.push("gsi3pk", "gsi3sk");
   }
+  const counters: CounterChanges = { [read.status]: -1, [input.to]: 1 };
+  if (input.ending) {
+    sets.push("outcome = :outcome", "end_reason = :end_reason");
+    values[":outcome"] = input.ending.outcome;
+    values[":end_reason"] = input.ending.reason;
+    if (input.ending.outcome) counters[outcomeCounter(input.ending.outcome)] = 1;
+  }
   const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
   const items: TransactItem[] = [
     {
@@ -304,7 +314,7 @@ export async function commitTransition(input: {
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
-    ...statsUpdates(tenant, read, { [read.status]: -1, [input.to]: 1 }),
+    ...statsUpdates(tenant, read, counters),
   ];
   if (input.closes) {
     items.push(releaseLock(tenant, read));
@@ -359,6 +369,7 @@ export async function listSessions(input: {
   startedByKey: string | undefined;
   userId: string | undefined;
   status: SessionStatus | undefined;
+  outcome?: SessionOutcome | undefined;
   createdAfter: string | undefined;
   createdBefore: string | undefined;
   limit: number;
@@ -393,6 +404,10 @@ export async function listSessions(input: {
   };
   let filter = "#e = :entity AND attribute_not_exists(deleting)";
   if (input.status) filter += ` AND ${statusFilter(input.status, input.now, names, values)}`;
+  if (input.outcome !== undefined) {
+    values[":outcome"] = input.outcome;
+    filter += " AND outcome = :outcome";
+  }
   if (input.startedByKey !== undefined) {
     values[":started_by_key"] = input.startedByKey;
     filter += " AND started_by_key = :started_by_key";
@@ -466,7 +481,10 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
         ExpressionAttributeValues: { ":true": true, ":read_status": read.status },
       },
     },
-    ...statsUpdates(tenant, read, { [read.status]: -1 }),
+    ...statsUpdates(tenant, read, {
+      [read.status]: -1,
+      ...(read.outcome ? { [outcomeCounter(read.outcome)]: -1 } : {}),
+    }),
   ];
   if (read.status === "active" || read.status === "paused") {
     items.push(releaseLock(tenant, read));

@@ -16,6 +16,7 @@ import {
   closes,
   isOverdue,
   nextStatus,
+  type SessionOutcome,
   type SessionStatus,
   SYSTEM_PERFORMER,
   type Transition,
@@ -103,6 +104,8 @@ export async function startSession(
       is_training_data: body.is_training_data,
       session_notes: body.session_notes,
       training_intent_label: body.training_intent_label,
+      outcome: null,
+      end_reason: null,
       last_seq: 1,
       last_event_at: now,
       type_counts: { session_started: 1 },
@@ -219,7 +222,13 @@ export async function transitionSession(
   principal: Principal,
   sessionId: string,
   transition: Exclude<Transition, "expire">,
-  caller: { user_id: string; performer_id: string; session_id?: string | undefined },
+  caller: {
+    user_id: string;
+    performer_id: string;
+    session_id?: string | undefined;
+    outcome?: SessionOutcome | undefined;
+    reason?: string | undefined;
+  },
 ): Promise<SessionWithEvent> {
   if (caller.session_id !== undefined && caller.session_id !== sessionId) {
     throw new ValidationError("session_id in the body must equal the session id in the path.", {
@@ -233,7 +242,17 @@ export async function transitionSession(
       field: "user_id",
     });
   }
-  return applyTransition(principal.tenantId, read, transition, caller.performer_id);
+  const ending =
+    transition === "end"
+      ? { outcome: caller.outcome ?? null, reason: caller.reason ?? null }
+      : undefined;
+  return applyTransition(principal.tenantId, read, transition, caller.performer_id, ending);
+}
+
+/** What an end says about how the session went; kept on the session and in its event. */
+export interface Ending {
+  outcome: SessionOutcome | null;
+  reason: string | null;
 }
 
 /**
@@ -246,6 +265,7 @@ export async function applyTransition(
   initial: SessionItem,
   transition: Transition,
   performerId: string,
+  ending?: Ending,
 ): Promise<SessionWithEvent> {
   let read: SessionItem | undefined = initial;
   const retry = new RaceRetry(RACE_RETRY_BUDGET_MS, 10, 200);
@@ -270,6 +290,10 @@ export async function applyTransition(
       now,
       performerId,
     );
+    if (ending) {
+      if (ending.outcome !== null) event.event_data.outcome = ending.outcome;
+      if (ending.reason !== null) event.event_data.reason = ending.reason;
+    }
     const retention = config().RETENTION_DAYS;
     const outcome = await store.commitTransition({
       tenant,
@@ -282,6 +306,7 @@ export async function applyTransition(
       endedAt,
       endedBy: closes(transition) ? performerId : null,
       sessionTtlEpoch: closes(transition) ? epochSeconds(now) + retention * 86_400 : null,
+      ending,
     });
     if (outcome === "committed") {
       const next: SessionItem = {
@@ -293,6 +318,8 @@ export async function applyTransition(
         last_seq: seq,
         ended_at: closes(transition) ? endedAt : read.ended_at,
         ended_by: closes(transition) ? performerId : read.ended_by,
+        outcome: ending ? ending.outcome : read.outcome,
+        end_reason: ending ? ending.reason : read.end_reason,
       };
       return { session: toSession(next), event };
     }
@@ -307,6 +334,7 @@ export async function listSessions(
   query: {
     user_id?: string | undefined;
     status?: SessionStatus | undefined;
+    outcome?: SessionOutcome | undefined;
     created_after?: string | undefined;
     created_before?: string | undefined;
     limit: number;
@@ -321,6 +349,7 @@ export async function listSessions(
     startedByKey: principal.scope === "own" ? principal.keyId : undefined,
     userId: query.user_id,
     status: query.status,
+    outcome: query.outcome,
     createdAfter: query.created_after,
     createdBefore: query.created_before,
     limit: query.limit,

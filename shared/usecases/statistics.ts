@@ -29,8 +29,14 @@ export async function tenantStatistics(principal: Principal): Promise<Statistics
     expired: clamp(counts.expired),
   };
   const open = clamped.active + clamped.paused;
+  const outcome = counters.outcome;
   return {
     counts: clamped,
+    outcomes: {
+      completed: clamp(outcome.completed),
+      abandoned: clamp(outcome.abandoned),
+      failed: clamp(outcome.failed),
+    },
     open,
     total: open + clamped.ended + clamped.expired,
     server_time: now,
