@@ -66,6 +66,11 @@ const ERROR_EXAMPLES: Readonly<Record<ErrorCode, { meaning: string; message: str
     meaning: "the Idempotency-Key was used within 24 h with another body",
     message: "This Idempotency-Key was used with a different body.",
   },
+  PRECONDITION_FAILED: {
+    meaning:
+      "If-Match named a version the session no longer has; `details.current_version` is the version now (read it again, then retry)",
+    message: "The session changed since the version in If-Match; read it again and retry.",
+  },
   RATE_LIMITED: {
     meaning: "too many requests for this key; wait the seconds in Retry-After",
     message: "Too many requests for this API key; slow down.",
@@ -98,6 +103,12 @@ const RESPONSE_HEADERS: Readonly<Record<string, oas31.HeaderObject>> = {
       "Where the resource is: the new session's URL, or the presigned URL to follow for a redirect.",
     required: true,
     schema: { type: "string" },
+  },
+  ETag: {
+    description:
+      "The session's version as a strong entity tag (\"3\"): it changes with every change of the session's own fields (start, pause, resume, end, expiry, update), not with appends. Send it in If-Match to update only that version.",
+    required: true,
+    schema: { type: "string", pattern: '^"[0-9]+"$' },
   },
   "Retry-After": {
     description: "Seconds to wait before retrying.",

@@ -21,9 +21,11 @@ import {
   ListSessionsQuery,
   Session,
   SessionList,
+  SessionUpdate,
   SessionWithEvent,
   StartSessionBody,
   TransitionBody,
+  UpdateSessionBody,
 } from "#shared/schemas/sessions.ts";
 import { Statistics } from "#shared/schemas/statistics.ts";
 import { CreateUploadBody, FilePathParams, UploadTicket } from "#shared/schemas/workspaces.ts";
@@ -68,6 +70,10 @@ export const FUNCTIONS = {
   "delete-session": {
     description: "Delete a session, its events and its workspace",
     access: { table: "write", bucket: "write" },
+  },
+  "update-session": {
+    description: "Merge-patch a session's notes and labels (If-Match for optimistic concurrency)",
+    access: { table: "write", bucket: "none" },
   },
   "append-events": {
     description: "Append 1..99 events to a session in one transaction",
@@ -178,8 +184,34 @@ export const ROUTES = [
     operationId: "getSession",
     summary: "Read one session.",
     request: { params: SessionPathParams },
-    responses: { 200: { description: "The session.", schema: Session } },
+    responses: {
+      200: { description: "The session.", schema: Session, headers: ["ETag"] },
+    },
     errors: ["NOT_FOUND"],
+  },
+  {
+    method: "PATCH",
+    path: "/sessions/{id}",
+    function: "update-session",
+    roles: WRITERS,
+    operationId: "updateSession",
+    summary:
+      "Merge-patch (RFC 7396) session_notes and labels; with If-Match, only the session version named (else 412).",
+    request: {
+      params: SessionPathParams,
+      body: UpdateSessionBody,
+      headers: {
+        "If-Match": {
+          description:
+            'The ETag of the version read ("3"), or *: answers 412 PRECONDITION_FAILED when the session has another version now. Without it the last writer wins.',
+          required: false,
+        },
+      },
+    },
+    responses: {
+      200: { description: "Updated (or unchanged).", schema: SessionUpdate, headers: ["ETag"] },
+    },
+    errors: ["VALIDATION_ERROR", "NOT_FOUND", "PRECONDITION_FAILED"],
   },
   ...(["end", "pause", "resume"] as const).map(
     (action) =>

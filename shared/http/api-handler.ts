@@ -121,7 +121,11 @@ function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, stri
     });
   }
   const contentType = (headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (contentType !== "application/json" && !(contentType === "" && text === "")) {
+  // A JSON merge patch (RFC 7396) has its own media type; it is JSON all the same.
+  const json =
+    contentType === "application/json" ||
+    (contentType === "application/merge-patch+json" && event.httpMethod === "PATCH");
+  if (!json && !(contentType === "" && text === "")) {
     throw new AppError(
       "UNSUPPORTED_MEDIA_TYPE",
       "Send the body as JSON with Content-Type: application/json.",

@@ -15,9 +15,11 @@ export function corsHeaders(origin: string | undefined): Record<string, string> 
     .CORS_ALLOWED_ORIGINS.split(",")
     .map((value) => value.trim())
     .filter(Boolean);
-  if (allowed.includes("*")) return { "Access-Control-Allow-Origin": "*" };
+  // A browser client reads the version it sends back in If-Match from ETag.
+  const expose = { "Access-Control-Expose-Headers": "ETag, Location, Retry-After" };
+  if (allowed.includes("*")) return { "Access-Control-Allow-Origin": "*", ...expose };
   if (origin && allowed.includes(origin)) {
-    return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
+    return { "Access-Control-Allow-Origin": origin, Vary: "Origin", ...expose };
   }
   return {};
 }

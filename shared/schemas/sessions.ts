@@ -21,14 +21,39 @@ export const PerformerId = z
 
 export const SessionStatus = z.enum(SESSION_STATUSES);
 
+export const MAX_NOTES_BYTES = 4096;
+export const MAX_LABELS = 20;
+export const LABEL_KEY_PATTERN = /^[a-z0-9_.-]{1,64}$/;
+const LABEL_VALUE_MAX = 256;
+
+export const SessionNotes = z
+  .string()
+  .refine(
+    (value) => Buffer.byteLength(value, "utf8") <= MAX_NOTES_BYTES,
+    `must be at most ${MAX_NOTES_BYTES} bytes of UTF-8`,
+  )
+  .meta({ description: `Free text, at most ${MAX_NOTES_BYTES} bytes of UTF-8.` });
+
+const LabelKey = z.string().regex(LABEL_KEY_PATTERN, "label keys must match ^[a-z0-9_.-]{1,64}$");
+const LabelValue = z.string().max(LABEL_VALUE_MAX);
+
+export const Labels = z
+  .record(LabelKey, LabelValue)
+  .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`)
+  .meta({
+    description: `At most ${MAX_LABELS} labels; keys match ^[a-z0-9_.-]{1,64}$, values are at most ${LABEL_VALUE_MAX} characters.`,
+    example: { device: "ios", flow: "onboarding" },
+  });
+
 export const StartSessionBody = z
   .strictObject({
     user_id: UserId,
     performer_id: PerformerId,
     ttl_seconds: z.number().int().min(1).max(604_800).default(3600),
     is_training_data: z.boolean().default(false),
-    session_notes: z.string().max(4096).nullable().default(null),
+    session_notes: SessionNotes.nullable().default(null),
     training_intent_label: z.string().max(256).nullable().default(null),
+    labels: Labels.default({}),
   })
   .meta({
     id: "StartSessionRequest",
@@ -47,6 +72,28 @@ export const TransitionBody = z
     example: { user_id: "user-42", performer_id: "app-ios" },
   });
 export type TransitionBody = z.infer<typeof TransitionBody>;
+
+/**
+ * A JSON merge patch (RFC 7396) of the session's own writable fields: a
+ * member sets, null removes (a label, or all notes / all labels), an absent
+ * member is left as it is.
+ */
+export const UpdateSessionBody = z
+  .strictObject({
+    session_notes: SessionNotes.nullable().optional(),
+    labels: z
+      .record(LabelKey, LabelValue.nullable())
+      .nullable()
+      .optional()
+      .meta({ description: "Labels to set; a null value removes that label, null removes all." }),
+  })
+  .meta({
+    id: "SessionUpdateRequest",
+    description:
+      "A JSON merge patch (RFC 7396) of session_notes and labels. Send it as application/merge-patch+json or application/json.",
+    example: { session_notes: "retake requested", labels: { flow: "retake", device: null } },
+  });
+export type UpdateSessionBody = z.infer<typeof UpdateSessionBody>;
 
 export const SessionOutcome = z
   .enum(SESSION_OUTCOMES)
@@ -90,6 +137,8 @@ const SESSION_EXAMPLE = {
   last_seq: 1,
   outcome: null,
   end_reason: null,
+  labels: {},
+  version: 1,
 };
 
 export const Session = z
@@ -113,6 +162,11 @@ export const Session = z
       description: "Set by an end that gave one; null otherwise (and for expired sessions).",
     }),
     end_reason: z.string().nullable().meta({ description: "The `reason` an end gave, or null." }),
+    labels: z.record(z.string(), z.string()),
+    version: z.number().int().min(1).meta({
+      description:
+        "Changes with every change of the session's own fields (start, pause, resume, end, expiry, update), not with appends; also the ETag.",
+    }),
   })
   .meta({ id: "Session", example: SESSION_EXAMPLE });
 export type Session = z.infer<typeof Session>;
@@ -124,6 +178,14 @@ export const ListSessionsQuery = z.strictObject({
     description:
       "Only ended sessions whose end gave this outcome (a filter on the listing index: a sparse page may come back short, with next_cursor).",
   }),
+  label: z
+    .string()
+    .regex(/^[a-z0-9_.-]{1,64}:.{0,256}$/, "must be key:value")
+    .optional()
+    .meta({
+      description:
+        "key:value: only sessions with this label (a filter on the listing index: it reads the tenant's sessions newest first and keeps the matching ones, so a sparse page may come back short, with next_cursor).",
+    }),
   created_after: IsoQueryTime.optional().meta({
     description: "Only sessions created strictly after (ISO 8601).",
   }),
@@ -172,3 +234,26 @@ export const SessionWithEvent = z.object({ session: Session, event: SessionEvent
   },
 });
 export type SessionWithEvent = z.infer<typeof SessionWithEvent>;
+
+export const SessionUpdate = z.object({ session: Session, event: SessionEvent.nullable() }).meta({
+  id: "SessionUpdate",
+  description:
+    "The session after the update and its session_updated event; event is null when the patch changed nothing.",
+  example: {
+    session: { ...SESSION_EXAMPLE, labels: { flow: "retake" }, version: 2, last_seq: 2 },
+    event: {
+      record_id: "5d0c7b1e-2f4a-4c3b-9e8d-7a6b5c4d3e2f",
+      session_id: "sess_Qm9vdHN0cmFwU2Vzc2lvbg",
+      user_id: "user-42",
+      seq: 2,
+      event_type: "session_updated",
+      timestamp: "2026-11-21T12:05:00.000Z",
+      source: "session_manager",
+      performer_id: "key_Qm9vdHN0cmFwS2V5",
+      step_id: null,
+      message: null,
+      event_data: { changed: ["labels"] },
+    },
+  },
+});
+export type SessionUpdate = z.infer<typeof SessionUpdate>;

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isoNow } from "../domain/clock.ts";
 import { KEY_SCOPES, ROLES } from "../domain/principal.ts";
-import { lifecycleAsOf, SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";
+import { isOverdue, lifecycleAsOf, SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";
 import type { Session } from "../schemas/sessions.ts";
 
 export const SessionItem = z.object({
@@ -28,6 +28,12 @@ export const SessionItem = z.object({
   /** How and why an end closed the session, if its caller said. */
   outcome: z.enum(SESSION_OUTCOMES).nullable().default(null),
   end_reason: z.string().nullable().default(null),
+  labels: z.record(z.string(), z.string()).default({}),
+  /**
+   * The version of the session's own fields (the ETag): 1 at start, one more
+   * for each lifecycle step and each update. Appends leave it alone.
+   */
+  version: z.number().int().default(1),
   last_seq: z.number().int(),
   /** Timestamp of the newest event: later events never get an earlier one. */
   last_event_at: z.string(),
@@ -74,6 +80,9 @@ export function toSession(stored: SessionItem, now: string = isoNow()): Session 
     last_seq: item.last_seq,
     outcome: item.outcome,
     end_reason: item.end_reason,
+    labels: item.labels,
+    // An overdue session reads as the expiry will leave it, version included.
+    version: item.version + (isOverdue(stored, now) ? 1 : 0),
   };
 }
 

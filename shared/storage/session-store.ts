@@ -278,6 +278,7 @@ export async function commitTransition(input: {
     "last_event_at = :now",
     "last_seq = :seq",
     "#tc.#type = if_not_exists(#tc.#type, :zero) + :one",
+    "version = if_not_exists(version, :one) + :one",
   ];
   const removes: string[] = [];
   if (input.closes) {
@@ -328,6 +329,77 @@ export async function commitTransition(input: {
   );
 }
 
+export type UpdateOutcome = "committed" | "stale";
+
+/**
+ * An update of the session's own fields as one transaction: the new notes and
+ * labels, the version moved on, `last_seq` moved to the `session_updated`
+ * event written beside it. Conditional on the `last_seq` and the version that
+ * were read, so an append or another change in between makes it "stale".
+ */
+export async function commitUpdate(input: {
+  tenant: string;
+  read: SessionItem;
+  sessionNotes: string | null;
+  labels: Record<string, string>;
+  event: SessionEvent;
+  eventTtlEpoch: number;
+}): Promise<UpdateOutcome> {
+  const { tenant, read, event } = input;
+  const table = tableName();
+  const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
+  const outcome = await transactWrite([
+    {
+      Update: {
+        TableName: table,
+        Key: keys.session(tenant, read.session_id),
+        UpdateExpression: [
+          "SET session_notes = :notes",
+          "labels = :labels",
+          "version = :version",
+          "updated_at = :now",
+          "last_accessed = :now",
+          "last_event_at = :now",
+          "last_seq = :seq",
+          "#tc.#type = if_not_exists(#tc.#type, :zero) + :one",
+        ].join(", "),
+        ConditionExpression:
+          "last_seq = :read_seq AND (version = :read_version OR (attribute_not_exists(version) AND :read_version = :one)) AND attribute_not_exists(deleting)",
+        ExpressionAttributeNames: { "#tc": "type_counts", "#type": event.event_type },
+        ExpressionAttributeValues: {
+          ":notes": input.sessionNotes,
+          ":labels": input.labels,
+          ":version": read.version + 1,
+          ":read_version": read.version,
+          ":now": event.timestamp,
+          ":seq": event.seq,
+          ":read_seq": read.last_seq,
+          ":zero": 0,
+          ":one": 1,
+        },
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: eventItem(tenant, event, typeOrd, input.eventTtlEpoch),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+  ]);
+  if (outcome.committed) return "committed";
+  if (
+    failedCondition(outcome.reasons, 0) ||
+    failedCondition(outcome.reasons, 1) ||
+    isRetryable(outcome.reasons)
+  ) {
+    return "stale";
+  }
+  throw new Error(
+    `update transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
+  );
+}
+
 /**
  * A status filter that sees sessions as callers do: an open session past its
  * expires_at is expired, whether or not the expiry job has closed it yet.
@@ -370,6 +442,7 @@ export async function listSessions(input: {
   userId: string | undefined;
   status: SessionStatus | undefined;
   outcome?: SessionOutcome | undefined;
+  label?: { key: string; value: string } | undefined;
   createdAfter: string | undefined;
   createdBefore: string | undefined;
   limit: number;
@@ -404,6 +477,12 @@ export async function listSessions(input: {
   };
   let filter = "#e = :entity AND attribute_not_exists(deleting)";
   if (input.status) filter += ` AND ${statusFilter(input.status, input.now, names, values)}`;
+  if (input.label !== undefined) {
+    names["#labels"] = "labels";
+    names["#label"] = input.label.key;
+    values[":label"] = input.label.value;
+    filter += " AND #labels.#label = :label";
+  }
   if (input.outcome !== undefined) {
     values[":outcome"] = input.outcome;
     filter += " AND outcome = :outcome";

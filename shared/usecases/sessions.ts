@@ -23,10 +23,12 @@ import {
 } from "../domain/session.ts";
 import type { SessionEvent } from "../schemas/events.ts";
 import {
+  MAX_LABELS,
   type Session,
   type SessionList,
   SessionWithEvent as SessionWithEventSchema,
   type StartSessionBody,
+  type UpdateSessionBody,
 } from "../schemas/sessions.ts";
 import { eventTtl } from "../storage/event-items.ts";
 import { type SessionItem, toSession } from "../storage/items.ts";
@@ -106,6 +108,8 @@ export async function startSession(
       training_intent_label: body.training_intent_label,
       outcome: null,
       end_reason: null,
+      labels: body.labels,
+      version: 1,
       last_seq: 1,
       last_event_at: now,
       type_counts: { session_started: 1 },
@@ -320,6 +324,7 @@ export async function applyTransition(
         ended_by: closes(transition) ? performerId : read.ended_by,
         outcome: ending ? ending.outcome : read.outcome,
         end_reason: ending ? ending.reason : read.end_reason,
+        version: read.version + 1,
       };
       return { session: toSession(next), event };
     }
@@ -335,6 +340,7 @@ export async function listSessions(
     user_id?: string | undefined;
     status?: SessionStatus | undefined;
     outcome?: SessionOutcome | undefined;
+    label?: string | undefined;
     created_after?: string | undefined;
     created_before?: string | undefined;
     limit: number;
@@ -350,6 +356,7 @@ export async function listSessions(
     userId: query.user_id,
     status: query.status,
     outcome: query.outcome,
+    label: query.label === undefined ? undefined : splitLabel(query.label),
     createdAfter: query.created_after,
     createdBefore: query.created_before,
     limit: query.limit,
@@ -361,6 +368,123 @@ export async function listSessions(
     returned: items.length,
     next_cursor: page.nextPosition ? encodeCursor(page.nextPosition) : null,
   };
+}
+
+/** `key:value`, split at the first colon (label keys have none). */
+function splitLabel(filter: string): { key: string; value: string } {
+  const colon = filter.indexOf(":");
+  return { key: filter.slice(0, colon), value: filter.slice(colon + 1) };
+}
+
+/** What If-Match asked for: any version (`*`) or one of the listed ones. */
+export type VersionPrecondition = "any" | readonly number[];
+
+/** The ETag of a session version: a strong entity tag. */
+export function etagOf(session: Session): string {
+  return `"${session.version}"`;
+}
+
+export type UpdateResult = { session: Session; event: SessionEvent | null };
+
+/**
+ * A JSON merge patch of the session's notes and labels, allowed on any
+ * session that is not deleted. It commits with a `session_updated` event in
+ * one transaction, conditional on the `last_seq` and version read. Without
+ * If-Match a lost race (an append, another change) is retried on the session
+ * as it now is (the last writer wins); with If-Match, a version that is not
+ * the one asked for is 412 at once, while a race with an append only is
+ * retried, since appends do not change the version.
+ */
+export async function updateSession(
+  principal: Principal,
+  sessionId: string,
+  patch: UpdateSessionBody,
+  precondition: VersionPrecondition | undefined,
+): Promise<UpdateResult> {
+  const tenant = principal.tenantId;
+  let read = await readVisibleSession(principal, sessionId);
+  const retry = new RaceRetry(RACE_RETRY_BUDGET_MS, 10, 200);
+  for (;;) {
+    if (!read) throw sessionNotFound();
+    if (isOverdue(read, isoNow())) {
+      // Expired as every caller already sees it, before the update is applied to it.
+      await closeOverdue(tenant, read);
+      read = await store.readSession(tenant, sessionId);
+      continue;
+    }
+    if (
+      precondition !== undefined &&
+      precondition !== "any" &&
+      !precondition.includes(read.version)
+    ) {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        "The session changed since the version in If-Match; read it again and retry.",
+        { current_version: read.version },
+      );
+    }
+    const merged = mergeSessionPatch(read, patch);
+    if (merged.changed.length === 0) return { session: toSession(read), event: null };
+    const now = followingTimestamps(read.last_event_at, 1)[0] ?? isoNow();
+    const event = boundaryEvent(read, "session_updated", read.last_seq + 1, now, principal.keyId);
+    event.event_data = { changed: merged.changed };
+    const outcome = await store.commitUpdate({
+      tenant,
+      read,
+      sessionNotes: merged.sessionNotes,
+      labels: merged.labels,
+      event,
+      eventTtlEpoch: eventTtl(read.expires_at, now, config().RETENTION_DAYS),
+    });
+    if (outcome === "committed") {
+      const next: SessionItem = {
+        ...read,
+        session_notes: merged.sessionNotes,
+        labels: merged.labels,
+        version: read.version + 1,
+        updated_at: now,
+        last_accessed: now,
+        last_event_at: now,
+        last_seq: event.seq,
+      };
+      return { session: toSession(next), event };
+    }
+    if (!(await retry.pause())) break;
+    read = await store.readSession(tenant, sessionId);
+  }
+  throw new UnavailableError("The session is changing too fast to apply this change; retry.");
+}
+
+/** RFC 7396 on the session's writable fields; `changed` names those that differ after it. */
+function mergeSessionPatch(
+  read: SessionItem,
+  patch: UpdateSessionBody,
+): { sessionNotes: string | null; labels: Record<string, string>; changed: string[] } {
+  const sessionNotes = patch.session_notes === undefined ? read.session_notes : patch.session_notes;
+  let labels: Record<string, string> = { ...read.labels };
+  if (patch.labels === null) labels = {};
+  for (const [key, value] of Object.entries(patch.labels ?? {})) {
+    if (value === null) delete labels[key];
+    else labels[key] = value;
+  }
+  if (Object.keys(labels).length > MAX_LABELS) {
+    throw new ValidationError(
+      `A session has at most ${MAX_LABELS} labels; this patch leaves ${Object.keys(labels).length}.`,
+      {
+        field: "labels",
+        max_labels: MAX_LABELS,
+      },
+    );
+  }
+  const changed: string[] = [];
+  if (sessionNotes !== read.session_notes) changed.push("session_notes");
+  if (!sameLabels(labels, read.labels)) changed.push("labels");
+  return { sessionNotes, labels, changed };
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
 }
 
 /**

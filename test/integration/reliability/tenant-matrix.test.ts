@@ -172,6 +172,20 @@ const REQUESTS: Record<string, MatrixEntry> = {
     prepare: async () => ({ path: `/sessions/${shared.id}`, sessionId: shared.id }),
     checkSuccess: namesSharedSession,
   },
+  updateSession: {
+    contractRoles: WRITERS,
+    prepare: async () => {
+      const { id } = await startOwned();
+      return { path: `/sessions/${id}`, body: { labels: { matrix: "yes" } }, sessionId: id };
+    },
+    checkSuccess: (answer, request) => {
+      const body = answer.body as { session?: { session_id?: string; labels?: unknown } };
+      return body.session?.session_id === request.sessionId &&
+        JSON.stringify(body.session?.labels) === '{"matrix":"yes"}'
+        ? undefined
+        : `expected the label set, got ${answer.text}`;
+    },
+  },
   endSession: transition("end"),
   pauseSession: transition("pause"),
   resumeSession: transition("resume"),
