@@ -27,7 +27,7 @@ import {
   TransitionBody,
   UpdateSessionBody,
 } from "#shared/schemas/sessions.ts";
-import { Statistics } from "#shared/schemas/statistics.ts";
+import { SessionStatistics, Statistics } from "#shared/schemas/statistics.ts";
 import { CreateUploadBody, FilePathParams, UploadTicket } from "#shared/schemas/workspaces.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -102,6 +102,10 @@ export const FUNCTIONS = {
     access: { table: "write", bucket: "none" },
     schedule: "rate(1 minute)",
     timeoutSeconds: 60,
+  },
+  "session-statistics": {
+    description: "One session's counts and times, from its counters",
+    access: { table: "read", bucket: "none" },
   },
   statistics: {
     description: "Session counts by status for the tenant",
@@ -306,6 +310,20 @@ export const ROUTES = [
       200: { description: "What happened to the session.", schema: SessionInvestigationResponse },
     },
     errors: ["VALIDATION_ERROR", "NOT_FOUND"],
+  },
+  {
+    method: "GET",
+    path: "/sessions/{id}/statistics",
+    function: "session-statistics",
+    roles: ANY,
+    operationId: "getSessionStatistics",
+    summary:
+      "One session's event counts, first and last event time, time active and paused, and the last processing status seen (from counters, no event reads).",
+    request: { params: SessionPathParams },
+    responses: {
+      200: { description: "The session's statistics.", schema: SessionStatistics },
+    },
+    errors: ["NOT_FOUND"],
   },
   {
     method: "GET",

@@ -34,6 +34,15 @@ export const SessionItem = z.object({
    * for each lifecycle step and each update. Appends leave it alone.
    */
   version: z.number().int().default(1),
+  /**
+   * When the current status began, and the time spent active and paused in
+   * the periods already closed: moved by the lifecycle transactions, so
+   * per-session statistics need no event reads. Sessions stored before they
+   * existed count from their creation.
+   */
+  state_since: z.string().optional(),
+  active_ms: z.number().int().default(0),
+  paused_ms: z.number().int().default(0),
   last_seq: z.number().int(),
   /** Timestamp of the newest event: later events never get an earlier one. */
   last_event_at: z.string(),

@@ -18,6 +18,7 @@ export const STATS_SK = "STATS";
  * sort after `SESSION`, hence the `W#` prefix.
  */
 export const LOG_SUMMARY_SK_PREFIX = "W#LOGSUM#";
+export const PROCESSING_STATUS_SK = "W#PROCESSING";
 
 /** Wide enough for any seq a session can reach; keeps lexical order = numeric order. */
 const SEQ_DIGITS = 12;
@@ -99,6 +100,11 @@ export const keys = {
   keyStats: (tenant: string, keyId: string, shard: number): ItemKey => ({
     pk: `T#${tenant}#K#${keyId}#STATS#${shard}`,
     sk: STATS_SK,
+  }),
+  /** The last processing status investigate read from status.json, beside the session. */
+  processingStatus: (tenant: string, sessionId: string): ItemKey => ({
+    pk: sessionPk(tenant, sessionId),
+    sk: PROCESSING_STATUS_SK,
   }),
   /** Cached log summary of one log object version, beside the session's events. */
   logSummary: (tenant: string, sessionId: string, logName: string, etag: string): ItemKey => ({

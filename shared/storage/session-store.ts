@@ -249,6 +249,8 @@ export async function commitTransition(input: {
   endedAt: string;
   endedBy: string | null;
   sessionTtlEpoch: number | null;
+  /** The status period the step closes, added to the session's time counters. */
+  period: { bucket: "active_ms" | "paused_ms"; ms: number; until: string };
   /** An end's outcome and reason (both may be null); undefined for other steps. */
   ending?: { outcome: SessionOutcome | null; reason: string | null } | undefined;
 }): Promise<TransitionOutcome> {
@@ -279,7 +281,12 @@ export async function commitTransition(input: {
     "last_seq = :seq",
     "#tc.#type = if_not_exists(#tc.#type, :zero) + :one",
     "version = if_not_exists(version, :one) + :one",
+    "#bucket = if_not_exists(#bucket, :zero) + :period_ms",
+    "state_since = :state_since",
   ];
+  names["#bucket"] = input.period.bucket;
+  values[":period_ms"] = input.period.ms;
+  values[":state_since"] = input.period.until;
   const removes: string[] = [];
   if (input.closes) {
     sets.push("ended_at = :ended_at", "ended_by = :ended_by", `#ttl = :ttl`);

@@ -53,6 +53,7 @@ import {
   type StoredLogSummary,
   writeLogSummary,
 } from "../storage/log-summary-store.ts";
+import { rememberProcessingStatus } from "../storage/processing-status-store.ts";
 import { readSession } from "../storage/session-store.ts";
 import {
   isMissingObject,
@@ -85,6 +86,7 @@ export interface InvestigationPorts {
   streamRange: typeof streamWorkspaceRange;
   readLogSummary: typeof readLogSummary;
   writeLogSummary: typeof writeLogSummary;
+  rememberProcessingStatus: typeof rememberProcessingStatus;
 }
 
 export const storagePorts: InvestigationPorts = {
@@ -94,6 +96,7 @@ export const storagePorts: InvestigationPorts = {
   streamRange: streamWorkspaceRange,
   readLogSummary,
   writeLogSummary,
+  rememberProcessingStatus,
 };
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; reason: "timeout" | "missing" | "failed" };
@@ -873,6 +876,7 @@ export async function investigateSession(
       fileErrors: [],
     };
     const answer = SessionInvestigationResponse.parse(await gather(context, query.log_lines));
+    await rememberStatus(context, answer);
     audit.outcome = "ok";
     audit.session_status = answer.session_status;
     audit.file_errors = answer.file_errors.length;
@@ -890,6 +894,25 @@ export async function investigateSession(
       ...audit,
     });
   }
+}
+
+/**
+ * Keeps the processing status this investigation read for the session's
+ * statistics. Best effort: a failed write costs the statistics a stale
+ * value, never the investigation its answer.
+ */
+async function rememberStatus(
+  context: RequestContext,
+  answer: SessionInvestigationResponse,
+): Promise<void> {
+  if (answer.processing_status === null) return;
+  const write = context.ports.rememberProcessingStatus(
+    context.scope,
+    { status: answer.processing_status, observedAt: answer.investigation_timestamp },
+    summaryTtl(context.session, Date.now()),
+  );
+  const stored = await context.budget.run(write, "processing status");
+  if (!stored.ok) logger.warn("processing status not remembered", { reason: stored.reason });
 }
 
 /** Names of the storage behind the service, which workspace text must never reveal. */

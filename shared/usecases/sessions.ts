@@ -14,6 +14,7 @@ import {
   allowedFrom,
   BOUNDARY_EVENT_BY_TRANSITION,
   closes,
+  closingPeriod,
   isOverdue,
   nextStatus,
   type SessionOutcome,
@@ -110,6 +111,9 @@ export async function startSession(
       end_reason: null,
       labels: body.labels,
       version: 1,
+      state_since: now,
+      active_ms: 0,
+      paused_ms: 0,
       last_seq: 1,
       last_event_at: now,
       type_counts: { session_started: 1 },
@@ -299,6 +303,7 @@ export async function applyTransition(
       if (ending.reason !== null) event.event_data.reason = ending.reason;
     }
     const retention = config().RETENTION_DAYS;
+    const period = closingPeriod(read, endedAt);
     const outcome = await store.commitTransition({
       tenant,
       read,
@@ -310,6 +315,7 @@ export async function applyTransition(
       endedAt,
       endedBy: closes(transition) ? performerId : null,
       sessionTtlEpoch: closes(transition) ? epochSeconds(now) + retention * 86_400 : null,
+      period,
       ending,
     });
     if (outcome === "committed") {
@@ -325,6 +331,8 @@ export async function applyTransition(
         outcome: ending ? ending.outcome : read.outcome,
         end_reason: ending ? ending.reason : read.end_reason,
         version: read.version + 1,
+        state_since: period.until,
+        [period.bucket]: read[period.bucket] + period.ms,
       };
       return { session: toSession(next), event };
     }

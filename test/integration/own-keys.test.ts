@@ -85,6 +85,8 @@ function sessionRequests(id: string, user: string) {
     },
     { method: "GET", path: `/sessions/${id}/files/input/a.txt` },
     { method: "GET", path: `/sessions/${id}/investigate` },
+    { method: "GET", path: `/sessions/${id}/statistics` },
+    { method: "PATCH", path: `/sessions/${id}`, body: { labels: { seen: "yes" } } },
     { method: "DELETE", path: `/sessions/${id}` },
   ];
 }

@@ -91,6 +91,7 @@ interface Fakes {
 
 function ports(fakes: Fakes) {
   const written: StoredLogSummary[] = [];
+  const remembered: string[] = [];
   const streamStarts: number[] = [];
   const impl: InvestigationPorts = {
     readSession: async () => session,
@@ -129,8 +130,11 @@ function ports(fakes: Fakes) {
       written.push(summary);
       return true;
     },
+    rememberProcessingStatus: async (_scope, observed) => {
+      remembered.push(observed.status);
+    },
   };
-  return { impl, written, streamStarts };
+  return { impl, written, remembered, streamStarts };
 }
 
 beforeAll(() => {
@@ -148,6 +152,17 @@ afterAll(() => {
 
 beforeEach(() => {
   vi.restoreAllMocks();
+});
+
+describe("the processing status for the session's statistics", () => {
+  it("is remembered as status.json reports it, and not when status.json cannot be read", async () => {
+    const readable = ports({});
+    await investigateSession(principal, SESSION_ID, { log_lines: 5 }, readable.impl);
+    expect(readable.remembered).toEqual(["failed"]);
+    const unreadable = ports({ failRead: "status.json" });
+    await investigateSession(principal, SESSION_ID, { log_lines: 5 }, unreadable.impl);
+    expect(unreadable.remembered).toEqual([]);
+  });
 });
 
 describe("the time budget", () => {

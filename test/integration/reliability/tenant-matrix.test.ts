@@ -240,6 +240,11 @@ const REQUESTS: Record<string, MatrixEntry> = {
     }),
     checkSuccess: namesSharedSession,
   },
+  getSessionStatistics: {
+    contractRoles: ANY,
+    prepare: async () => ({ path: `/sessions/${shared.id}/statistics`, sessionId: shared.id }),
+    checkSuccess: namesSharedSession,
+  },
   getStatistics: {
     contractRoles: ["admin", "support"],
     prepare: async () => ({ path: "/statistics" }),
