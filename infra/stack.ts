@@ -14,6 +14,7 @@ import type { Construct, Node } from "constructs";
 import { z } from "zod";
 import { FUNCTIONS, type FunctionAccess, type FunctionDefinition } from "#infra/routes.ts";
 import { SessionApi } from "./constructs/api.ts";
+import { ServiceDashboard } from "./constructs/dashboard.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
 import { ServiceFunction } from "./constructs/service-function.ts";
 import { Storage } from "./constructs/storage.ts";
@@ -155,6 +156,8 @@ export class SessionTrailStack extends Stack {
       expireFunction: expire,
       alarmEmail: settings.alarmEmail,
     });
+
+    new ServiceDashboard(this, "Dashboard", { api, functions });
 
     new CfnOutput(this, "ApiUrl", { value: api.url, description: "Base URL, stage included." });
     new CfnOutput(this, "TableName", { value: storage.table.tableName });

@@ -5,11 +5,17 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRIC_NAMESPACE, METRICS, type MetricName, SERVICE_NAME } from "./metric-names.ts";
 
-export const SERVICE_NAME = "session-trail";
+export { SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
-export const metrics = new Metrics({ namespace: "SessionTrail", serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
+
+/** Records one of the service's metrics (see metric-names.ts) in its unit. */
+export function recordMetric(name: MetricName, value: number): void {
+  metrics.addMetric(name, MetricUnit[METRICS[name].unit], value);
+}
 
 export { MetricUnit };

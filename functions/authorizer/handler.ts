@@ -6,7 +6,7 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { allowedResources } from "#infra/routes.ts";
-import { logger, MetricUnit, metrics } from "#shared/observability.ts";
+import { logger, metrics, recordMetric } from "#shared/observability.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 
 function headerValue(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
@@ -22,7 +22,7 @@ export const handler = async (
 ): Promise<APIGatewayAuthorizerResult> => {
   const principal = await authenticate(headerValue(event, "x-api-key"));
   if (!principal) {
-    metrics.addMetric("AuthorizerDenials", MetricUnit.Count, 1);
+    recordMetric("AuthorizerDenials", 1);
     metrics.publishStoredMetrics();
     logger.info("api key rejected");
     // API Gateway answers 401 (UNAUTHORIZED gateway response) for exactly this error.

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { MetricUnit, metrics } from "#shared/observability.ts";
+import { recordMetric } from "#shared/observability.ts";
 import { SessionPathParams } from "#shared/schemas/common.ts";
 import { EndSessionBody } from "#shared/schemas/sessions.ts";
 import { transitionSession } from "#shared/usecases/sessions.ts";
@@ -27,7 +27,7 @@ export const handler = apiHandler(
       });
     }
     const result = await transitionSession(principal, params.id, action, body);
-    metrics.addMetric(METRIC[action], MetricUnit.Count, 1);
+    recordMetric(METRIC[action], 1);
     return { status: 200, body: result };
   },
 );

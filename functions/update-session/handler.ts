@@ -1,6 +1,6 @@
 import { ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { MetricUnit, metrics } from "#shared/observability.ts";
+import { recordMetric } from "#shared/observability.ts";
 import { SessionPathParams } from "#shared/schemas/common.ts";
 import { UpdateSessionBody } from "#shared/schemas/sessions.ts";
 import { etagOf, updateSession, type VersionPrecondition } from "#shared/usecases/sessions.ts";
@@ -36,7 +36,7 @@ export const handler = apiHandler(
       body,
       parseIfMatch(headers["if-match"]),
     );
-    if (result.event) metrics.addMetric("SessionsUpdated", MetricUnit.Count, 1);
+    if (result.event) recordMetric("SessionsUpdated", 1);
     return { status: 200, body: result, headers: { ETag: etagOf(result.session) } };
   },
 );
