@@ -152,6 +152,35 @@ describe("updating a session", () => {
     );
   });
 
+  it("commits patches and appends sent at once, each exactly once, with gap-free seqs; appends leave the version alone", async () => {
+    const { id } = await start();
+    const patches = Array.from({ length: 8 }, (_, index) =>
+      patch(id, { labels: { [`p${index}`]: "x" } }),
+    );
+    const appends = Array.from({ length: 16 }, () =>
+      api("POST", `/sessions/${id}/events`, { key, body: { events: [{ event_type: "info" }] } }),
+    );
+    const answers = await Promise.all([...patches, ...appends]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([
+      ...Array(8).fill(200),
+      ...Array(16).fill(201),
+    ]);
+    const read = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    expect(read.body).toMatchObject({ version: 9, last_seq: 25 });
+    expect(Object.keys(read.body.labels)).toHaveLength(8);
+    const events = await api<{ items: EventBody[] }>(
+      "GET",
+      `/sessions/${id}/events?order=asc&limit=100`,
+      { key },
+    );
+    expect(events.body.items.map((event) => event.seq)).toEqual(
+      Array.from({ length: 25 }, (_, index) => index + 1),
+    );
+    expect(
+      events.body.items.filter((event) => event.event_type === "session_updated"),
+    ).toHaveLength(8);
+  });
+
   it("lets exactly one of 10 concurrent patches with the same If-Match win; the others get 412", async () => {
     const { id } = await start();
     const answers = await Promise.all(
