@@ -177,6 +177,36 @@ describe("own-scoped keys", () => {
     // The user's session is open: the other key gets the conflict, not the first key's session.
     expect(replay.status).toBe(409);
     expect(replay.text).not.toContain(first.id);
+    const own = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        api<StartAnswer>("POST", "/sessions", {
+          key: mine,
+          body: { user_id: user, performer_id: "own-test" },
+          headers,
+        }),
+      ),
+    );
+    for (const answer of own) {
+      expect(answer.status).toBe(201);
+      expect(answer.headers.get("idempotent-replayed")).toBe("true");
+      expect(answer.body.session.session_id).toBe(first.id);
+    }
+  });
+
+  it("answer identical starts sent at once with one Idempotency-Key with one session", async () => {
+    const headers = { "Idempotency-Key": `burst-${Date.now()}` };
+    const user = uniqueUser("burst");
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        api<StartAnswer>("POST", "/sessions", {
+          key: mine,
+          body: { user_id: user, performer_id: "own-test" },
+          headers,
+        }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(201));
+    expect(new Set(answers.map((answer) => answer.body.session.session_id)).size).toBe(1);
   });
 
   it("learn no id of another key's open session from ACTIVE_SESSION_EXISTS", async () => {
