@@ -28,6 +28,7 @@ const LABEL_VALUE_MAX = 256;
 
 export const SessionNotes = z
   .string()
+  .max(MAX_NOTES_BYTES)
   .refine(
     (value) => Buffer.byteLength(value, "utf8") <= MAX_NOTES_BYTES,
     `must be at most ${MAX_NOTES_BYTES} bytes of UTF-8`,
@@ -35,6 +36,20 @@ export const SessionNotes = z
   .meta({ description: `Free text, at most ${MAX_NOTES_BYTES} bytes of UTF-8.` });
 
 const LabelKey = z.string().regex(LABEL_KEY_PATTERN, "label keys must match ^[a-z0-9_.-]{1,64}$");
+
+/**
+ * zod leaves a `__proto__` member out of a parsed record (it cannot be a
+ * plain property): refuse it with a 400 instead of dropping it unseen.
+ */
+function refusingProtoKey<S extends z.ZodType>(schema: S) {
+  return z.preprocess((value, ctx) => {
+    if (typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__")) {
+      ctx.addIssue({ code: "custom", message: "__proto__ may not be a label key" });
+    }
+    return value;
+  }, schema);
+}
+
 const LabelValue = z.string().max(LABEL_VALUE_MAX);
 
 export const Labels = z
@@ -53,7 +68,7 @@ export const StartSessionBody = z
     is_training_data: z.boolean().default(false),
     session_notes: SessionNotes.nullable().default(null),
     training_intent_label: z.string().max(256).nullable().default(null),
-    labels: Labels.default({}),
+    labels: refusingProtoKey(Labels.default({})),
   })
   .meta({
     id: "StartSessionRequest",
@@ -81,11 +96,13 @@ export type TransitionBody = z.infer<typeof TransitionBody>;
 export const UpdateSessionBody = z
   .strictObject({
     session_notes: SessionNotes.nullable().optional(),
-    labels: z
-      .record(LabelKey, LabelValue.nullable())
-      .nullable()
-      .optional()
-      .meta({ description: "Labels to set; a null value removes that label, null removes all." }),
+    labels: refusingProtoKey(
+      z
+        .record(LabelKey, LabelValue.nullable())
+        .nullable()
+        .optional()
+        .meta({ description: "Labels to set; a null value removes that label, null removes all." }),
+    ),
   })
   .meta({
     id: "SessionUpdateRequest",

@@ -242,6 +242,7 @@ describe("updating a session", () => {
     expect((await patch(id, { labels: twenty })).status).toBe(200);
     for (const [body, headers, field] of [
       [{ labels: { "Bad Key": "v" } }, {}, "labels"],
+      [JSON.parse('{"labels":{"__proto__":"v"}}'), {}, "labels"],
       [{ labels: { k: "v".repeat(257) } }, {}, "labels"],
       [{ labels: tooMany }, {}, "labels"],
       [{ labels: { extra: "one too many" } }, {}, "labels"],
