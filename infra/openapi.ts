@@ -66,6 +66,11 @@ const ERROR_EXAMPLES: Readonly<Record<ErrorCode, { meaning: string; message: str
     meaning: "the Idempotency-Key was used within 24 h with another body",
     message: "This Idempotency-Key was used with a different body.",
   },
+  PRECONDITION_FAILED: {
+    meaning:
+      "If-Match named a version the session no longer has; `details.current_version` is the version now (read it again, then retry)",
+    message: "The session changed since the version in If-Match; read it again and retry.",
+  },
   RATE_LIMITED: {
     meaning: "too many requests for this key; wait the seconds in Retry-After",
     message: "Too many requests for this API key; slow down.",
@@ -111,6 +116,12 @@ const RESPONSE_HEADERS: Readonly<Record<string, oas31.HeaderObject>> = {
     required: true,
     schema: { type: "string" },
   },
+  ETag: {
+    description:
+      "The session's version as a strong entity tag (\"3\"): it changes with every change of the session's own fields (start, pause, resume, end, expiry, update), not with appends. Send it in If-Match to update only that version.",
+    required: true,
+    schema: { type: "string", pattern: '^"[0-9]+"$' },
+  },
   "Retry-After": {
     description: "Seconds to wait before retrying.",
     required: true,
@@ -122,7 +133,7 @@ const DESCRIPTION = `Sessions, time-ordered events and per-session workspaces.
 
 **Authentication.** Every route except \`/health\`, \`/openapi.json\` and \`/viewer\` needs an API key in the \`${API_KEY_HEADER}\` header. A missing, unknown or revoked key is answered with 401 \`UNAUTHORIZED\`. Each key has one role: \`app\` (apps and processing workers), \`support\` (read-only) or \`admin\` (everything in its tenant); a role that may not call a route gets 403 \`FORBIDDEN\`. Each operation lists the roles it accepts in \`x-required-roles\`.
 
-**Tenants.** A key belongs to exactly one tenant and sees only that tenant's data. Another tenant's session is answered exactly like one that does not exist: 404 \`NOT_FOUND\`.
+**Tenants.** A key belongs to exactly one tenant and sees only that tenant's data. Another tenant's session is answered exactly like one that does not exist: 404 \`NOT_FOUND\`. A key of scope \`own\` sees only the sessions it started; every other session is answered the same way.
 
 **Errors.** Every error, including those the gateway produces, has the body \`{"error_code": "...", "message": "...", "details": {}}\`. Each response lists the codes it can carry; 429 and 503 come with \`Retry-After\`.
 

@@ -22,16 +22,21 @@ import { HealthReport } from "#shared/schemas/health.ts";
 import { InvestigateQuery, SessionInvestigationResponse } from "#shared/schemas/investigate.ts";
 import { OpenApiDocumentBody } from "#shared/schemas/openapi.ts";
 import {
+  EndSessionBody,
   IDEMPOTENCY_KEY_PATTERN,
+  IF_MATCH_PATTERN,
   ListSessionsQuery,
   MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_IF_MATCH_LENGTH,
   Session,
   SessionList,
+  SessionUpdate,
   SessionWithEvent,
   StartSessionBody,
   TransitionBody,
+  UpdateSessionBody,
 } from "#shared/schemas/sessions.ts";
-import { Statistics } from "#shared/schemas/statistics.ts";
+import { SessionStatistics, Statistics } from "#shared/schemas/statistics.ts";
 import {
   CreateUploadBody,
   DownloadLink,
@@ -122,6 +127,10 @@ export const FUNCTIONS = {
       bucket: ["list", "delete"],
     },
   },
+  "update-session": {
+    description: "Merge-patch a session's notes and labels (If-Match for optimistic concurrency)",
+    access: { table: ["get", "put", "update", "delete"], bucket: [] },
+  },
   "append-events": {
     description: "Append 1..99 events to a session in one transaction",
     // Deletes only the lock of an overdue session it closes as the expiry job would.
@@ -149,6 +158,10 @@ export const FUNCTIONS = {
     access: { table: ["get", "query", "put", "update", "delete"], bucket: [] },
     schedule: "rate(1 minute)",
     timeoutSeconds: 60,
+  },
+  "session-statistics": {
+    description: "One session's counts and times, from its counters",
+    access: { table: ["get"], bucket: [] },
   },
   statistics: {
     description: "Session counts by status for the tenant",
@@ -256,8 +269,36 @@ export const ROUTES = [
     operationId: "getSession",
     summary: "Read one session.",
     request: { params: SessionPathParams },
-    responses: { 200: { description: "The session.", schema: Session } },
+    responses: {
+      200: { description: "The session.", schema: Session, headers: ["ETag"] },
+    },
     errors: ["NOT_FOUND"],
+  },
+  {
+    method: "PATCH",
+    path: "/sessions/{id}",
+    function: "update-session",
+    roles: WRITERS,
+    operationId: "updateSession",
+    summary:
+      "Merge-patch (RFC 7396) session_notes and labels; with If-Match, only the session version named (else 412).",
+    request: {
+      params: SessionPathParams,
+      body: UpdateSessionBody,
+      headers: {
+        "If-Match": {
+          description:
+            'The ETag of the version read ("3"), a list of tags, or *: answers 412 PRECONDITION_FAILED when the session has another version now (weak tags never match). Without it the last writer wins.',
+          required: false,
+          pattern: IF_MATCH_PATTERN,
+          maxLength: MAX_IF_MATCH_LENGTH,
+        },
+      },
+    },
+    responses: {
+      200: { description: "Updated (or unchanged).", schema: SessionUpdate, headers: ["ETag"] },
+    },
+    errors: ["VALIDATION_ERROR", "NOT_FOUND", "PRECONDITION_FAILED"],
   },
   ...(["end", "pause", "resume"] as const).map(
     (action) =>
@@ -268,7 +309,10 @@ export const ROUTES = [
         roles: WRITERS,
         operationId: `${action}Session`,
         summary: `${action[0]?.toUpperCase()}${action.slice(1)} a session.`,
-        request: { params: SessionPathParams, body: TransitionBody },
+        request: {
+          params: SessionPathParams,
+          body: action === "end" ? EndSessionBody : TransitionBody,
+        },
         responses: { 200: { description: "Changed.", schema: SessionWithEvent } },
         errors: [
           "VALIDATION_ERROR",
@@ -351,6 +395,20 @@ export const ROUTES = [
       200: { description: "What happened to the session.", schema: SessionInvestigationResponse },
     },
     errors: ["VALIDATION_ERROR", "NOT_FOUND"],
+  },
+  {
+    method: "GET",
+    path: "/sessions/{id}/statistics",
+    function: "session-statistics",
+    roles: ANY,
+    operationId: "getSessionStatistics",
+    summary:
+      "One session's event counts, first and last event time, time active and paused, and the last processing status seen (from counters, no event reads).",
+    request: { params: SessionPathParams },
+    responses: {
+      200: { description: "The session's statistics.", schema: SessionStatistics },
+    },
+    errors: ["NOT_FOUND"],
   },
   {
     method: "GET",

@@ -16,15 +16,16 @@ import { FUNCTIONS, type FunctionDefinition } from "#infra/routes.ts";
 import { DEFAULT_AWS_REQUEST_TIMEOUT_MS } from "#shared/config.ts";
 import { grantDeclaredAccess } from "./constructs/access.ts";
 import { SessionApi } from "./constructs/api.ts";
+import { ServiceDashboard } from "./constructs/dashboard.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
 import { ServiceFunction } from "./constructs/service-function.ts";
 import { Storage } from "./constructs/storage.ts";
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-import { METRICS_NAMESPACE, SERVICE_NAME } from "#shared/service.ts";
+import { METRIC_NAMESPACE, SERVICE_NAME } from "#shared/metric-names.ts";
 
-export { METRICS_NAMESPACE, SERVICE_NAME };
+export { METRIC_NAMESPACE, SERVICE_NAME };
 /** Function names with a role beyond serving routes. */
 export const AUTHORIZER_FUNCTION = "authorizer";
 export const EXPIRE_FUNCTION = "expire";
@@ -118,7 +119,7 @@ export class SessionTrailStack extends Stack {
       RETENTION_DAYS: String(settings.retentionDays),
       LOG_LEVEL: settings.logLevel,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
       CORS_ALLOWED_ORIGINS: settings.corsOrigins.join(","),
       AWS_REQUEST_TIMEOUT_MS: String(DEFAULT_AWS_REQUEST_TIMEOUT_MS),
       POWERTOOLS_TRACE_ENABLED: String(settings.tracing),
@@ -171,6 +172,8 @@ export class SessionTrailStack extends Stack {
       expireFunction: expire,
       alarmEmail: settings.alarmEmail,
     });
+
+    new ServiceDashboard(this, "Dashboard", { api, functions });
 
     new CfnOutput(this, "ApiUrl", { value: api.url, description: "Base URL, stage included." });
     new CfnOutput(this, "TableName", { value: storage.table.tableName });

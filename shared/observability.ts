@@ -9,11 +9,18 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Tracer } from "@aws-lambda-powertools/tracer";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "./service.ts";
+import { METRIC_NAMESPACE, METRICS, type MetricName, SERVICE_NAME } from "./metric-names.ts";
+
+export { SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
+
+/** Records one of the service's metrics (see metric-names.ts) in its unit. */
+export function recordMetric(name: MetricName, value: number): void {
+  metrics.addMetric(name, MetricUnit[METRICS[name].unit], value);
+}
 
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 

@@ -1,5 +1,5 @@
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { MetricUnit, metrics } from "#shared/observability.ts";
+import { recordMetric } from "#shared/observability.ts";
 import { SessionPathParams } from "#shared/schemas/common.ts";
 import { AppendEventsBody } from "#shared/schemas/events.ts";
 import { appendEvents } from "#shared/usecases/events.ts";
@@ -8,7 +8,7 @@ export const handler = apiHandler(
   { params: SessionPathParams, body: AppendEventsBody },
   async ({ params, body, principal }) => {
     const result = await appendEvents(principal, params.id, body.events);
-    metrics.addMetric("EventsAppended", MetricUnit.Count, result.items.length);
+    recordMetric("EventsAppended", result.items.length);
     return { status: 201, body: result };
   },
 );

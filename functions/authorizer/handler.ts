@@ -14,7 +14,7 @@ import type {
 import { allowedResources, type RouteAccess, RouteAccessTable } from "#infra/route-access.ts";
 import { readBundledJson } from "#shared/bundle-data.ts";
 import { headerValue } from "#shared/http/headers.ts";
-import { logger, MetricUnit, metrics, tracer } from "#shared/observability.ts";
+import { logger, metrics, recordMetric, tracer } from "#shared/observability.ts";
 import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 
@@ -42,7 +42,7 @@ async function authorize(
     authenticate(headerValue(event.headers, "x-api-key") || undefined),
   );
   if (!principal) {
-    metrics.addMetric("AuthorizerDenials", MetricUnit.Count, 1);
+    recordMetric("AuthorizerDenials", 1);
     metrics.publishStoredMetrics();
     logger.info("api key rejected");
     // API Gateway answers 401 (UNAUTHORIZED gateway response) for exactly this error.
@@ -57,7 +57,13 @@ async function authorize(
       Version: "2012-10-17",
       Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: resources }],
     },
-    context: { tenant_id: principal.tenantId, key_id: principal.keyId, role: principal.role },
+    // The scope is the key's, like its role, so an answer cached per key stays right.
+    context: {
+      tenant_id: principal.tenantId,
+      key_id: principal.keyId,
+      role: principal.role,
+      scope: principal.scope,
+    },
     usageIdentifierKey: principal.usageKey,
   };
 }

@@ -6,7 +6,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { logger, MetricUnit, metrics, tracer } from "#shared/observability.ts";
+import { logger, metrics, recordMetric, tracer } from "#shared/observability.ts";
 import { type ExpiryReport, expireDueSessions } from "#shared/usecases/expiry.ts";
 
 const SAFETY_MARGIN_MS = 5_000;
@@ -19,8 +19,8 @@ export const handler = middy<ScheduledEvent, ExpiryReport, Error, Context>()
     const report = await expireDueSessions(
       () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
     );
-    metrics.addMetric("SessionsExpired", MetricUnit.Count, report.expired);
-    metrics.addMetric("ExpiryFailures", MetricUnit.Count, report.failed);
+    recordMetric("SessionsExpired", report.expired);
+    recordMetric("ExpiryFailures", report.failed);
     metrics.publishStoredMetrics();
     logger.info("expiry run", { ...report, duration_ms: Date.now() - started });
     if (report.failed > 0) {

@@ -1,8 +1,8 @@
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { SessionPathParams } from "#shared/schemas/common.ts";
-import { getSession } from "#shared/usecases/sessions.ts";
+import { etagOf, getSession } from "#shared/usecases/sessions.ts";
 
-export const handler = apiHandler({ params: SessionPathParams }, async ({ params, principal }) => ({
-  status: 200,
-  body: await getSession(principal, params.id),
-}));
+export const handler = apiHandler({ params: SessionPathParams }, async ({ params, principal }) => {
+  const session = await getSession(principal, params.id);
+  return { status: 200, body: session, headers: { ETag: etagOf(session) } };
+});

@@ -1,5 +1,5 @@
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { MetricUnit, metrics } from "#shared/observability.ts";
+import { recordMetric } from "#shared/observability.ts";
 import { SessionPathParams } from "#shared/schemas/common.ts";
 import { InvestigateQuery } from "#shared/schemas/investigate.ts";
 import { investigateSession } from "#shared/usecases/investigate.ts";
@@ -9,7 +9,7 @@ export const handler = apiHandler(
   async ({ params, query, principal }) => {
     const started = performance.now();
     const body = await investigateSession(principal, params.id, query);
-    metrics.addMetric("InvestigateDuration", MetricUnit.Milliseconds, performance.now() - started);
+    recordMetric("InvestigateDuration", performance.now() - started);
     return { status: 200, body };
   },
 );

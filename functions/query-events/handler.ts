@@ -1,5 +1,5 @@
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { MetricUnit, metrics } from "#shared/observability.ts";
+import { recordMetric } from "#shared/observability.ts";
 import { SessionPathParams } from "#shared/schemas/common.ts";
 import { EventsQuery } from "#shared/schemas/events.ts";
 import { queryEvents } from "#shared/usecases/events.ts";
@@ -8,7 +8,7 @@ export const handler = apiHandler(
   { params: SessionPathParams, query: EventsQuery },
   async ({ params, query, principal }) => {
     const page = await queryEvents(principal, params.id, query);
-    metrics.addMetric("EventPolls", MetricUnit.Count, 1);
+    recordMetric("EventPolls", 1);
     return { status: 200, body: page };
   },
 );

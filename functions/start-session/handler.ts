@@ -1,6 +1,6 @@
 import { AppError, ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { MetricUnit, metrics } from "#shared/observability.ts";
+import { recordMetric } from "#shared/observability.ts";
 import { IDEMPOTENCY_KEY_PATTERN, StartSessionBody } from "#shared/schemas/sessions.ts";
 import { startSession } from "#shared/usecases/sessions.ts";
 
@@ -17,11 +17,11 @@ export const handler = apiHandler(
     }
     const result = await startSession(principal, body, idempotencyKey).catch((error: unknown) => {
       if (error instanceof AppError && error.code === "ACTIVE_SESSION_EXISTS") {
-        metrics.addMetric("StartConflicts", MetricUnit.Count, 1);
+        recordMetric("StartConflicts", 1);
       }
       throw error;
     });
-    if (!result.replayed) metrics.addMetric("SessionsStarted", MetricUnit.Count, 1);
+    if (!result.replayed) recordMetric("SessionsStarted", 1);
     const responseHeaders: Record<string, string> = {
       Location: `/v1/sessions/${result.session.session_id}`,
     };

@@ -1,5 +1,5 @@
 /**
- * `npm run keys -- create --tenant T --role app|support|admin [--label L]`
+ * `npm run keys -- create --tenant T --role app|support|admin [--scope tenant|own] [--label L]`
  * `npm run keys -- list --tenant T`
  * `npm run keys -- revoke --key-id ID`
  *
@@ -9,13 +9,13 @@
  */
 import { parseArgs } from "node:util";
 import * as z from "zod";
-import { ROLES } from "#shared/domain/principal.ts";
+import { KEY_SCOPES, ROLES } from "#shared/domain/principal.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "#shared/usecases/api-keys.ts";
 import { fail, selectTarget } from "./target.ts";
 import { registerUsageKey } from "./usage-plan.ts";
 
 const USAGE =
-  "usage: keys create --tenant T --role app|support|admin [--label L] | keys list --tenant T | keys revoke --key-id ID";
+  "usage: keys create --tenant T --role app|support|admin [--scope tenant|own] [--label L] | keys list --tenant T | keys revoke --key-id ID";
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     options: {
       tenant: { type: "string" },
       role: { type: "string" },
+      scope: { type: "string" },
       label: { type: "string" },
       "key-id": { type: "string" },
     },
@@ -31,11 +32,12 @@ async function main(): Promise<void> {
   const target = selectTarget();
   if (command === "create") {
     const role = z.enum(ROLES).safeParse(values.role);
-    if (!values.tenant || !role.success) fail(USAGE);
-    const created = await createApiKey(values.tenant, role.data, values.label ?? null);
+    const scope = z.enum(KEY_SCOPES).default("tenant").safeParse(values.scope);
+    if (!values.tenant || !role.success || !scope.success) fail(USAGE);
+    const created = await createApiKey(values.tenant, role.data, values.label ?? null, scope.data);
     if (target.kind === "aws") await registerUsageKey(created.keyId, created.keyHash);
     process.stderr.write(
-      `created ${created.keyId} (${created.role}) for tenant ${created.tenantId}; the key is shown once:\n`,
+      `created ${created.keyId} (${created.role}, scope ${created.scope}) for tenant ${created.tenantId}; the key is shown once:\n`,
     );
     process.stdout.write(`${created.plainKey}\n`);
     return;
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
     const keys = await listApiKeys(values.tenant);
     for (const key of keys) {
       process.stdout.write(
-        `${key.key_id}\t${key.role}\t${key.revoked_at ? `revoked ${key.revoked_at}` : "active"}\t${key.created_at}\t${key.label ?? ""}\n`,
+        `${key.key_id}\t${key.role}\t${key.scope}\t${key.revoked_at ? `revoked ${key.revoked_at}` : "active"}\t${key.created_at}\t${key.label ?? ""}\n`,
       );
     }
     return;

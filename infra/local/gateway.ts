@@ -316,8 +316,8 @@ export class LocalGateway {
     if (method === "OPTIONS") {
       response.writeHead(204, {
         ...this.corsHeaders(request),
-        "Access-Control-Allow-Methods": "GET,POST,DELETE,OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type,X-API-Key,Idempotency-Key",
+        "Access-Control-Allow-Methods": "GET,POST,PATCH,DELETE,OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type,X-API-Key,Idempotency-Key,If-Match",
         "Access-Control-Max-Age": "600",
       });
       response.end();

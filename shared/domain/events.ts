@@ -6,6 +6,7 @@ export const BOUNDARY_EVENT_TYPES = [
   "session_resumed",
   "session_ended",
   "session_expired",
+  "session_updated",
 ] as const;
 export type BoundaryEventType = (typeof BOUNDARY_EVENT_TYPES)[number];
 

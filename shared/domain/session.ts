@@ -3,6 +3,10 @@ import { AppError } from "./errors.ts";
 export const SESSION_STATUSES = ["active", "paused", "ended", "expired"] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
+/** How an ended session went, as its caller says at `end`. */
+export const SESSION_OUTCOMES = ["completed", "abandoned", "failed"] as const;
+export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
+
 export const OPEN_STATUSES: readonly SessionStatus[] = ["active", "paused"];
 
 export type Transition = "pause" | "resume" | "end" | "expire";
@@ -90,5 +94,52 @@ export function lifecycleAsOf<T extends Lifecycle>(session: T, now: string): T {
     ended_at: session.expires_at,
     ended_by: SYSTEM_PERFORMER,
     updated_at: [session.updated_at, session.expires_at].sort()[1] ?? session.updated_at,
+  };
+}
+
+/** Milliseconds from one timestamp to a later one (0 if it is not later). */
+export function periodMs(since: string, until: string): number {
+  return Math.max(0, Date.parse(until) - Date.parse(since));
+}
+
+interface Timed {
+  status: SessionStatus;
+  created_at: string;
+  expires_at: string;
+  state_since?: string | undefined;
+  active_ms: number;
+  paused_ms: number;
+}
+
+/**
+ * Time spent active and paused as of `now`: the periods the transitions have
+ * closed, plus the one still running (which an overdue session ended at its
+ * `expires_at`).
+ */
+export function timeInStatus(
+  session: Timed,
+  now: string,
+): { active_ms: number; paused_ms: number } {
+  const totals = { active_ms: session.active_ms, paused_ms: session.paused_ms };
+  if (!isOpen(session.status)) return totals;
+  const until = session.expires_at < now ? session.expires_at : now;
+  const running = periodMs(session.state_since ?? session.created_at, until);
+  if (session.status === "active") totals.active_ms += running;
+  else totals.paused_ms += running;
+  return totals;
+}
+
+/**
+ * The period a transition closes: the time since the status began, up to the
+ * step (an expiry closes it at `expires_at`), counted as active or paused.
+ */
+export function closingPeriod(
+  session: Timed,
+  until: string,
+): { bucket: "active_ms" | "paused_ms"; ms: number; until: string } {
+  return {
+    bucket: session.status === "paused" ? "paused_ms" : "active_ms",
+    ms: periodMs(session.state_since ?? session.created_at, until),
+    until,
   };
 }

@@ -24,7 +24,7 @@ import {
 } from "../domain/errors.ts";
 import { findUnstorableKey } from "../domain/events.ts";
 import { isSessionId } from "../domain/ids.ts";
-import { type Principal, ROLES } from "../domain/principal.ts";
+import { KEY_SCOPES, type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics, tracer } from "../observability.ts";
 import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
 import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
@@ -62,6 +62,7 @@ const PrincipalContext = z.object({
   tenant_id: z.string().min(1),
   key_id: z.string().min(1),
   role: z.enum(ROLES),
+  scope: z.enum(KEY_SCOPES),
 });
 
 function fieldOf(issue: z.core.$ZodIssue): string {
@@ -118,7 +119,11 @@ function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, stri
     });
   }
   const contentType = (headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (contentType !== "application/json" && !(contentType === "" && text === "")) {
+  // A JSON merge patch (RFC 7396) has its own media type; it is JSON all the same.
+  const json =
+    contentType === "application/json" ||
+    (contentType === "application/merge-patch+json" && event.httpMethod === "PATCH");
+  if (!json && !(contentType === "" && text === "")) {
     throw new AppError(
       "UNSUPPORTED_MEDIA_TYPE",
       "Send the body as JSON with Content-Type: application/json.",
@@ -161,7 +166,12 @@ function principalOf(event: APIGatewayProxyEvent): Principal {
   if (!parsed.success) {
     throw new AppError("UNAUTHORIZED", "Send a valid API key in the X-API-Key header.");
   }
-  return { tenantId: parsed.data.tenant_id, keyId: parsed.data.key_id, role: parsed.data.role };
+  return {
+    tenantId: parsed.data.tenant_id,
+    keyId: parsed.data.key_id,
+    role: parsed.data.role,
+    scope: parsed.data.scope,
+  };
 }
 
 /**
@@ -257,7 +267,7 @@ export function apiHandler<
     .handler(async (event, context) => {
       const headers = lowerCaseHeaders(event.headers);
       const principal = spec.public
-        ? { tenantId: "", keyId: "", role: "support" as const }
+        ? { tenantId: "", keyId: "", role: "support" as const, scope: "own" as const }
         : principalOf(event);
       if (!spec.public) {
         logger.appendKeys({ tenant_id: principal.tenantId, key_id: principal.keyId });

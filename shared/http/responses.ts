@@ -23,14 +23,19 @@ export function corsHeaders(origin: string | undefined): Record<string, string> 
   return allowOriginHeaders(allowed, origin);
 }
 
-/** The one CORS rule: `*` allows any origin, otherwise only a listed one, echoed with `Vary`. */
+/**
+ * The one CORS rule: `*` allows any origin, otherwise only a listed one,
+ * echoed with `Vary`. A browser client reads the version it sends back in
+ * If-Match from ETag.
+ */
 export function allowOriginHeaders(
   allowed: readonly string[],
   origin: string | undefined,
 ): Record<string, string> {
-  if (allowed.includes("*")) return { "Access-Control-Allow-Origin": "*" };
+  const expose = { "Access-Control-Expose-Headers": "ETag, Location, Retry-After" };
+  if (allowed.includes("*")) return { "Access-Control-Allow-Origin": "*", ...expose };
   if (origin && allowed.includes(origin)) {
-    return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
+    return { "Access-Control-Allow-Origin": origin, Vary: "Origin", ...expose };
   }
   return {};
 }

@@ -66,6 +66,7 @@ export async function readDuePage(
 export async function countOverdueOpen(
   tenant: string,
   now: string,
+  startedByKey?: string,
 ): Promise<{ active: number; paused: number }> {
   const counts = { active: 0, paused: 0 };
   await Promise.all(
@@ -77,11 +78,15 @@ export async function countOverdueOpen(
             TableName: tableName(),
             IndexName: INDEX.openByExpiry,
             KeyConditionExpression: "#p = :shard AND #s < :now",
-            FilterExpression: "tenant_id = :tenant",
+            FilterExpression:
+              startedByKey === undefined
+                ? "tenant_id = :tenant"
+                : "tenant_id = :tenant AND started_by_key = :key",
             ExpressionAttributeValues: {
               ":shard": indexKeys.expiryShardPartition(shard),
               ":now": now,
               ":tenant": tenant,
+              ...(startedByKey === undefined ? {} : { ":key": startedByKey }),
             },
             ExpressionAttributeNames: {
               "#p": EXPIRY_INDEX.partition,

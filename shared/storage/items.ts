@@ -4,8 +4,8 @@
  */
 import * as z from "zod";
 import { isoNow } from "../domain/clock.ts";
-import { ROLES } from "../domain/principal.ts";
-import { lifecycleAsOf, SESSION_STATUSES } from "../domain/session.ts";
+import { KEY_SCOPES, ROLES } from "../domain/principal.ts";
+import { isOverdue, lifecycleAsOf, SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";
 import type { Session } from "../schemas/sessions.ts";
 
 /** A session as stored, without its keys: the store adds those from the key module. */
@@ -24,9 +24,34 @@ export const SessionItem = z.object({
   is_training_data: z.boolean(),
   session_notes: z.string().nullable().default(null),
   training_intent_label: z.string().nullable().default(null),
+  /** How and why an end closed the session, if its caller said. */
+  outcome: z.enum(SESSION_OUTCOMES).nullable().default(null),
+  end_reason: z.string().nullable().default(null),
+  labels: z.record(z.string(), z.string()).default({}),
+  /**
+   * The version of the session's own fields (the ETag): 1 at start, one more
+   * for each lifecycle step and each update. Appends leave it alone.
+   */
+  version: z.number().int().default(1),
+  /**
+   * When the current status began, and the time spent active and paused in
+   * the periods already closed: moved by the lifecycle transactions, so
+   * per-session statistics need no event reads. Sessions stored before they
+   * existed count from their creation.
+   */
+  state_since: z.string().optional(),
+  active_ms: z.number().int().default(0),
+  paused_ms: z.number().int().default(0),
   last_seq: z.number().int(),
   /** Timestamp of the newest event: later events never get an earlier one. */
   last_event_at: z.string(),
+  /** The key that started the session: an `own`-scoped key sees only its own. */
+  started_by_key: z.string().nullable().default(null),
+  /**
+   * Whether the starting key's own counters (its `/statistics`) count this
+   * session: true for sessions started by `own`-scoped keys.
+   */
+  key_counted: z.boolean().default(false),
   /** Events per type, kept in the transaction that writes them (counts without reads). */
   type_counts: z.record(z.string(), z.number().int()).default({}),
   /**
@@ -61,6 +86,11 @@ export function toSession(stored: SessionItem, now: string = isoNow()): Session 
     training_intent_label: item.training_intent_label,
     event_count: item.last_seq,
     last_seq: item.last_seq,
+    outcome: item.outcome,
+    end_reason: item.end_reason,
+    labels: item.labels,
+    // An overdue session reads as the expiry will leave it, version included.
+    version: item.version + (isOverdue(stored, now) ? 1 : 0),
   };
 }
 
@@ -87,6 +117,8 @@ export const ApiKeyItem = z.object({
   key_id: z.string(),
   tenant_id: z.string(),
   role: z.enum(ROLES),
+  /** Keys made before scopes existed saw their whole tenant. */
+  scope: z.enum(KEY_SCOPES).default("tenant"),
   label: z.string().nullable().default(null),
   created_at: z.string(),
   revoked_at: z.string().nullable().default(null),

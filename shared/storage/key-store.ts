@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { tableName } from "../config.ts";
-import type { Role } from "../domain/principal.ts";
+import type { KeyScope, Role } from "../domain/principal.ts";
 import { dynamo } from "./clients.ts";
 import { type ApiKeyItem, ApiKeyItem as ApiKeyItemSchema } from "./items.ts";
 import { INDEX, INDEX_KEY_ATTRIBUTES, indexKeys, keys } from "./keys.ts";
@@ -13,6 +13,7 @@ export async function putKey(input: {
   keyId: string;
   tenantId: string;
   role: Role;
+  scope: KeyScope;
   label: string | null;
   createdAt: string;
 }): Promise<void> {
@@ -28,6 +29,7 @@ export async function putKey(input: {
           key_id: input.keyId,
           tenant_id: input.tenantId,
           role: input.role,
+          scope: input.scope,
           label: input.label,
           created_at: input.createdAt,
         },

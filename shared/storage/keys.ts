@@ -18,6 +18,7 @@ export const STATS_SK = "STATS";
  * sort after `SESSION`, hence the `W#` prefix.
  */
 export const LOG_SUMMARY_SK_PREFIX = "W#LOGSUM#";
+export const PROCESSING_STATUS_SK = "W#PROCESSING";
 
 /** Wide enough for any seq a session can reach; keeps lexical order = numeric order. */
 const SEQ_DIGITS = 12;
@@ -82,13 +83,28 @@ export const keys = {
     sk: OPEN_LOCK_SK,
   }),
   apiKey: (keyHash: string): ItemKey => ({ pk: `K#${keyHash}`, sk: API_KEY_SK }),
-  idempotency: (tenant: string, idempotencyKey: string): ItemKey => ({
-    pk: `T#${tenant}#I#${sha256(idempotencyKey)}`,
+  /** An own-scoped key's records are its own: another key's equal value names another item. */
+  idempotency: (
+    tenant: string,
+    idempotencyKey: string,
+    ownerKeyId: string | null = null,
+  ): ItemKey => ({
+    pk: `T#${tenant}#I#${sha256(ownerKeyId === null ? idempotencyKey : `${ownerKeyId}\n${idempotencyKey}`)}`,
     sk: IDEMPOTENCY_SK,
   }),
   stats: (tenant: string, shard: number): ItemKey => ({
     pk: `T#${tenant}#STATS#${shard}`,
     sk: STATS_SK,
+  }),
+  /** Counters of the sessions one `own`-scoped key started, sharded like the tenant's. */
+  keyStats: (tenant: string, keyId: string, shard: number): ItemKey => ({
+    pk: `T#${tenant}#K#${keyId}#STATS#${shard}`,
+    sk: STATS_SK,
+  }),
+  /** The last processing status investigate read from status.json, beside the session. */
+  processingStatus: (tenant: string, sessionId: string): ItemKey => ({
+    pk: sessionPk(tenant, sessionId),
+    sk: PROCESSING_STATUS_SK,
   }),
   /** Cached log summary of one log object version, beside the session's events. */
   logSummary: (tenant: string, sessionId: string, logName: string, etag: string): ItemKey => ({

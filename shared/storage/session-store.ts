@@ -11,7 +11,7 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { tableName } from "../config.ts";
-import type { SessionStatus } from "../domain/session.ts";
+import type { SessionOutcome, SessionStatus } from "../domain/session.ts";
 import type { SessionEvent } from "../schemas/events.ts";
 import { dynamo } from "./clients.ts";
 import { eventItem } from "./event-items.ts";
@@ -28,6 +28,7 @@ import {
   sessionListStartKey,
   TTL_ATTRIBUTE,
 } from "./keys.ts";
+import { outcomeCounter } from "./stats-store.ts";
 import {
   backoffMs,
   failedCondition,
@@ -37,8 +38,14 @@ import {
   transactWrite,
 } from "./transactions.ts";
 
+/** An Idempotency-Key as sent, and the own-scoped key it belongs to (null: the tenant's). */
+export interface ReplayKey {
+  value: string;
+  ownerKeyId: string | null;
+}
+
 export interface IdempotencyRecord {
-  key: string;
+  key: ReplayKey;
   bodyHash: string;
   status: number;
   response: unknown;
@@ -51,27 +58,48 @@ export type CreateOutcome =
   | { created: false; reason: "idempotency_key_taken" }
   | { created: false; reason: "conflict" };
 
-function statsUpdate(
-  tenant: string,
-  changes: Partial<Record<SessionStatus, number>>,
-): TransactItem {
+/** Counter names beside the status counts (outcomes of ended sessions). */
+export type CounterChanges = Partial<Record<SessionStatus | `outcome_${string}`, number>>;
+
+function counterUpdate(key: ItemKey, changes: CounterChanges): TransactItem {
   const names: Record<string, string> = {};
   const values: Record<string, number> = {};
   const clauses: string[] = [];
-  for (const [status, delta] of Object.entries(changes)) {
-    names[`#${status}`] = status;
-    values[`:${status}`] = delta;
-    clauses.push(`#${status} :${status}`);
-  }
+  Object.entries(changes).forEach(([counter, delta], index) => {
+    names[`#c${index}`] = counter;
+    values[`:c${index}`] = delta ?? 0;
+    clauses.push(`#c${index} :c${index}`);
+  });
   return {
     Update: {
       TableName: tableName(),
-      Key: keys.stats(tenant, randomInt(STATS_SHARDS)),
+      Key: key,
       UpdateExpression: `ADD ${clauses.join(", ")}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
   };
+}
+
+/**
+ * The tenant's counters, and for a session started by an `own` key that
+ * key's counters too, moved in the same transaction as the session.
+ */
+function statsUpdates(
+  tenant: string,
+  session: Pick<SessionItem, "started_by_key" | "key_counted">,
+  changes: CounterChanges,
+): TransactItem[] {
+  const updates = [counterUpdate(keys.stats(tenant, randomInt(STATS_SHARDS)), changes)];
+  if (session.key_counted && session.started_by_key) {
+    updates.push(
+      counterUpdate(
+        keys.keyStats(tenant, session.started_by_key, randomInt(STATS_SHARDS)),
+        changes,
+      ),
+    );
+  }
+  return updates;
 }
 
 /** Deletes the user's open-session lock, only if it names this session (or is already gone). */
@@ -140,14 +168,15 @@ export async function createSession(
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
-    statsUpdate(tenant, { active: 1 }),
+    ...statsUpdates(tenant, session, { active: 1 }),
   ];
+  const idempotencyIndex = items.length;
   if (idempotency) {
     items.push({
       Put: {
         TableName: table,
         Item: {
-          ...keys.idempotency(tenant, idempotency.key),
+          ...keys.idempotency(tenant, idempotency.key.value, idempotency.key.ownerKeyId),
           entity: "idempotency",
           body_hash: idempotency.bodyHash,
           status: idempotency.status,
@@ -168,7 +197,7 @@ export async function createSession(
       activeSessionId: lock.success ? lock.data.session_id : undefined,
     };
   }
-  if (idempotency && failedCondition(outcome.reasons, 4)) {
+  if (idempotency && failedCondition(outcome.reasons, idempotencyIndex)) {
     return { created: false, reason: "idempotency_key_taken" };
   }
   if (isRetryable(outcome.reasons)) return { created: false, reason: "conflict" };
@@ -179,12 +208,12 @@ export async function createSession(
 
 export async function readIdempotencyRecord(
   tenant: string,
-  key: string,
+  key: ReplayKey,
 ): Promise<{ bodyHash: string; status: number; response: unknown } | undefined> {
   const result = await dynamo().send(
     new GetCommand({
       TableName: tableName(),
-      Key: keys.idempotency(tenant, key),
+      Key: keys.idempotency(tenant, key.value, key.ownerKeyId),
       ConsistentRead: true,
     }),
   );
@@ -238,6 +267,10 @@ export async function commitTransition(input: {
   endedAt: string;
   endedBy: string | null;
   sessionTtlEpoch: number | null;
+  /** The status period the step closes, added to the session's time counters. */
+  period: { bucket: "active_ms" | "paused_ms"; ms: number; until: string };
+  /** An end's outcome and reason (both may be null); undefined for other steps. */
+  ending?: { outcome: SessionOutcome | null; reason: string | null } | undefined;
 }): Promise<TransitionOutcome> {
   const { tenant, read, event } = input;
   const table = tableName();
@@ -265,7 +298,13 @@ export async function commitTransition(input: {
     "last_event_at = :now",
     "last_seq = :seq",
     "#tc.#type = if_not_exists(#tc.#type, :zero) + :one",
+    "version = if_not_exists(version, :one) + :one",
+    "#bucket = if_not_exists(#bucket, :zero) + :period_ms",
+    "state_since = :state_since",
   ];
+  names["#bucket"] = input.period.bucket;
+  values[":period_ms"] = input.period.ms;
+  values[":state_since"] = input.period.until;
   const removes: string[] = [];
   if (input.closes) {
     sets.push("ended_at = :ended_at", "ended_by = :ended_by", `#ttl = :ttl`);
@@ -274,6 +313,13 @@ export async function commitTransition(input: {
     values[":ended_by"] = input.endedBy;
     values[":ttl"] = input.sessionTtlEpoch;
     removes.push(...OPEN_BY_EXPIRY_ATTRIBUTES);
+  }
+  const counters: CounterChanges = { [read.status]: -1, [input.to]: 1 };
+  if (input.ending) {
+    sets.push("outcome = :outcome", "end_reason = :end_reason");
+    values[":outcome"] = input.ending.outcome;
+    values[":end_reason"] = input.ending.reason;
+    if (input.ending.outcome) counters[outcomeCounter(input.ending.outcome)] = 1;
   }
   const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
   const items: TransactItem[] = [
@@ -294,7 +340,7 @@ export async function commitTransition(input: {
         ConditionExpression: "attribute_not_exists(pk)",
       },
     },
-    statsUpdate(tenant, { [read.status]: -1, [input.to]: 1 }),
+    ...statsUpdates(tenant, read, counters),
   ];
   if (input.closes) {
     items.push(releaseLock(tenant, read));
@@ -305,6 +351,77 @@ export async function commitTransition(input: {
   if (isRetryable(outcome.reasons)) return "stale";
   throw new Error(
     `transition transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
+  );
+}
+
+export type UpdateOutcome = "committed" | "stale";
+
+/**
+ * An update of the session's own fields as one transaction: the new notes and
+ * labels, the version moved on, `last_seq` moved to the `session_updated`
+ * event written beside it. Conditional on the `last_seq` and the version that
+ * were read, so an append or another change in between makes it "stale".
+ */
+export async function commitUpdate(input: {
+  tenant: string;
+  read: SessionItem;
+  sessionNotes: string | null;
+  labels: Record<string, string>;
+  event: SessionEvent;
+  eventTtlEpoch: number;
+}): Promise<UpdateOutcome> {
+  const { tenant, read, event } = input;
+  const table = tableName();
+  const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
+  const outcome = await transactWrite([
+    {
+      Update: {
+        TableName: table,
+        Key: keys.session(tenant, read.session_id),
+        UpdateExpression: [
+          "SET session_notes = :notes",
+          "labels = :labels",
+          "version = :version",
+          "updated_at = :now",
+          "last_accessed = :now",
+          "last_event_at = :now",
+          "last_seq = :seq",
+          "#tc.#type = if_not_exists(#tc.#type, :zero) + :one",
+        ].join(", "),
+        ConditionExpression:
+          "last_seq = :read_seq AND (version = :read_version OR (attribute_not_exists(version) AND :read_version = :one)) AND attribute_not_exists(deleting)",
+        ExpressionAttributeNames: { "#tc": "type_counts", "#type": event.event_type },
+        ExpressionAttributeValues: {
+          ":notes": input.sessionNotes,
+          ":labels": input.labels,
+          ":version": read.version + 1,
+          ":read_version": read.version,
+          ":now": event.timestamp,
+          ":seq": event.seq,
+          ":read_seq": read.last_seq,
+          ":zero": 0,
+          ":one": 1,
+        },
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: eventItem(tenant, event, typeOrd, input.eventTtlEpoch),
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+  ]);
+  if (outcome.committed) return "committed";
+  if (
+    failedCondition(outcome.reasons, 0) ||
+    failedCondition(outcome.reasons, 1) ||
+    isRetryable(outcome.reasons)
+  ) {
+    return "stale";
+  }
+  throw new Error(
+    `update transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
   );
 }
 
@@ -345,8 +462,12 @@ export async function listSessions(input: {
   /** Overdue open sessions are expired from their expires_at on: filters agree. */
   now: string;
   tenant: string;
+  /** Only sessions this key started (an own-scoped caller). */
+  startedByKey: string | undefined;
   userId: string | undefined;
   status: SessionStatus | undefined;
+  outcome?: SessionOutcome | undefined;
+  label?: { key: string; value: string } | undefined;
   createdAfter: string | undefined;
   createdBefore: string | undefined;
   limit: number;
@@ -382,6 +503,20 @@ export async function listSessions(input: {
   };
   let filter = "#e = :entity AND attribute_not_exists(deleting)";
   if (input.status) filter += ` AND ${statusFilter(input.status, input.now, names, values)}`;
+  if (input.label !== undefined) {
+    names["#labels"] = "labels";
+    names["#label"] = input.label.key;
+    values[":label"] = input.label.value;
+    filter += " AND #labels.#label = :label";
+  }
+  if (input.outcome !== undefined) {
+    values[":outcome"] = input.outcome;
+    filter += " AND outcome = :outcome";
+  }
+  if (input.startedByKey !== undefined) {
+    values[":started_by_key"] = input.startedByKey;
+    filter += " AND started_by_key = :started_by_key";
+  }
   const items: SessionItem[] = [];
   let exclusiveStart: Record<string, unknown> | undefined = startAfterPosition
     ? sessionListStartKey(input.tenant, input.userId, startAfterPosition)
@@ -440,7 +575,10 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
         ExpressionAttributeValues: { ":true": true, ":read_status": read.status },
       },
     },
-    statsUpdate(tenant, { [read.status]: -1 }),
+    ...statsUpdates(tenant, read, {
+      [read.status]: -1,
+      ...(read.outcome ? { [outcomeCounter(read.outcome)]: -1 } : {}),
+    }),
   ];
   if (read.status === "active" || read.status === "paused") {
     items.push(releaseLock(tenant, read));
@@ -453,17 +591,25 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
   );
 }
 
-/** Whether a session item exists and is marked for deletion (a delete to resume). */
-export async function readDeletingSession(tenant: string, sessionId: string): Promise<boolean> {
+/**
+ * A session item marked for deletion (a delete to resume), with the key that
+ * started it; undefined when there is none.
+ */
+export async function readDeletingSession(
+  tenant: string,
+  sessionId: string,
+): Promise<{ startedByKey: string | null } | undefined> {
   const result = await dynamo().send(
     new GetCommand({
       TableName: tableName(),
       Key: keys.session(tenant, sessionId),
       ConsistentRead: true,
-      ProjectionExpression: "deleting",
+      ProjectionExpression: "deleting, started_by_key",
     }),
   );
-  return result.Item?.deleting === true;
+  if (result.Item?.deleting !== true) return undefined;
+  const startedByKey = result.Item.started_by_key;
+  return { startedByKey: typeof startedByKey === "string" ? startedByKey : null };
 }
 
 /**

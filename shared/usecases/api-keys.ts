@@ -2,7 +2,7 @@
 import { isoNow } from "../domain/clock.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { newApiKey, newKeyId, TENANT_ID_PATTERN } from "../domain/ids.ts";
-import type { Principal, Role } from "../domain/principal.ts";
+import type { KeyScope, Principal, Role } from "../domain/principal.ts";
 import type { ApiKeyItem } from "../storage/items.ts";
 import * as keyStore from "../storage/key-store.ts";
 import { sha256 } from "../storage/keys.ts";
@@ -11,6 +11,7 @@ export interface CreatedKey {
   keyId: string;
   tenantId: string;
   role: Role;
+  scope: KeyScope;
   /** The plain key: returned once, never stored. */
   plainKey: string;
   /** Hash of the plain key; also the usage-plan identifier of the key. */
@@ -21,6 +22,7 @@ export async function createApiKey(
   tenantId: string,
   role: Role,
   label: string | null = null,
+  scope: KeyScope = "tenant",
 ): Promise<CreatedKey> {
   if (!TENANT_ID_PATTERN.test(tenantId)) {
     throw new ValidationError(`tenant must match ${TENANT_ID_PATTERN.source}.`, {
@@ -30,8 +32,8 @@ export async function createApiKey(
   const plainKey = newApiKey();
   const keyId = newKeyId();
   const keyHash = sha256(plainKey);
-  await keyStore.putKey({ keyHash, keyId, tenantId, role, label, createdAt: isoNow() });
-  return { keyId, tenantId, role, plainKey, keyHash };
+  await keyStore.putKey({ keyHash, keyId, tenantId, role, scope, label, createdAt: isoNow() });
+  return { keyId, tenantId, role, scope, plainKey, keyHash };
 }
 
 export async function listApiKeys(tenantId: string): Promise<ApiKeyItem[]> {
@@ -50,5 +52,11 @@ export async function authenticate(
   const keyHash = sha256(plainKey);
   const item = await keyStore.findKeyByHash(keyHash);
   if (!item || item.revoked_at) return undefined;
-  return { tenantId: item.tenant_id, keyId: item.key_id, role: item.role, usageKey: keyHash };
+  return {
+    tenantId: item.tenant_id,
+    keyId: item.key_id,
+    role: item.role,
+    scope: item.scope,
+    usageKey: keyHash,
+  };
 }

@@ -39,7 +39,7 @@ import {
 import type { SessionItem } from "../storage/items.ts";
 import { readSession } from "../storage/session-store.ts";
 import { RACE_RETRY_BUDGET_MS, sleep } from "../storage/transactions.ts";
-import { closeOverdue } from "./sessions.ts";
+import { closeOverdue, visibleTo } from "./sessions.ts";
 
 /** A turn at the head of the queue this long without committing is taken as abandoned. */
 const STUCK_TURN_MS = 1500;
@@ -101,7 +101,10 @@ export async function appendEvents(
 ): Promise<AppendEventsResult> {
   checkEventSizes(input);
   const tenant = principal.tenantId;
-  const read = await acceptingSession(tenant, await readSession(tenant, sessionId));
+  const read = await acceptingSession(
+    tenant,
+    visibleTo(principal, await readSession(tenant, sessionId)),
+  );
   // Uncontended: commit straight away while no append is queued.
   if ((read.next_turn ?? 0) === (read.served_turn ?? 0)) {
     const outcome = await commitEvents(principal, read, input, undefined);
@@ -248,17 +251,18 @@ export async function queryEvents(
     to: Math.min((query.before ?? MAX_SEQ + 1) - 1, MAX_SEQ),
   };
   if (query.since === undefined && query.event_type === undefined && query.before === undefined) {
-    return pollPage(principal.tenantId, sessionId, query, range);
+    return pollPage(principal, sessionId, query, range);
   }
-  return filteredPage(principal.tenantId, sessionId, query, range);
+  return filteredPage(principal, sessionId, query, range);
 }
 
 async function pollPage(
-  tenant: string,
+  principal: Principal,
   sessionId: string,
   query: EventsQuery,
   range: SeqRange,
 ): Promise<EventPage> {
+  const tenant = principal.tenantId;
   const ascending = query.order === "asc";
   const page =
     range.from > range.to
@@ -272,7 +276,7 @@ async function pollPage(
           includeSession: true,
         });
   // An ascending page that filled up stops short of the session item: one more read.
-  const session = visibleSession(page.session ?? (await readSession(tenant, sessionId)));
+  const session = visibleSession(principal, page.session ?? (await readSession(tenant, sessionId)));
   const upper = Math.min(range.to, session.last_seq);
   // Newest first, the session item is read before the events: an event that
   // committed in between is left for the next poll, which `server_time` admits.
@@ -296,14 +300,15 @@ async function pollPage(
 }
 
 async function filteredPage(
-  tenant: string,
+  principal: Principal,
   sessionId: string,
   query: EventsQuery,
   requested: SeqRange,
 ): Promise<EventPage> {
+  const tenant = principal.tenantId;
   const ascending = query.order === "asc";
   const limit = query.limit ?? 100;
-  const session = visibleSession(await readSession(tenant, sessionId));
+  const session = visibleSession(principal, await readSession(tenant, sessionId));
   const range = { from: requested.from, to: Math.min(requested.to, session.last_seq) };
   if (query.since !== undefined && range.from <= range.to) {
     const firstAfter = await firstSeqAfterTime(tenant, sessionId, query.since);
@@ -340,9 +345,11 @@ async function filteredPage(
   });
 }
 
-function visibleSession(session: SessionItem | undefined): SessionItem {
-  if (!session || session.deleting) throw sessionNotFound();
-  return session;
+/** The events a caller may not see are answered like those of a missing session. */
+function visibleSession(principal: Principal, session: SessionItem | undefined): SessionItem {
+  const visible = visibleTo(principal, session);
+  if (!visible || visible.deleting) throw sessionNotFound();
+  return visible;
 }
 
 /**

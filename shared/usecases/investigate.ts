@@ -23,7 +23,7 @@ import {
   parseTail,
   type TailLine,
 } from "../domain/log-scan.ts";
-import type { Principal } from "../domain/principal.ts";
+import { maySee, type Principal } from "../domain/principal.ts";
 import {
   blenderExitMeaning,
   deriveInvestigationStatus,
@@ -55,6 +55,7 @@ import {
   type StoredLogSummary,
   writeLogSummary,
 } from "../storage/log-summary-store.ts";
+import { rememberProcessingStatus } from "../storage/processing-status-store.ts";
 import { readSession } from "../storage/session-store.ts";
 import {
   isMissingObject,
@@ -87,6 +88,7 @@ export interface InvestigationPorts {
   streamRange: typeof streamWorkspaceRange;
   readLogSummary: typeof readLogSummary;
   writeLogSummary: typeof writeLogSummary;
+  rememberProcessingStatus: typeof rememberProcessingStatus;
 }
 
 export const storagePorts: InvestigationPorts = {
@@ -96,6 +98,7 @@ export const storagePorts: InvestigationPorts = {
   streamRange: streamWorkspaceRange,
   readLogSummary,
   writeLogSummary,
+  rememberProcessingStatus,
 };
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; reason: "timeout" | "missing" | "failed" };
@@ -904,7 +907,7 @@ export async function investigateSession(
     // Without the session nothing can be shown (not even whose it is): 503, retry.
     if (!read.ok)
       throw new UnavailableError("The session could not be read in time; retry shortly.");
-    if (!read.value) {
+    if (!read.value || !maySee(principal, read.value.started_by_key)) {
       audit.outcome = "not_found";
       throw sessionNotFound();
     }
@@ -919,6 +922,7 @@ export async function investigateSession(
       fileErrors: [],
     };
     const answer = SessionInvestigationResponse.parse(await gather(context, query.log_lines));
+    await rememberStatus(context, answer);
     audit.outcome = "ok";
     audit.session_status = answer.session_status;
     audit.file_errors = answer.file_errors.length;
@@ -936,6 +940,25 @@ export async function investigateSession(
       ...audit,
     });
   }
+}
+
+/**
+ * Keeps the processing status this investigation read for the session's
+ * statistics. Best effort: a failed write costs the statistics a stale
+ * value, never the investigation its answer.
+ */
+async function rememberStatus(
+  context: RequestContext,
+  answer: SessionInvestigationResponse,
+): Promise<void> {
+  if (answer.processing_status === null) return;
+  const write = context.ports.rememberProcessingStatus(
+    context.scope,
+    { status: answer.processing_status, observedAt: answer.investigation_timestamp },
+    summaryTtl(context.session, Date.now()),
+  );
+  const stored = await context.budget.run(write, "processing status");
+  if (!stored.ok) logger.warn("processing status not remembered", { reason: stored.reason });
 }
 
 /** Names of the storage behind the service, which workspace text must never reveal. */

@@ -9,23 +9,27 @@ import { addSeconds, epochSeconds, followingTimestamps, isoNow } from "../domain
 import { AppError, sessionNotFound, UnavailableError, ValidationError } from "../domain/errors.ts";
 import { EVENT_SOURCE_SERVER } from "../domain/events.ts";
 import { newRecordId, newSessionId } from "../domain/ids.ts";
-import type { Principal } from "../domain/principal.ts";
+import { maySee, type Principal } from "../domain/principal.ts";
 import {
   allowedFrom,
   BOUNDARY_EVENT_BY_TRANSITION,
   closes,
+  closingPeriod,
   isOverdue,
   nextStatus,
+  type SessionOutcome,
   type SessionStatus,
   SYSTEM_PERFORMER,
   type Transition,
 } from "../domain/session.ts";
 import type { SessionEvent } from "../schemas/events.ts";
 import {
+  MAX_LABELS,
   type Session,
   type SessionList,
   SessionWithEvent as SessionWithEventSchema,
   type StartSessionBody,
+  type UpdateSessionBody,
 } from "../schemas/sessions.ts";
 import { eventTtl } from "../storage/event-items.ts";
 import { type SessionItem, toSession } from "../storage/items.ts";
@@ -73,10 +77,15 @@ export async function startSession(
   idempotencyKey: string | undefined,
 ): Promise<StartResult> {
   const tenant = principal.tenantId;
+  // An own-scoped key replays only its own answers: keys of one tenant may pick the same value.
+  const replayKey =
+    idempotencyKey === undefined
+      ? undefined
+      : { value: idempotencyKey, ownerKeyId: principal.scope === "own" ? principal.keyId : null };
   const bodyHash = createHash("sha256").update(JSON.stringify(body)).digest("hex");
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (idempotencyKey) {
-      const previous = await store.readIdempotencyRecord(tenant, idempotencyKey);
+    if (replayKey) {
+      const previous = await store.readIdempotencyRecord(tenant, replayKey);
       if (previous) return replay(previous, bodyHash);
     }
     const now = isoNow();
@@ -96,9 +105,18 @@ export async function startSession(
       is_training_data: body.is_training_data,
       session_notes: body.session_notes,
       training_intent_label: body.training_intent_label,
+      outcome: null,
+      end_reason: null,
+      labels: body.labels,
+      version: 1,
+      state_since: now,
+      active_ms: 0,
+      paused_ms: 0,
       last_seq: 1,
       last_event_at: now,
       type_counts: { session_started: 1 },
+      started_by_key: principal.keyId,
+      key_counted: principal.scope === "own",
     };
     const event = boundaryEvent(session, "session_started", 1, now, body.performer_id);
     const result: SessionWithEvent = { session: toSession(session), event };
@@ -107,9 +125,9 @@ export async function startSession(
       session,
       event,
       eventTtl(session.expires_at, now, config().RETENTION_DAYS),
-      idempotencyKey
+      replayKey
         ? {
-            key: idempotencyKey,
+            key: replayKey,
             bodyHash,
             status: 201,
             response: result,
@@ -125,16 +143,18 @@ export async function startSession(
     }
     // Identical starts sent at once with one key: the lock was taken by the
     // start that committed, together with its idempotency record. Replay it.
-    if (idempotencyKey) {
-      const committed = await store.readIdempotencyRecord(tenant, idempotencyKey);
+    if (replayKey) {
+      const committed = await store.readIdempotencyRecord(tenant, replayKey);
       if (committed) return replay(committed, bodyHash);
     }
     const activeId = outcome.activeSessionId;
     if (activeId && (await expireIfOverdue(tenant, activeId))) continue;
+    // The rule is the tenant's, but an own-scoped key learns no id of a session it cannot see.
+    const shown = activeId && (await readVisibleSession(principal, activeId)) ? activeId : null;
     throw new AppError(
       "ACTIVE_SESSION_EXISTS",
       "The user already has an open session; end it before starting another.",
-      { active_session_id: activeId ?? null },
+      { active_session_id: shown },
     );
   }
   throw new UnavailableError();
@@ -179,8 +199,27 @@ export async function closeOverdue(tenant: string, session: SessionItem): Promis
   }
 }
 
+/**
+ * The session if the caller may see it: any session of its tenant for a
+ * tenant-scoped key, only those it started for an own-scoped one. Every other
+ * session is undefined, exactly like one that does not exist.
+ */
+export async function readVisibleSession(
+  principal: Principal,
+  sessionId: string,
+): Promise<SessionItem | undefined> {
+  return visibleTo(principal, await store.readSession(principal.tenantId, sessionId));
+}
+
+export function visibleTo(
+  principal: Principal,
+  session: SessionItem | undefined,
+): SessionItem | undefined {
+  return session && maySee(principal, session.started_by_key) ? session : undefined;
+}
+
 export async function getSession(principal: Principal, sessionId: string): Promise<Session> {
-  const item = await store.readSession(principal.tenantId, sessionId);
+  const item = await readVisibleSession(principal, sessionId);
   if (!item) throw sessionNotFound();
   return toSession(item);
 }
@@ -189,21 +228,37 @@ export async function transitionSession(
   principal: Principal,
   sessionId: string,
   transition: Exclude<Transition, "expire">,
-  caller: { user_id: string; performer_id: string; session_id?: string | undefined },
+  caller: {
+    user_id: string;
+    performer_id: string;
+    session_id?: string | undefined;
+    outcome?: SessionOutcome | undefined;
+    reason?: string | undefined;
+  },
 ): Promise<SessionWithEvent> {
   if (caller.session_id !== undefined && caller.session_id !== sessionId) {
     throw new ValidationError("session_id in the body must equal the session id in the path.", {
       field: "session_id",
     });
   }
-  const read = await store.readSession(principal.tenantId, sessionId);
+  const read = await readVisibleSession(principal, sessionId);
   if (!read) throw sessionNotFound();
   if (read.user_id !== caller.user_id) {
     throw new AppError("SESSION_USER_MISMATCH", "user_id does not match the session's user.", {
       field: "user_id",
     });
   }
-  return applyTransition(principal.tenantId, read, transition, caller.performer_id);
+  const ending =
+    transition === "end"
+      ? { outcome: caller.outcome ?? null, reason: caller.reason ?? null }
+      : undefined;
+  return applyTransition(principal.tenantId, read, transition, caller.performer_id, ending);
+}
+
+/** What an end says about how the session went; kept on the session and in its event. */
+export interface Ending {
+  outcome: SessionOutcome | null;
+  reason: string | null;
 }
 
 /**
@@ -216,6 +271,7 @@ export async function applyTransition(
   initial: SessionItem,
   transition: Transition,
   performerId: string,
+  ending?: Ending,
 ): Promise<SessionWithEvent> {
   let read: SessionItem | undefined = initial;
   const retry = new RaceRetry(RACE_RETRY_BUDGET_MS, 10, 200);
@@ -240,7 +296,12 @@ export async function applyTransition(
       now,
       performerId,
     );
+    if (ending) {
+      if (ending.outcome !== null) event.event_data.outcome = ending.outcome;
+      if (ending.reason !== null) event.event_data.reason = ending.reason;
+    }
     const retention = config().RETENTION_DAYS;
+    const period = closingPeriod(read, endedAt);
     const outcome = await store.commitTransition({
       tenant,
       read,
@@ -252,6 +313,8 @@ export async function applyTransition(
       endedAt,
       endedBy: closes(transition) ? performerId : null,
       sessionTtlEpoch: closes(transition) ? epochSeconds(now) + retention * 86_400 : null,
+      period,
+      ending,
     });
     if (outcome === "committed") {
       const next: SessionItem = {
@@ -263,6 +326,11 @@ export async function applyTransition(
         last_seq: seq,
         ended_at: closes(transition) ? endedAt : read.ended_at,
         ended_by: closes(transition) ? performerId : read.ended_by,
+        outcome: ending ? ending.outcome : read.outcome,
+        end_reason: ending ? ending.reason : read.end_reason,
+        version: read.version + 1,
+        state_since: period.until,
+        [period.bucket]: read[period.bucket] + period.ms,
       };
       return { session: toSession(next), event };
     }
@@ -277,6 +345,8 @@ export async function listSessions(
   query: {
     user_id?: string | undefined;
     status?: SessionStatus | undefined;
+    outcome?: SessionOutcome | undefined;
+    label?: string | undefined;
     created_after?: string | undefined;
     created_before?: string | undefined;
     limit: number;
@@ -288,8 +358,11 @@ export async function listSessions(
   const page = await store.listSessions({
     now,
     tenant: principal.tenantId,
+    startedByKey: principal.scope === "own" ? principal.keyId : undefined,
     userId: query.user_id,
     status: query.status,
+    outcome: query.outcome,
+    label: query.label === undefined ? undefined : splitLabel(query.label),
     createdAfter: query.created_after,
     createdBefore: query.created_before,
     limit: query.limit,
@@ -303,6 +376,123 @@ export async function listSessions(
   };
 }
 
+/** `key:value`, split at the first colon (label keys have none). */
+function splitLabel(filter: string): { key: string; value: string } {
+  const colon = filter.indexOf(":");
+  return { key: filter.slice(0, colon), value: filter.slice(colon + 1) };
+}
+
+/** What If-Match asked for: any version (`*`) or one of the listed ones. */
+export type VersionPrecondition = "any" | readonly number[];
+
+/** The ETag of a session version: a strong entity tag. */
+export function etagOf(session: Session): string {
+  return `"${session.version}"`;
+}
+
+export type UpdateResult = { session: Session; event: SessionEvent | null };
+
+/**
+ * A JSON merge patch of the session's notes and labels, allowed on any
+ * session that is not deleted. It commits with a `session_updated` event in
+ * one transaction, conditional on the `last_seq` and version read. Without
+ * If-Match a lost race (an append, another change) is retried on the session
+ * as it now is (the last writer wins); with If-Match, a version that is not
+ * the one asked for is 412 at once, while a race with an append only is
+ * retried, since appends do not change the version.
+ */
+export async function updateSession(
+  principal: Principal,
+  sessionId: string,
+  patch: UpdateSessionBody,
+  precondition: VersionPrecondition | undefined,
+): Promise<UpdateResult> {
+  const tenant = principal.tenantId;
+  let read = await readVisibleSession(principal, sessionId);
+  const retry = new RaceRetry(RACE_RETRY_BUDGET_MS, 10, 200);
+  for (;;) {
+    if (!read) throw sessionNotFound();
+    if (isOverdue(read, isoNow())) {
+      // Expired as every caller already sees it, before the update is applied to it.
+      await closeOverdue(tenant, read);
+      read = await store.readSession(tenant, sessionId);
+      continue;
+    }
+    if (
+      precondition !== undefined &&
+      precondition !== "any" &&
+      !precondition.includes(read.version)
+    ) {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        "The session changed since the version in If-Match; read it again and retry.",
+        { current_version: read.version },
+      );
+    }
+    const merged = mergeSessionPatch(read, patch);
+    if (merged.changed.length === 0) return { session: toSession(read), event: null };
+    const now = followingTimestamps(read.last_event_at, 1)[0] ?? isoNow();
+    const event = boundaryEvent(read, "session_updated", read.last_seq + 1, now, principal.keyId);
+    event.event_data = { changed: merged.changed };
+    const outcome = await store.commitUpdate({
+      tenant,
+      read,
+      sessionNotes: merged.sessionNotes,
+      labels: merged.labels,
+      event,
+      eventTtlEpoch: eventTtl(read.expires_at, now, config().RETENTION_DAYS),
+    });
+    if (outcome === "committed") {
+      const next: SessionItem = {
+        ...read,
+        session_notes: merged.sessionNotes,
+        labels: merged.labels,
+        version: read.version + 1,
+        updated_at: now,
+        last_accessed: now,
+        last_event_at: now,
+        last_seq: event.seq,
+      };
+      return { session: toSession(next), event };
+    }
+    if (!(await retry.pause())) break;
+    read = await store.readSession(tenant, sessionId);
+  }
+  throw new UnavailableError("The session is changing too fast to apply this change; retry.");
+}
+
+/** RFC 7396 on the session's writable fields; `changed` names those that differ after it. */
+function mergeSessionPatch(
+  read: SessionItem,
+  patch: UpdateSessionBody,
+): { sessionNotes: string | null; labels: Record<string, string>; changed: string[] } {
+  const sessionNotes = patch.session_notes === undefined ? read.session_notes : patch.session_notes;
+  let labels: Record<string, string> = { ...read.labels };
+  if (patch.labels === null) labels = {};
+  for (const [key, value] of Object.entries(patch.labels ?? {})) {
+    if (value === null) delete labels[key];
+    else labels[key] = value;
+  }
+  if (Object.keys(labels).length > MAX_LABELS) {
+    throw new ValidationError(
+      `A session has at most ${MAX_LABELS} labels; this patch leaves ${Object.keys(labels).length}.`,
+      {
+        field: "labels",
+        max_labels: MAX_LABELS,
+      },
+    );
+  }
+  const changed: string[] = [];
+  if (sessionNotes !== read.session_notes) changed.push("session_notes");
+  if (!sameLabels(labels, read.labels)) changed.push("labels");
+  return { sessionNotes, labels, changed };
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
+}
+
 /**
  * Delete: the session vanishes for callers and releases its lock in one
  * transaction, then its events and workspace are removed. A delete that was
@@ -311,9 +501,10 @@ export async function listSessions(
 export async function deleteSession(principal: Principal, sessionId: string): Promise<void> {
   const tenant = principal.tenantId;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const read = await store.readSession(tenant, sessionId);
+    const read = await readVisibleSession(principal, sessionId);
     if (!read) {
-      if (await store.readDeletingSession(tenant, sessionId)) break;
+      const deleting = await store.readDeletingSession(tenant, sessionId);
+      if (deleting && maySee(principal, deleting.startedByKey)) break;
       throw sessionNotFound();
     }
     if ((await store.markDeleting(tenant, read)) === "committed") break;

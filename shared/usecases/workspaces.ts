@@ -6,16 +6,16 @@ import { config } from "../config.ts";
 import { NotFoundError, PayloadTooLargeError, sessionNotFound } from "../domain/errors.ts";
 import type { Principal } from "../domain/principal.ts";
 import type { CreateUploadBody, DownloadLink, UploadTicket } from "../schemas/workspaces.ts";
-import { readSession } from "../storage/session-store.ts";
 import {
   headWorkspaceObject,
   presignDownload,
   presignUpload,
   type WorkspaceScope,
 } from "../storage/workspace-store.ts";
+import { readVisibleSession } from "./sessions.ts";
 
 async function sessionScope(principal: Principal, sessionId: string): Promise<WorkspaceScope> {
-  const session = await readSession(principal.tenantId, sessionId);
+  const session = await readVisibleSession(principal, sessionId);
   if (!session) throw sessionNotFound();
   return { tenant: principal.tenantId, sessionId };
 }

@@ -28,6 +28,7 @@ import {
   SDK_MAX_ATTEMPTS,
 } from "#shared/config.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
+import { METRIC_NAMESPACE, METRICS, SERVICE_NAME } from "#shared/metric-names.ts";
 import { ERROR_CODES } from "#shared/schemas/common.ts";
 import { INDEX, INDEX_KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
 
@@ -133,6 +134,18 @@ function gatewayBody(props: Props): Props {
   const body = templates["application/json"];
   if (!body) throw new Error(`no JSON template for ${String(props.ResponseType)}`);
   return JSON.parse(body) as Props;
+}
+
+/** A dashboard body with its CloudFormation tokens (region, names) replaced by "TOKEN". */
+function dashboardBody(props: Props): {
+  widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
+} {
+  const body = props.DashboardBody as string | { "Fn::Join": [string, unknown[]] };
+  const text =
+    typeof body === "string"
+      ? body
+      : body["Fn::Join"][1].map((part) => (typeof part === "string" ? part : "TOKEN")).join("");
+  return JSON.parse(text);
 }
 
 describe("SessionTrail stack with default settings", () => {
@@ -587,6 +600,47 @@ describe("SessionTrail stack with default settings", () => {
     } else {
       expect(rules).toEqual([]);
       expect(errorAlarms).toEqual([]);
+    }
+  });
+
+  it("has a dashboard with every EMF metric of the service and each route's latency, 4xx and 5xx", () => {
+    const dashboards = resourcesOf(template, "AWS::CloudWatch::Dashboard");
+    expect(dashboards).toHaveLength(1);
+    const { widgets } = dashboardBody(dashboards[0]?.[1] ?? {});
+    const lines = widgets.flatMap((widget) =>
+      (widget.properties.metrics ?? []).map((line) => ({ title: widget.properties.title, line })),
+    );
+    for (const name of Object.keys(METRICS)) {
+      const graphed = lines.some(
+        ({ line }) =>
+          line[0] === METRIC_NAMESPACE &&
+          line[1] === name &&
+          line[2] === "service" &&
+          line[3] === SERVICE_NAME,
+      );
+      expect(graphed, name).toBe(true);
+    }
+    for (const route of routes) {
+      const title = `${route.method} ${route.path}`;
+      const graphed = lines
+        .filter(({ title: widgetTitle }) => widgetTitle === title)
+        .map(({ line }) => {
+          const dims = Object.fromEntries(
+            Array.from({ length: (line.length - 3) / 2 }, (_, i) => [
+              line[2 + 2 * i],
+              line[3 + 2 * i],
+            ]),
+          );
+          expect(dims).toMatchObject({ Method: route.method, Resource: route.path, Stage: STAGE });
+          return `${String(line[0])} ${String(line[1])}`;
+        });
+      expect(graphed, title).toEqual(
+        expect.arrayContaining([
+          "AWS/ApiGateway Latency",
+          "AWS/ApiGateway 4XXError",
+          "AWS/ApiGateway 5XXError",
+        ]),
+      );
     }
   });
 

@@ -506,3 +506,84 @@ describe("health", () => {
     expect(answer.body.checks.s3?.status).toBe("ok");
   });
 });
+
+describe("ending with an outcome and a reason", () => {
+  interface OutcomeSession extends SessionBody {
+    outcome: string | null;
+    end_reason: string | null;
+  }
+  interface StatisticsBody {
+    counts: Record<string, number>;
+    outcomes: Record<string, number>;
+  }
+
+  it("keeps them on the session and in the session_ended event, lists by outcome and counts outcomes", async () => {
+    const key = await newKey(uniqueTenant("outcome"), "admin");
+    const endAs = async (outcome?: string, reason?: string) => {
+      const user = uniqueUser("outcome");
+      const id = (await start(user, {}, key)).body.session.session_id;
+      const ended = await api<{
+        session: OutcomeSession;
+        event: EventBody & { event_data: unknown };
+      }>("POST", `/sessions/${id}/end`, {
+        key,
+        body: { user_id: user, performer_id: "worker-1", outcome, reason },
+      });
+      expect(ended.status).toBe(200);
+      return { id, ended: ended.body };
+    };
+    const completed = await endAs("completed", "scan uploaded");
+    const failed = await endAs("failed");
+    const silent = await endAs();
+    expect(completed.ended.session.outcome).toBe("completed");
+    expect(completed.ended.session.end_reason).toBe("scan uploaded");
+    expect(completed.ended.event.event_data).toEqual({
+      outcome: "completed",
+      reason: "scan uploaded",
+    });
+    expect(silent.ended.session.outcome).toBeNull();
+    expect(silent.ended.event.event_data).toEqual({});
+    const read = await api<OutcomeSession>("GET", `/sessions/${completed.id}`, { key });
+    expect([read.body.outcome, read.body.end_reason]).toEqual(["completed", "scan uploaded"]);
+    const events = await api<{ items: { event_type: string; event_data: unknown }[] }>(
+      "GET",
+      `/sessions/${completed.id}/events?event_type=session_ended`,
+      { key },
+    );
+    expect(events.body.items[0]?.event_data).toEqual({
+      outcome: "completed",
+      reason: "scan uploaded",
+    });
+    const failedOnly = await api<{ items: SessionBody[] }>("GET", "/sessions?outcome=failed", {
+      key,
+    });
+    expect(failedOnly.body.items.map((item) => item.session_id)).toEqual([failed.id]);
+    const stats = await api<StatisticsBody>("GET", "/statistics", { key });
+    expect(stats.body.counts.ended).toBe(3);
+    expect(stats.body.outcomes).toEqual({ completed: 1, abandoned: 0, failed: 1 });
+    expect((await api("DELETE", `/sessions/${failed.id}`, { key })).status).toBe(204);
+    const afterDelete = await api<StatisticsBody>("GET", "/statistics", { key });
+    expect(afterDelete.body.outcomes).toEqual({ completed: 1, abandoned: 0, failed: 0 });
+  });
+
+  it("refuses an unknown outcome, a long reason, and outcome or reason on pause and resume", async () => {
+    const user = uniqueUser("outcome-bad");
+    const id = (await start(user)).body.session.session_id;
+    const body = { user_id: user, performer_id: "worker-1" };
+    for (const [action, extra, field] of [
+      ["end", { outcome: "done" }, "outcome"],
+      ["end", { reason: "r".repeat(257) }, "reason"],
+      ["pause", { outcome: "completed" }, "outcome"],
+      ["pause", { reason: "because" }, "reason"],
+    ] as const) {
+      const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/${action}`, {
+        key: app,
+        body: { ...body, ...extra },
+      });
+      expect(answer.status, `${action} ${field}`).toBe(400);
+      expect(answer.body.message).toContain(field);
+    }
+    const unchanged = await api<SessionBody>("GET", `/sessions/${id}`, { key: app });
+    expect([unchanged.body.status, unchanged.body.last_seq]).toEqual(["active", 1]);
+  });
+});

@@ -10,7 +10,7 @@ import type { LogCounts } from "#shared/domain/log-scan.ts";
 import type { Principal } from "#shared/domain/principal.ts";
 import { deriveInvestigationStatus } from "#shared/domain/processing-status.ts";
 import { logger } from "#shared/observability.ts";
-import type { SessionItem } from "#shared/storage/items.ts";
+import { SessionItem } from "#shared/storage/items.ts";
 import type { StoredLogSummary } from "#shared/storage/log-summary-store.ts";
 import type { WorkspaceListing, WorkspaceObject } from "#shared/storage/workspace-store.ts";
 import { type InvestigationPorts, investigateSession } from "#shared/usecases/investigate.ts";
@@ -18,9 +18,15 @@ import { type InvestigationPorts, investigateSession } from "#shared/usecases/in
 const BUDGET_MS = 1000;
 const WINDOW = 4096;
 const SESSION_ID = "sess_AAAAAAAAAAAAAAAAAAAAAA";
-const principal: Principal = { tenantId: "acme", keyId: "key_AAAAAAAAAAAAAAAA", role: "support" };
+const principal: Principal = {
+  tenantId: "acme",
+  keyId: "key_AAAAAAAAAAAAAAAA",
+  role: "support",
+  scope: "tenant",
+};
 
-const session: SessionItem = {
+// Parsed as a stored item is, so fields added later take their defaults.
+const session: SessionItem = SessionItem.parse({
   tenant_id: "acme",
   session_id: SESSION_ID,
   user_id: "user-1",
@@ -38,7 +44,7 @@ const session: SessionItem = {
   last_seq: 2,
   last_event_at: "2026-11-21T12:10:00.000Z",
   type_counts: {},
-};
+});
 
 const LOG_LINE = '{"timestamp":"2026-11-21T12:00:00.000Z","level":"INFO","message":"step"}\n';
 const ERROR_LINE = '{"timestamp":"2026-11-21T12:05:00.000Z","level":"ERROR","message":"boom"}\n';
@@ -85,6 +91,7 @@ interface Fakes {
 
 function ports(fakes: Fakes) {
   const written: StoredLogSummary[] = [];
+  const remembered: string[] = [];
   const streamStarts: number[] = [];
   const impl: InvestigationPorts = {
     readSession: async () => session,
@@ -124,8 +131,11 @@ function ports(fakes: Fakes) {
       written.push(summary);
       return true;
     },
+    rememberProcessingStatus: async (_scope, observed) => {
+      remembered.push(observed.status);
+    },
   };
-  return { impl, written, streamStarts };
+  return { impl, written, remembered, streamStarts };
 }
 
 beforeAll(() => {
@@ -143,6 +153,17 @@ afterAll(() => {
 
 beforeEach(() => {
   vi.restoreAllMocks();
+});
+
+describe("the processing status for the session's statistics", () => {
+  it("is remembered as status.json reports it, and not when status.json cannot be read", async () => {
+    const readable = ports({});
+    await investigateSession(principal, SESSION_ID, { log_lines: 5 }, readable.impl);
+    expect(readable.remembered).toEqual(["failed"]);
+    const unreadable = ports({ failRead: "status.json" });
+    await investigateSession(principal, SESSION_ID, { log_lines: 5 }, unreadable.impl);
+    expect(unreadable.remembered).toEqual([]);
+  });
 });
 
 describe("the time budget", () => {

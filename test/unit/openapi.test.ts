@@ -250,7 +250,7 @@ describe("the response check of the integration suite", () => {
     method: "GET",
     path: `/sessions/${exampleSession.session_id}`,
     status: 200,
-    headers: new Headers({ "content-type": "application/json; charset=utf-8" }),
+    headers: new Headers({ "content-type": "application/json; charset=utf-8", etag: '"1"' }),
     text: JSON.stringify(exampleSession),
     ...over,
   });

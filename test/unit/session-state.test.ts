@@ -3,11 +3,13 @@ import { AppError } from "#shared/domain/errors.ts";
 import {
   allowedFrom,
   closes,
+  closingPeriod,
   isOpen,
   nextStatus,
   SESSION_STATUSES,
   type SessionStatus,
   type Transition,
+  timeInStatus,
 } from "#shared/domain/session.ts";
 
 const cases: [SessionStatus, Transition, SessionStatus | string][] = [
@@ -51,5 +53,41 @@ describe("the session state machine", () => {
       "end",
       "expire",
     ]);
+  });
+});
+
+describe("time in status", () => {
+  const base = {
+    created_at: "2026-11-21T12:00:00.000Z",
+    expires_at: "2026-11-21T13:00:00.000Z",
+    state_since: "2026-11-21T12:10:00.000Z",
+    active_ms: 600_000,
+    paused_ms: 0,
+  };
+
+  it("adds the running period of an open session up to now", () => {
+    expect(timeInStatus({ ...base, status: "paused" }, "2026-11-21T12:15:00.000Z")).toEqual({
+      active_ms: 600_000,
+      paused_ms: 300_000,
+    });
+  });
+
+  it("stops an overdue session's running period at expires_at", () => {
+    expect(timeInStatus({ ...base, status: "active" }, "2026-11-21T15:00:00.000Z")).toEqual({
+      active_ms: 600_000 + 50 * 60_000,
+      paused_ms: 0,
+    });
+  });
+
+  it("adds nothing for a closed session, and a transition closes the period of the status it leaves", () => {
+    expect(timeInStatus({ ...base, status: "ended" }, "2026-11-21T15:00:00.000Z")).toEqual({
+      active_ms: 600_000,
+      paused_ms: 0,
+    });
+    expect(closingPeriod({ ...base, status: "paused" }, "2026-11-21T12:11:00.000Z")).toEqual({
+      bucket: "paused_ms",
+      ms: 60_000,
+      until: "2026-11-21T12:11:00.000Z",
+    });
   });
 });

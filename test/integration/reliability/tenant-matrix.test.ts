@@ -1,7 +1,8 @@
 /**
  * Tenant and role matrix, generated from the route table: every route is
  * called with every kind of credential (the owner tenant's keys of each role,
- * another tenant's admin key, a revoked key, unknown and malformed keys, no
+ * the owner tenant's own-scoped keys of each role (which did not start the
+ * sessions the requests name), another tenant's admin key, a revoked key, unknown and malformed keys, no
  * key) and the answer is compared with what the contract says it must be.
  * A route without an entry in REQUESTS fails the suite, so a new route cannot
  * ship without its row.
@@ -22,7 +23,14 @@ import {
   useStackStorage,
 } from "../../support/api.ts";
 
-type CredentialKind = "owner" | "other-tenant" | "revoked" | "unknown" | "malformed" | "none";
+type CredentialKind =
+  | "owner"
+  | "own-scoped"
+  | "other-tenant"
+  | "revoked"
+  | "unknown"
+  | "malformed"
+  | "none";
 
 interface Credential {
   name: string;
@@ -117,12 +125,15 @@ const namesSharedSession = (answer: ApiAnswer): string | undefined => {
   return body.session_id === shared.id ? undefined : `expected ${shared.id} in ${answer.text}`;
 };
 
-/** Routes without `{id}` answer another tenant with its own data only. */
+/** Routes without `{id}` answer another tenant, or an own-scoped key, with its own data only. */
 const showsNoOwnerSession = (answer: ApiAnswer, _request: PreparedRequest, who: Credential) => {
-  if (who.kind !== "other-tenant") return undefined;
+  if (who.kind !== "other-tenant" && who.kind !== "own-scoped") return undefined;
   const leaked = [...ownerSessionIds].filter((id) => answer.text.includes(id));
-  return leaked.length === 0 ? undefined : `another tenant saw ${leaked.join(", ")}`;
+  return leaked.length === 0 ? undefined : `${who.name} saw ${leaked.join(", ")}`;
 };
+
+/** Sessions each own-scoped credential started in the matrix, which its /statistics must count. */
+const startedByOwnKey = new Map<string, number>();
 
 /** One entry per operationId of the route table. */
 const REQUESTS: Record<string, MatrixEntry> = {
@@ -135,6 +146,9 @@ const REQUESTS: Record<string, MatrixEntry> = {
     checkSuccess: (answer, _request, who) => {
       const body = answer.body as Answered;
       if (who.kind === "owner") ownerSessionIds.add(body.session?.session_id ?? "");
+      if (who.kind === "own-scoped") {
+        startedByOwnKey.set(who.name, (startedByOwnKey.get(who.name) ?? 0) + 1);
+      }
       return answer.headers.get("location")?.endsWith(body.session?.session_id ?? "-") &&
         body.session?.status === "active"
         ? undefined
@@ -157,6 +171,20 @@ const REQUESTS: Record<string, MatrixEntry> = {
     contractRoles: ANY,
     prepare: async () => ({ path: `/sessions/${shared.id}`, sessionId: shared.id }),
     checkSuccess: namesSharedSession,
+  },
+  updateSession: {
+    contractRoles: WRITERS,
+    prepare: async () => {
+      const { id } = await startOwned();
+      return { path: `/sessions/${id}`, body: { labels: { matrix: "yes" } }, sessionId: id };
+    },
+    checkSuccess: (answer, request) => {
+      const body = answer.body as { session?: { session_id?: string; labels?: unknown } };
+      return body.session?.session_id === request.sessionId &&
+        JSON.stringify(body.session?.labels) === '{"matrix":"yes"}'
+        ? undefined
+        : `expected the label set, got ${answer.text}`;
+    },
   },
   endSession: transition("end"),
   pauseSession: transition("pause"),
@@ -212,9 +240,22 @@ const REQUESTS: Record<string, MatrixEntry> = {
     }),
     checkSuccess: namesSharedSession,
   },
+  getSessionStatistics: {
+    contractRoles: ANY,
+    prepare: async () => ({ path: `/sessions/${shared.id}/statistics`, sessionId: shared.id }),
+    checkSuccess: namesSharedSession,
+  },
   getStatistics: {
     contractRoles: ["admin", "support"],
     prepare: async () => ({ path: "/statistics" }),
+    checkSuccess: (answer, _request, who) => {
+      if (who.kind !== "own-scoped") return undefined;
+      const total = (answer.body as { total?: unknown }).total;
+      const started = startedByOwnKey.get(who.name) ?? 0;
+      return total === started
+        ? undefined
+        : `an own-scoped key counted ${String(total)} sessions, it started ${started}`;
+    },
   },
   getHealth: {
     contractRoles: "public",
@@ -261,9 +302,13 @@ function expectedAnswer(
     code,
   });
   if (route.roles === "public") return success;
-  if (who.kind !== "owner" && who.kind !== "other-tenant") return error("UNAUTHORIZED");
+  if (who.kind !== "owner" && who.kind !== "own-scoped" && who.kind !== "other-tenant") {
+    return error("UNAUTHORIZED");
+  }
   if (!who.role || !route.roles.includes(who.role)) return error("FORBIDDEN");
-  if (who.kind === "other-tenant" && route.path.includes("{id}")) return error("NOT_FOUND");
+  if ((who.kind === "other-tenant" || who.kind === "own-scoped") && route.path.includes("{id}")) {
+    return error("NOT_FOUND");
+  }
   return success;
 }
 
@@ -351,7 +396,7 @@ async function runCell(
       mask(ghost.text, ghostId) !== mask(answer.text, request.sessionId)
     ) {
       deviations.push(
-        `${where}: another tenant's 404 differs from a never-existing id's: ${answer.text} vs ${ghost.status} ${ghost.text}`,
+        `${where}: a hidden session's 404 differs from a never-existing id's: ${answer.text} vs ${ghost.status} ${ghost.text}`,
       );
     }
   }
@@ -364,12 +409,13 @@ beforeAll(async () => {
   useStackStorage();
   ownerTenant = uniqueTenant("matrix");
   const otherTenant = uniqueTenant("matrix-other");
-  const [admin, app, support, otherAdmin, revoked] = await Promise.all([
+  const [admin, app, support, otherAdmin, revoked, ...ownScoped] = await Promise.all([
     newKey(ownerTenant, "admin"),
     newKey(ownerTenant, "app"),
     newKey(ownerTenant, "support"),
     newKey(otherTenant, "admin"),
     createApiKey(ownerTenant, "admin", "revoked by the matrix"),
+    ...ALL_ROLES.map((role) => createApiKey(ownerTenant, role, "own by the matrix", "own")),
   ]);
   await revokeApiKey(revoked.keyId);
   ownerKeys = { admin, app, support };
@@ -380,6 +426,14 @@ beforeAll(async () => {
         kind: "owner",
         role,
         key: ownerKeys[role],
+      }),
+    ),
+    ...ownScoped.map(
+      (created): Credential => ({
+        name: `own-scoped ${created.role}`,
+        kind: "own-scoped",
+        role: created.role,
+        key: created.plainKey,
       }),
     ),
     { name: "other tenant's admin", kind: "other-tenant", role: "admin", key: otherAdmin },

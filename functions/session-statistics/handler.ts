@@ -1,0 +1,8 @@
+import { apiHandler } from "#shared/http/api-handler.ts";
+import { SessionPathParams } from "#shared/schemas/common.ts";
+import { sessionStatistics } from "#shared/usecases/session-statistics.ts";
+
+export const handler = apiHandler({ params: SessionPathParams }, async ({ params, principal }) => ({
+  status: 200,
+  body: await sessionStatistics(principal, params.id),
+}));
