@@ -61,13 +61,15 @@ export const BUNDLE_DATA: Readonly<Record<string, readonly BundleDataFile[]>> = 
   openapi: [
     {
       file: "openapi.json",
-      build: async () => JSON.stringify((await import("./openapi.ts")).buildOpenApiDocument()),
+      build: async () =>
+        JSON.stringify((await import("#shared/contract/openapi.ts")).buildOpenApiDocument()),
     },
   ],
   authorizer: [
     {
       file: "route-access.json",
-      build: async () => JSON.stringify((await import("./routes.ts")).routeAccessTable()),
+      build: async () =>
+        JSON.stringify((await import("#shared/contract/routes.ts")).routeAccessTable()),
     },
   ],
 };

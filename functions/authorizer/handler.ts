@@ -11,8 +11,12 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from "aws-lambda";
-import { allowedResources, type RouteAccess, RouteAccessTable } from "#infra/route-access.ts";
 import { readBundledJson } from "#shared/bundle-data.ts";
+import {
+  allowedResources,
+  type RouteAccess,
+  RouteAccessTable,
+} from "#shared/contract/route-access.ts";
 import { headerValue } from "#shared/http/headers.ts";
 import { logger, metrics, recordMetric, tracer } from "#shared/observability.ts";
 import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
@@ -26,8 +30,8 @@ import { authenticate } from "#shared/usecases/api-keys.ts";
 async function loadRouteAccess(): Promise<RouteAccess[]> {
   const bundled = readBundledJson(import.meta.url, "./route-access.json");
   if (bundled !== undefined) return RouteAccessTable.parse(bundled);
-  const source = "#infra/routes.ts";
-  const module: typeof import("#infra/routes.ts") = await import(source);
+  const source = "#shared/contract/routes.ts";
+  const module: typeof import("#shared/contract/routes.ts") = await import(source);
   return module.routeAccessTable();
 }
 

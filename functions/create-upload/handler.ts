@@ -1,6 +1,6 @@
+import { SessionPathParams } from "#shared/contract/schemas/common.ts";
+import { CreateUploadBody } from "#shared/contract/schemas/workspaces.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { SessionPathParams } from "#shared/schemas/common.ts";
-import { CreateUploadBody } from "#shared/schemas/workspaces.ts";
 import { createUpload } from "#shared/usecases/workspaces.ts";
 
 export const handler = apiHandler(

@@ -1,5 +1,5 @@
+import { FilePathParams, FileQuery } from "#shared/contract/schemas/workspaces.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { FilePathParams, FileQuery } from "#shared/schemas/workspaces.ts";
 import { fileDownloadLink } from "#shared/usecases/workspaces.ts";
 
 export const handler = apiHandler(

@@ -1,7 +1,7 @@
+import { SessionPathParams } from "#shared/contract/schemas/common.ts";
+import { InvestigateQuery } from "#shared/contract/schemas/investigate.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { SessionPathParams } from "#shared/schemas/common.ts";
-import { InvestigateQuery } from "#shared/schemas/investigate.ts";
 import { investigateSession } from "#shared/usecases/investigate.ts";
 
 export const handler = apiHandler(

@@ -1,5 +1,5 @@
+import { ListSessionsQuery } from "#shared/contract/schemas/sessions.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { ListSessionsQuery } from "#shared/schemas/sessions.ts";
 import { listSessions } from "#shared/usecases/sessions.ts";
 
 export const handler = apiHandler({ query: ListSessionsQuery }, async ({ query, principal }) => ({

@@ -10,8 +10,8 @@ import { apiHandler } from "#shared/http/api-handler.ts";
 async function loadDocument(): Promise<unknown> {
   const bundled = readBundledJson(import.meta.url, "./openapi.json");
   if (bundled !== undefined) return bundled;
-  const source = "#infra/openapi.ts";
-  const module: typeof import("#infra/openapi.ts") = await import(source);
+  const source = "#shared/contract/openapi.ts";
+  const module: typeof import("#shared/contract/openapi.ts") = await import(source);
   return module.buildOpenApiDocument();
 }
 

@@ -1,7 +1,7 @@
+import { SessionPathParams } from "#shared/contract/schemas/common.ts";
+import { EventsQuery } from "#shared/contract/schemas/events.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { SessionPathParams } from "#shared/schemas/common.ts";
-import { EventsQuery } from "#shared/schemas/events.ts";
 import { queryEvents } from "#shared/usecases/events.ts";
 
 export const handler = apiHandler(

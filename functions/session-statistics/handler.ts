@@ -1,5 +1,5 @@
+import { SessionPathParams } from "#shared/contract/schemas/common.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { SessionPathParams } from "#shared/schemas/common.ts";
 import { sessionStatistics } from "#shared/usecases/session-statistics.ts";
 
 export const handler = apiHandler({ params: SessionPathParams }, async ({ params, principal }) => ({

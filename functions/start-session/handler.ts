@@ -1,7 +1,7 @@
+import { IDEMPOTENCY_KEY_PATTERN, StartSessionBody } from "#shared/contract/schemas/sessions.ts";
 import { AppError, ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { IDEMPOTENCY_KEY_PATTERN, StartSessionBody } from "#shared/schemas/sessions.ts";
 import { startSession } from "#shared/usecases/sessions.ts";
 
 export const handler = apiHandler(

@@ -1,9 +1,9 @@
 import * as z from "zod";
+import { SessionPathParams } from "#shared/contract/schemas/common.ts";
+import { EndSessionBody } from "#shared/contract/schemas/sessions.ts";
 import { ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { SessionPathParams } from "#shared/schemas/common.ts";
-import { EndSessionBody } from "#shared/schemas/sessions.ts";
 import { transitionSession } from "#shared/usecases/sessions.ts";
 
 /** One function serves /end, /pause and /resume; the action is the resource's last segment. */

@@ -1,12 +1,12 @@
-import { ValidationError } from "#shared/domain/errors.ts";
-import { apiHandler } from "#shared/http/api-handler.ts";
-import { recordMetric } from "#shared/observability.ts";
-import { SessionPathParams } from "#shared/schemas/common.ts";
+import { SessionPathParams } from "#shared/contract/schemas/common.ts";
 import {
   IF_MATCH_PATTERN,
   MAX_IF_MATCH_LENGTH,
   UpdateSessionBody,
-} from "#shared/schemas/sessions.ts";
+} from "#shared/contract/schemas/sessions.ts";
+import { ValidationError } from "#shared/domain/errors.ts";
+import { apiHandler } from "#shared/http/api-handler.ts";
+import { recordMetric } from "#shared/observability.ts";
 
 /** The strong tags of a valid If-Match: quoted versions not preceded by `W/`. */
 const STRONG_TAG = /(?<!W\/)"([0-9]{1,15})"/g;

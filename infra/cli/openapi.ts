@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildOpenApiDocument } from "../openapi.ts";
+import { buildOpenApiDocument } from "#shared/contract/openapi.ts";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const out = resolve(

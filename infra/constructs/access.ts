@@ -5,7 +5,7 @@
  */
 import { type CfnElement, Stack } from "aws-cdk-lib";
 import { PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
-import type { BucketAction, FunctionAccess, TableAction } from "#infra/routes.ts";
+import type { BucketAction, FunctionAccess, TableAction } from "#shared/contract/routes.ts";
 import { acknowledgeFinding } from "./acknowledge.ts";
 import type { Storage } from "./storage.ts";
 import { WORKSPACE_PREFIX } from "./storage.ts";

@@ -24,7 +24,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import { Construct } from "constructs";
-import { ROUTES, type RouteDefinition, STAGE } from "#infra/routes.ts";
+import { ROUTES, type RouteDefinition, STAGE } from "#shared/contract/routes.ts";
 import { type ErrorCode, STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import { acknowledgeFinding } from "./acknowledge.ts";
 

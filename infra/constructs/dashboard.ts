@@ -17,13 +17,13 @@ import {
 } from "aws-cdk-lib/aws-cloudwatch";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
+import { ROUTES, type RouteDefinition, STAGE } from "#shared/contract/routes.ts";
 import {
   METRIC_DIMENSIONS,
   METRIC_NAMESPACE,
   METRICS,
   type MetricName,
 } from "#shared/metric-names.ts";
-import { ROUTES, type RouteDefinition, STAGE } from "../routes.ts";
 
 export interface ServiceDashboardProps {
   api: RestApi;

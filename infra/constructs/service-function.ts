@@ -12,12 +12,12 @@ import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-n
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { BUNDLE_DATA, BUNDLE_SETTINGS, bundleAliases } from "#infra/bundling.ts";
-import { DEFAULT_TIMEOUT_SECONDS, type FunctionDefinition } from "#infra/routes.ts";
 import {
   DEFAULT_AWS_REQUEST_TIMEOUT_MS,
   RESPONSE_MARGIN_MS,
   SDK_MAX_ATTEMPTS,
 } from "#shared/config.ts";
+import { DEFAULT_TIMEOUT_SECONDS, type FunctionDefinition } from "#shared/contract/routes.ts";
 import { acknowledgeFinding } from "./acknowledge.ts";
 
 export const DEFAULT_MEMORY_MIB = 512;

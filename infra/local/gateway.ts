@@ -18,11 +18,6 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from "aws-lambda";
-import type { ErrorCode } from "#shared/domain/errors.ts";
-import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
-import { headerValue } from "#shared/http/headers.ts";
-import { allowOriginHeaders } from "#shared/http/responses.ts";
-import { HealthReport } from "#shared/schemas/health.ts";
 import {
   DEFAULT_TIMEOUT_SECONDS,
   FUNCTIONS,
@@ -31,7 +26,12 @@ import {
   ROUTES,
   type RouteDefinition,
   STAGE,
-} from "../routes.ts";
+} from "#shared/contract/routes.ts";
+import { HealthReport } from "#shared/contract/schemas/health.ts";
+import type { ErrorCode } from "#shared/domain/errors.ts";
+import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
+import { headerValue } from "#shared/http/headers.ts";
+import { allowOriginHeaders } from "#shared/http/responses.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import type { Dependency } from "./supervisor.ts";
 

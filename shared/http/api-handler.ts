@@ -15,6 +15,7 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import * as z from "zod";
 import { ConfigError } from "../config.ts";
+import { SERVER_ONLY_FIELDS } from "../contract/schemas/common.ts";
 import {
   AppError,
   PayloadTooLargeError,
@@ -26,7 +27,6 @@ import { findUnstorableKey } from "../domain/events.ts";
 import { isSessionId } from "../domain/ids.ts";
 import { KEY_SCOPES, type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics, tracer } from "../observability.ts";
-import { SERVER_ONLY_FIELDS } from "../schemas/common.ts";
 import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
 import { lowerCaseHeaders } from "./headers.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";

@@ -1,8 +1,8 @@
 /** Building API Gateway proxy results: JSON bodies, the error body, CORS. */
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { config } from "../config.ts";
+import type { ErrorBody } from "../contract/schemas/common.ts";
 import type { AppError } from "../domain/errors.ts";
-import type { ErrorBody } from "../schemas/common.ts";
 
 export interface ApiResult {
   status: number;

@@ -10,7 +10,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { QueryCommand, type QueryCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { tableName } from "../config.ts";
-import type { SessionEvent } from "../schemas/events.ts";
+import type { SessionEvent } from "../contract/schemas/events.ts";
 import { dynamo } from "./clients.ts";
 import { eventItem, parseEventItem } from "./event-items.ts";
 import { SessionItem } from "./items.ts";

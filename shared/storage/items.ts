@@ -3,10 +3,10 @@
  * DynamoDB result. Mapping to the API's objects lives here too.
  */
 import * as z from "zod";
+import type { Session } from "../contract/schemas/sessions.ts";
 import { isoNow } from "../domain/clock.ts";
 import { KEY_SCOPES, ROLES } from "../domain/principal.ts";
 import { isOverdue, lifecycleAsOf, SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";
-import type { Session } from "../schemas/sessions.ts";
 
 /** A session as stored, without its keys: the store adds those from the key module. */
 export const SessionItem = z.object({

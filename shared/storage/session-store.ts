@@ -11,8 +11,8 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { tableName } from "../config.ts";
+import type { SessionEvent } from "../contract/schemas/events.ts";
 import type { SessionOutcome, SessionStatus } from "../domain/session.ts";
-import type { SessionEvent } from "../schemas/events.ts";
 import { dynamo } from "./clients.ts";
 import { eventItem } from "./event-items.ts";
 import { OpenLockItem, SessionItem } from "./items.ts";

@@ -4,6 +4,13 @@
  * can never miss an event that commits later with a smaller seq.
  */
 import { config } from "../config.ts";
+import type {
+  AppendEventsResult,
+  EventPage,
+  EventsQuery,
+  NewEvent,
+  SessionEvent,
+} from "../contract/schemas/events.ts";
 import { followingTimestamps, isoNow, justBefore, laterOf } from "../domain/clock.ts";
 import {
   AppError,
@@ -15,13 +22,6 @@ import { EVENT_SOURCE_API, MAX_EVENT_DATA_BYTES, MAX_MESSAGE_BYTES } from "../do
 import { newRecordId } from "../domain/ids.ts";
 import type { Principal } from "../domain/principal.ts";
 import { isOverdue } from "../domain/session.ts";
-import type {
-  AppendEventsResult,
-  EventPage,
-  EventsQuery,
-  NewEvent,
-  SessionEvent,
-} from "../schemas/events.ts";
 import { eventTtl } from "../storage/event-items.ts";
 import {
   cancelAppendTurn,

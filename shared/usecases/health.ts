@@ -7,9 +7,9 @@
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { bucketName, config, tableName } from "../config.ts";
+import type { HealthReport } from "../contract/schemas/health.ts";
 import { isoNow } from "../domain/clock.ts";
 import { logger } from "../observability.ts";
-import type { HealthReport } from "../schemas/health.ts";
 import { dynamo, s3 } from "../storage/clients.ts";
 
 const CHECK_TIMEOUT_MS = 1500;

@@ -12,6 +12,15 @@
  */
 import * as z from "zod";
 import { bucketName, config, tableName } from "../config.ts";
+import {
+  type ErrorDetails,
+  type FileError,
+  type LogsSummary,
+  SessionInvestigationResponse,
+  type WorkspaceDirectory,
+  type WorkspaceFile,
+  WorkspaceJsonObject,
+} from "../contract/schemas/investigate.ts";
 import { BoundedCache } from "../domain/bounded-cache.ts";
 import { isoNow } from "../domain/clock.ts";
 import { sessionNotFound, UnavailableError } from "../domain/errors.ts";
@@ -39,15 +48,6 @@ import {
   type WorkspaceRootFile,
 } from "../domain/workspace-paths.ts";
 import { logger } from "../observability.ts";
-import {
-  type ErrorDetails,
-  type FileError,
-  type LogsSummary,
-  SessionInvestigationResponse,
-  type WorkspaceDirectory,
-  type WorkspaceFile,
-  WorkspaceJsonObject,
-} from "../schemas/investigate.ts";
 import type { SessionItem } from "../storage/items.ts";
 import {
   type LogVersion,

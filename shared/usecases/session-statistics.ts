@@ -4,12 +4,13 @@
  * (per-type counts, `last_seq`, the time spent in closed status periods), and
  * the processing status from the one item investigate leaves beside it.
  */
+
+import type { SessionStatistics } from "../contract/schemas/statistics.ts";
 import { isoNow } from "../domain/clock.ts";
 import { sessionNotFound } from "../domain/errors.ts";
 import { isReservedEventType } from "../domain/events.ts";
 import type { Principal } from "../domain/principal.ts";
 import { lifecycleAsOf, timeInStatus } from "../domain/session.ts";
-import type { SessionStatistics } from "../schemas/statistics.ts";
 import { readProcessingStatus } from "../storage/processing-status-store.ts";
 import { readVisibleSession } from "./sessions.ts";
 

@@ -5,6 +5,15 @@
  */
 import { createHash } from "node:crypto";
 import { config } from "../config.ts";
+import type { SessionEvent } from "../contract/schemas/events.ts";
+import {
+  MAX_LABELS,
+  type Session,
+  type SessionList,
+  SessionWithEvent as SessionWithEventSchema,
+  type StartSessionBody,
+  type UpdateSessionBody,
+} from "../contract/schemas/sessions.ts";
 import { addSeconds, epochSeconds, followingTimestamps, isoNow } from "../domain/clock.ts";
 import { AppError, sessionNotFound, UnavailableError, ValidationError } from "../domain/errors.ts";
 import { EVENT_SOURCE_SERVER } from "../domain/events.ts";
@@ -22,15 +31,6 @@ import {
   SYSTEM_PERFORMER,
   type Transition,
 } from "../domain/session.ts";
-import type { SessionEvent } from "../schemas/events.ts";
-import {
-  MAX_LABELS,
-  type Session,
-  type SessionList,
-  SessionWithEvent as SessionWithEventSchema,
-  type StartSessionBody,
-  type UpdateSessionBody,
-} from "../schemas/sessions.ts";
 import { eventTtl } from "../storage/event-items.ts";
 import { type SessionItem, toSession } from "../storage/items.ts";
 import * as store from "../storage/session-store.ts";

@@ -1,6 +1,6 @@
+import type { Statistics } from "../contract/schemas/statistics.ts";
 import { isoNow } from "../domain/clock.ts";
 import type { Principal } from "../domain/principal.ts";
-import type { Statistics } from "../schemas/statistics.ts";
 import { countOverdueOpen } from "../storage/expiry-store.ts";
 import { readCounters } from "../storage/stats-store.ts";
 

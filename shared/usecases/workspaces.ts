@@ -3,9 +3,13 @@
  * path and hands out presigned URLs; file bodies go straight to and from S3.
  */
 import { config } from "../config.ts";
+import type {
+  CreateUploadBody,
+  DownloadLink,
+  UploadTicket,
+} from "../contract/schemas/workspaces.ts";
 import { NotFoundError, PayloadTooLargeError, sessionNotFound } from "../domain/errors.ts";
 import type { Principal } from "../domain/principal.ts";
-import type { CreateUploadBody, DownloadLink, UploadTicket } from "../schemas/workspaces.ts";
 import {
   headWorkspaceObject,
   presignDownload,

@@ -17,7 +17,7 @@ import {
   MAX_BUNDLE_BYTES,
   weightByPackage,
 } from "#infra/bundling.ts";
-import { FUNCTIONS } from "#infra/routes.ts";
+import { FUNCTIONS } from "#shared/contract/routes.ts";
 import { percentile, round } from "./support.ts";
 
 const RUNS = Number(process.env.COLDSTART_RUNS ?? 20);

@@ -19,7 +19,7 @@ import {
   FUNCTIONS,
   type FunctionDefinition,
   type TableAction,
-} from "#infra/routes.ts";
+} from "#shared/contract/routes.ts";
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const definitions: Record<string, FunctionDefinition> = FUNCTIONS;

@@ -10,15 +10,6 @@ import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LAMBDA_RUNTIME } from "#infra/bundling.ts";
 import { BUCKET_IAM_ACTIONS, TABLE_IAM_ACTIONS } from "#infra/constructs/access.ts";
-import {
-  DEFAULT_TIMEOUT_SECONDS,
-  FUNCTIONS,
-  type FunctionDefinition,
-  INTEGRATION_TIMEOUT_SECONDS,
-  ROUTES,
-  type RouteDefinition,
-  STAGE,
-} from "#infra/routes.ts";
 import { SessionTrailStack } from "#infra/stack.ts";
 import { GLOBAL_INDEXES, LOCAL_INDEXES } from "#infra/table-definition.ts";
 import {
@@ -27,9 +18,18 @@ import {
   RESPONSE_MARGIN_MS,
   SDK_MAX_ATTEMPTS,
 } from "#shared/config.ts";
+import {
+  DEFAULT_TIMEOUT_SECONDS,
+  FUNCTIONS,
+  type FunctionDefinition,
+  INTEGRATION_TIMEOUT_SECONDS,
+  ROUTES,
+  type RouteDefinition,
+  STAGE,
+} from "#shared/contract/routes.ts";
+import { ERROR_CODES } from "#shared/contract/schemas/common.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import { METRIC_NAMESPACE, METRICS, SERVICE_NAME } from "#shared/metric-names.ts";
-import { ERROR_CODES } from "#shared/schemas/common.ts";
 import { INDEX, INDEX_KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
 
 type Props = Record<string, unknown>;

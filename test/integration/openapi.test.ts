@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "#infra/openapi.ts";
+import { buildOpenApiDocument } from "#shared/contract/openapi.ts";
 import { api } from "../support/api.ts";
 
 describe("GET /v1/openapi.json", () => {

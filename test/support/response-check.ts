@@ -7,8 +7,8 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import type { oas31 } from "zod-openapi";
-import { buildOpenApiDocument, openApiPath } from "#infra/openapi.ts";
-import { ROUTES, type RouteDefinition } from "#infra/routes.ts";
+import { buildOpenApiDocument, openApiPath } from "#shared/contract/openapi.ts";
+import { ROUTES, type RouteDefinition } from "#shared/contract/routes.ts";
 
 export interface AnswerToCheck {
   method: string;

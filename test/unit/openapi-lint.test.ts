@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { buildOpenApiDocument } from "#infra/openapi.ts";
+import { buildOpenApiDocument } from "#shared/contract/openapi.ts";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");

@@ -1,8 +1,8 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { describe, expect, it } from "vitest";
 import type { oas31 } from "zod-openapi";
-import { buildOpenApiDocument, errorStatusesOf, openApiPath } from "#infra/openapi.ts";
-import { COMMON_ERRORS, ROUTES, type RouteDefinition } from "#infra/routes.ts";
+import { buildOpenApiDocument, errorStatusesOf, openApiPath } from "#shared/contract/openapi.ts";
+import { COMMON_ERRORS, ROUTES, type RouteDefinition } from "#shared/contract/routes.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import { WORKSPACE_PATH_PATTERN } from "#shared/domain/workspace-paths.ts";
 import packageJson from "../../package.json" with { type: "json" };

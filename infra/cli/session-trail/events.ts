@@ -6,8 +6,11 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import * as z from "zod";
-import { type SessionEvent, SessionEvent as SessionEventSchema } from "#shared/schemas/events.ts";
-import { Session } from "#shared/schemas/sessions.ts";
+import {
+  type SessionEvent,
+  SessionEvent as SessionEventSchema,
+} from "#shared/contract/schemas/events.ts";
+import { Session } from "#shared/contract/schemas/sessions.ts";
 import { type ApiClient, pathSegments } from "./client.ts";
 import { ApiError } from "./errors.ts";
 

@@ -8,10 +8,10 @@
  */
 import { basename } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { IsoInput } from "#shared/contract/schemas/common.ts";
+import { SessionInvestigationResponse } from "#shared/contract/schemas/investigate.ts";
+import { Session, SessionList, SessionWithEvent } from "#shared/contract/schemas/sessions.ts";
 import { SESSION_STATUSES } from "#shared/domain/session.ts";
-import { IsoInput } from "#shared/schemas/common.ts";
-import { SessionInvestigationResponse } from "#shared/schemas/investigate.ts";
-import { Session, SessionList, SessionWithEvent } from "#shared/schemas/sessions.ts";
 import packageJson from "../../../package.json" with { type: "json" };
 import { ApiClient, pathSegments } from "./client.ts";
 import { ApiError, EXIT, NetworkError, UsageError } from "./errors.ts";

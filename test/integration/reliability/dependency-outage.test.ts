@@ -15,7 +15,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROUTES } from "#infra/routes.ts";
+import { ROUTES } from "#shared/contract/routes.ts";
 import { cliEnv, collect, startCli } from "../../support/cli.ts";
 import {
   type StackProcess,

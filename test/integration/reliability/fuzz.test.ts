@@ -19,8 +19,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { oas31 } from "zod-openapi";
 import { readEndpoints } from "#infra/local/local-stack.ts";
-import { buildOpenApiDocument } from "#infra/openapi.ts";
-import { ROUTES } from "#infra/routes.ts";
+import { buildOpenApiDocument } from "#shared/contract/openapi.ts";
+import { ROUTES } from "#shared/contract/routes.ts";
 import { type ErrorCode, STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import {
   type ApiAnswer,

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROUTES, type RouteDefinition } from "#infra/routes.ts";
+import { ROUTES, type RouteDefinition } from "#shared/contract/routes.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import type { Role } from "#shared/domain/principal.ts";
 import { createApiKey, revokeApiKey } from "#shared/usecases/api-keys.ts";

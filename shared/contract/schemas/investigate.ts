@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { INVESTIGATION_STATUSES, PROCESSING_STATUSES } from "../domain/processing-status.ts";
-import { SESSION_STATUSES } from "../domain/session.ts";
+import { INVESTIGATION_STATUSES, PROCESSING_STATUSES } from "../../domain/processing-status.ts";
+import { SESSION_STATUSES } from "../../domain/session.ts";
 import { IsoTimestamp, QueryInteger, SessionId } from "./common.ts";
 
 export const MAX_LOG_LINES = 100;

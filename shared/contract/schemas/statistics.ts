@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { PROCESSING_STATUSES } from "../domain/processing-status.ts";
-import { SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";
+import { PROCESSING_STATUSES } from "../../domain/processing-status.ts";
+import { SESSION_OUTCOMES, SESSION_STATUSES } from "../../domain/session.ts";
 import { IsoTimestamp, SessionId } from "./common.ts";
 
 export const Statistics = z

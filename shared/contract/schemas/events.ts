@@ -7,7 +7,7 @@ import {
   MAX_EVENTS_PER_APPEND,
   nestingDepth,
   UNSTORABLE_KEY,
-} from "../domain/events.ts";
+} from "../../domain/events.ts";
 import { IsoQueryTime, IsoTimestamp, QueryInteger, SessionId } from "./common.ts";
 
 const EXAMPLE_EVENT = {

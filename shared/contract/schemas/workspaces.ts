@@ -6,7 +6,7 @@ import {
   WORKSPACE_FOLDERS,
   WORKSPACE_PATH_PATTERN,
   WORKSPACE_ROOT_FILES,
-} from "../domain/workspace-paths.ts";
+} from "../../domain/workspace-paths.ts";
 import { IsoTimestamp, SessionId } from "./common.ts";
 
 const PATH_DESCRIPTION = `Relative to the session's workspace: a file under ${WORKSPACE_FOLDERS.map((folder) => `${folder}/`).join(", ")} or one of ${WORKSPACE_ROOT_FILES.join(", ")}. Absolute paths, . and .. segments, backslashes, percent signs, control characters and empty segments are refused (the pattern), and so are paths that are not Unicode NFC-normalised or longer than ${MAX_WORKSPACE_PATH_BYTES} bytes in UTF-8, or with a folder or file name longer than ${MAX_SEGMENT_BYTES} bytes in UTF-8 (JSON Schema counts characters, not bytes: \`x-max-utf8-bytes\` and \`x-max-segment-utf8-bytes\` state these).`;

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { SESSION_ID_PATTERN } from "../domain/ids.ts";
+import { SESSION_ID_PATTERN } from "../../domain/ids.ts";
 
 export const ERROR_CODES = [
   "VALIDATION_ERROR",

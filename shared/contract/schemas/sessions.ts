@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { USER_ID_PATTERN } from "../domain/ids.ts";
-import { SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";
+import { USER_ID_PATTERN } from "../../domain/ids.ts";
+import { SESSION_OUTCOMES, SESSION_STATUSES } from "../../domain/session.ts";
 import { IsoQueryTime, IsoTimestamp, QueryInteger, SessionId } from "./common.ts";
 import { SessionEvent } from "./events.ts";
 

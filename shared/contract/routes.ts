@@ -8,19 +8,20 @@ import {
   allowedResources as allowedRouteResources,
   mayCall as mayCallRoute,
   type RouteAccess,
-} from "#infra/route-access.ts";
-import type { ErrorCode } from "#shared/domain/errors.ts";
-import type { Role } from "#shared/domain/principal.ts";
-import { ErrorBody, SessionPathParams } from "#shared/schemas/common.ts";
+} from "#shared/contract/route-access.ts";
+import { ErrorBody, SessionPathParams } from "#shared/contract/schemas/common.ts";
 import {
   AppendEventsBody,
   AppendEventsResult,
   EventPage,
   EventsQuery,
-} from "#shared/schemas/events.ts";
-import { HealthReport } from "#shared/schemas/health.ts";
-import { InvestigateQuery, SessionInvestigationResponse } from "#shared/schemas/investigate.ts";
-import { OpenApiDocumentBody } from "#shared/schemas/openapi.ts";
+} from "#shared/contract/schemas/events.ts";
+import { HealthReport } from "#shared/contract/schemas/health.ts";
+import {
+  InvestigateQuery,
+  SessionInvestigationResponse,
+} from "#shared/contract/schemas/investigate.ts";
+import { OpenApiDocumentBody } from "#shared/contract/schemas/openapi.ts";
 import {
   EndSessionBody,
   IDEMPOTENCY_KEY_PATTERN,
@@ -35,15 +36,17 @@ import {
   StartSessionBody,
   TransitionBody,
   UpdateSessionBody,
-} from "#shared/schemas/sessions.ts";
-import { SessionStatistics, Statistics } from "#shared/schemas/statistics.ts";
+} from "#shared/contract/schemas/sessions.ts";
+import { SessionStatistics, Statistics } from "#shared/contract/schemas/statistics.ts";
 import {
   CreateUploadBody,
   DownloadLink,
   FilePathParams,
   FileQuery,
   UploadTicket,
-} from "#shared/schemas/workspaces.ts";
+} from "#shared/contract/schemas/workspaces.ts";
+import type { ErrorCode } from "#shared/domain/errors.ts";
+import type { Role } from "#shared/domain/principal.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

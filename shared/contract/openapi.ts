@@ -14,7 +14,7 @@ import {
 } from "zod-openapi";
 import { readConfig } from "#shared/config.ts";
 import { type ErrorCode, STATUS_BY_CODE } from "#shared/domain/errors.ts";
-import packageJson from "../package.json" with { type: "json" };
+import packageJson from "../../package.json" with { type: "json" };
 import { COMMON_ERRORS, ErrorBody, ROUTES, type RouteDefinition, STAGE } from "./routes.ts";
 
 export const API_KEY_SCHEME = "ApiKey";
