@@ -14,7 +14,9 @@ const STRONG_TAG = /(?<!W\/)"([0-9]{1,15})"/g;
 import { etagOf, updateSession, type VersionPrecondition } from "#shared/usecases/sessions.ts";
 
 /** `*` or a list of entity tags (`"3", "4"`); weak tags never match an If-Match. */
-function parseIfMatch(header: string | undefined): VersionPrecondition | undefined {
+function parseIfMatch(sent: string | undefined): VersionPrecondition | undefined {
+  // HTTP strips the blanks around a field value; an empty one is no condition at all.
+  const header = sent?.replace(/^[ \t]+|[ \t]+$/g, "") || undefined;
   if (header === undefined) return undefined;
   if (header.length > MAX_IF_MATCH_LENGTH || !IF_MATCH_PATTERN.test(header)) {
     throw new ValidationError(

@@ -291,7 +291,7 @@ export const ROUTES = [
       headers: {
         "If-Match": {
           description:
-            'The ETag of the version read ("3"), a list of tags, or *: answers 412 PRECONDITION_FAILED when the session has another version now (weak tags never match). Without it the last writer wins.',
+            'The ETag of the version read ("3"), a list of tags, or *: answers 412 PRECONDITION_FAILED when the session has another version now (weak tags never match). Without it, or empty, the last writer wins.',
           required: false,
           pattern: IF_MATCH_PATTERN,
           maxLength: MAX_IF_MATCH_LENGTH,

@@ -71,7 +71,8 @@ describe("the local gateway's answers to requests that are not ordinary HTTP", (
     ["CONNECT", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"],
     [
       "an Upgrade request",
-      "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      // Served as an ordinary request (no upgrade happens): a keyless call is a 401 in the contract.
+      "GET /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
     ],
     ["a bad header line", "GET /v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"],
     [
@@ -83,7 +84,7 @@ describe("the local gateway's answers to requests that are not ordinary HTTP", (
       "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
     ],
     ["an unknown method", "BREW /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"],
-    ["HTTP/1.0 without Host", "GET /v1/health HTTP/1.0\r\n\r\n"],
+    ["HTTP/1.0 without Host", "GET /v1/sessions HTTP/1.0\r\n\r\n"],
   ])("answers %s with the error body or closes without an answer", async (_, raw) => {
     const answer = await send(raw);
     expectContractOrNothing(answer);

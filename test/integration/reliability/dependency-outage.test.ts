@@ -185,6 +185,17 @@ async function everyRoute(main: string): Promise<RouteCall[]> {
     { route: "GET /health", method: "GET", path: "/health" },
     { route: "GET /openapi.json", method: "GET", path: "/openapi.json" },
     { route: "GET /viewer", method: "GET", path: "/viewer" },
+    {
+      route: "GET /sessions/{id}/statistics",
+      method: "GET",
+      path: `/sessions/${main}/statistics`,
+    },
+    {
+      route: "PATCH /sessions/{id}",
+      method: "PATCH",
+      path: `/sessions/${scratch}`,
+      body: { session_notes: "during the outage" },
+    },
   ];
   const scratchUser = `outage-${counter - 2}`;
   for (const action of ["pause", "resume", "end"]) {
