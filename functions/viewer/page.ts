@@ -19,31 +19,8 @@ export interface ViewerPage {
   contentSecurityPolicy: string;
 }
 
-export function buildViewerPage(): ViewerPage {
-  const script = asset("viewer.js");
-  const style = asset("viewer.css");
-  const contentSecurityPolicy = [
-    "default-src 'none'",
-    `script-src ${sha256(script)}`,
-    `style-src ${sha256(style)}`,
-    // The API is on this origin; workspace downloads are navigations, not fetches.
-    "connect-src 'self'",
-    "img-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Session Trail viewer</title>
-<style>${style}</style>
-</head>
-<body>
-<header class="bar">
+/** The page's static markup; the script fills it in. */
+const VIEWER_MARKUP = `<header class="bar">
   <h1>Session Trail</h1>
   <form id="key-form" class="key-form" hidden>
     <label>API key <input id="key-input" type="password" autocomplete="off" spellcheck="false" required></label>
@@ -90,7 +67,33 @@ export function buildViewerPage(): ViewerPage {
     <div id="investigation" class="investigation" hidden></div>
   </section>
 </main>
-<script>${script}</script>
+`;
+
+export function buildViewerPage(): ViewerPage {
+  const script = asset("viewer.js");
+  const style = asset("viewer.css");
+  const contentSecurityPolicy = [
+    "default-src 'none'",
+    `script-src ${sha256(script)}`,
+    `style-src ${sha256(style)}`,
+    // The API is on this origin; workspace downloads are navigations, not fetches.
+    "connect-src 'self'",
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Session Trail viewer</title>
+<style>${style}</style>
+</head>
+<body>
+${VIEWER_MARKUP}<script>${script}</script>
 </body>
 </html>
 `;

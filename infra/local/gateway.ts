@@ -96,6 +96,111 @@ function plainRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+/** An answer the gateway gives itself instead of calling on: a step's "no". */
+class Refusal {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+    readonly headers: Record<string, string> = {},
+    readonly status: number = STATUS_BY_CODE[code],
+  ) {}
+}
+
+/** A request matched to its route, with the path below the stage. */
+interface Target {
+  method: string;
+  rawPath: string;
+  route: RouteDefinition;
+  pathParameters: Record<string, string>;
+}
+
+interface RequestHeaders {
+  single: Record<string, string>;
+  multi: Record<string, string[]>;
+}
+
+/** Headers as API Gateway passes them: as sent, the last value and every value per name. */
+function requestHeaders(request: IncomingMessage): RequestHeaders {
+  const single = plainRecord<string>();
+  const multi = plainRecord<string[]>();
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    const name = request.rawHeaders[index] ?? "";
+    const value = request.rawHeaders[index + 1] ?? "";
+    single[name] = value;
+    multi[name] = [...(multi[name] ?? []), value];
+  }
+  return { single, multi };
+}
+
+function queryParameters(
+  url: URL,
+): Pick<APIGatewayProxyEvent, "queryStringParameters" | "multiValueQueryStringParameters"> {
+  const query = plainRecord<string>();
+  const multiQuery = plainRecord<string[]>();
+  for (const [name, value] of url.searchParams) {
+    query[name] = value;
+    multiQuery[name] = [...(multiQuery[name] ?? []), value];
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+  };
+}
+
+interface ProxyEventParts {
+  request: IncomingMessage;
+  url: URL;
+  target: Target;
+  headers: RequestHeaders;
+  body: Buffer;
+  authorizer: Record<string, unknown> | null;
+  arrivedAt: number;
+}
+
+/** The proxy event API Gateway would send the function for this request. */
+function proxyEvent(parts: ProxyEventParts): APIGatewayProxyEvent {
+  const { request, target, headers, body } = parts;
+  const { route, rawPath, method, pathParameters } = target;
+  return {
+    resource: route.path,
+    path: rawPath,
+    httpMethod: method,
+    headers: headers.single,
+    multiValueHeaders: headers.multi,
+    ...queryParameters(parts.url),
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
+    stageVariables: null,
+    body: body.length ? body.toString("utf8") : null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      authorizer: parts.authorizer,
+      httpMethod: method,
+      identity: localIdentity(request.socket.remoteAddress ?? "127.0.0.1"),
+      path: `/${STAGE}${rawPath}`,
+      protocol: `HTTP/${request.httpVersion}`,
+      requestId: randomUUID(),
+      requestTimeEpoch: parts.arrivedAt,
+      resourceId: "local",
+      resourcePath: route.path,
+      stage: STAGE,
+    },
+  };
+}
+
+/** The function's answer as API Gateway returns it: headers as strings, base64 bodies decoded. */
+function writeResult(response: ServerResponse, result: APIGatewayProxyResult): void {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  const payload = result.isBase64Encoded
+    ? Buffer.from(result.body, "base64")
+    : Buffer.from(result.body ?? "");
+  response.writeHead(result.statusCode, headers);
+  response.end(payload);
+}
+
 function errorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ error_code: code, message, details: {} });
 }
@@ -170,49 +275,16 @@ export class LocalGateway {
   async listen(): Promise<string> {
     // A request without Host reaches handle() and gets the contract's 400
     // there, rather than Node's bodiless one.
-    this.server = createServer({ requireHostHeader: false }, (request, response) => {
-      this.answering.set(request.socket, response);
-      response.once("close", () => this.answering.delete(request.socket));
-      if (request.httpVersion === "1.1" && request.headers.host === undefined) {
-        request.resume();
-        this.gatewayError(
-          response,
-          request,
-          "VALIDATION_ERROR",
-          "Send a Host header; HTTP/1.1 requires one.",
-          { Connection: "close" },
-        );
-        return;
-      }
-      this.handle(request, response).catch(() => {
-        if (!response.headersSent) {
-          this.send(
-            response,
-            502,
-            errorBody("INTERNAL", "The gateway could not complete the request."),
-            {},
-          );
-        }
-      });
-    });
+    this.server = createServer({ requireHostHeader: false }, (request, response) =>
+      this.onRequest(request, response),
+    );
     this.server.keepAliveTimeout = 5000;
     // Requests Node's HTTP parser refuses never reach handle(); answer them in the
     // contract's error format too. A request line and headers above the limit get
     // 413, as API Gateway's REQUEST_TOO_LARGE response does.
-    this.server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-      if (error.code === "ECONNRESET" || !socket.writable) {
-        socket.destroy();
-        return;
-      }
-      // A pipelined request broke while an earlier one is answered: the error
-      // answer follows that answer, never interleaves with it.
-      const inFlight = this.answering.get(socket);
-      if (inFlight) {
-        inFlight.once("finish", () => this.refuseUnparsable(error, socket));
-        return;
-      }
-      this.refuseUnparsable(error, socket);
-    });
+    this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
+      this.onClientError(error, socket),
+    );
     // CONNECT never reaches the request handler; API Gateway has no such route.
     this.server.on("connect", (request: IncomingMessage, socket: Duplex) => {
       endWithError(
@@ -227,6 +299,47 @@ export class LocalGateway {
     );
     const address = this.server.address() as AddressInfo;
     return `http://${address.address}:${address.port}/${STAGE}`;
+  }
+
+  private onRequest(request: IncomingMessage, response: ServerResponse): void {
+    this.answering.set(request.socket, response);
+    response.once("close", () => this.answering.delete(request.socket));
+    if (request.httpVersion === "1.1" && request.headers.host === undefined) {
+      request.resume();
+      this.refuse(
+        response,
+        request,
+        new Refusal("VALIDATION_ERROR", "Send a Host header; HTTP/1.1 requires one.", {
+          Connection: "close",
+        }),
+      );
+      return;
+    }
+    this.handle(request, response).catch(() => {
+      if (!response.headersSent) {
+        this.send(
+          response,
+          502,
+          errorBody("INTERNAL", "The gateway could not complete the request."),
+          {},
+        );
+      }
+    });
+  }
+
+  private onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // A pipelined request broke while an earlier one is answered: the error
+    // answer follows that answer, never interleaves with it.
+    const inFlight = this.answering.get(socket);
+    if (inFlight) {
+      inFlight.once("finish", () => this.refuseUnparsable(error, socket));
+      return;
+    }
+    this.refuseUnparsable(error, socket);
   }
 
   /** Answers a request Node's parser refused; the connection then closes. */
@@ -281,17 +394,11 @@ export class LocalGateway {
     response.end(body);
   }
 
-  private gatewayError(
-    response: ServerResponse,
-    request: IncomingMessage,
-    code: ErrorCode,
-    message: string,
-    extra: Record<string, string> = {},
-    status: number = STATUS_BY_CODE[code],
-  ): void {
-    this.send(response, status, errorBody(code, message), {
+  /** Writes a refusal in the contract's error format, with the caller's CORS headers. */
+  private refuse(response: ServerResponse, request: IncomingMessage, refusal: Refusal): void {
+    this.send(response, refusal.status, errorBody(refusal.code, refusal.message), {
       ...this.corsHeaders(request),
-      ...extra,
+      ...refusal.headers,
     });
   }
 
@@ -307,189 +414,143 @@ export class LocalGateway {
     return Buffer.concat(chunks);
   }
 
+  /**
+   * One request, in API Gateway's order: route, body limit, authorizer and
+   * rate limit, then the function. Each step either passes or refuses.
+   */
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // As API Gateway's requestTimeEpoch: when the request arrived, before the authorizer ran.
     const arrivedAt = Date.now();
     const url = new URL(request.url ?? "/", "http://localhost");
     const method = (request.method ?? "GET").toUpperCase();
-    const stagePrefix = `/${STAGE}`;
     if (method === "OPTIONS") {
-      response.writeHead(204, {
-        ...this.corsHeaders(request),
-        "Access-Control-Allow-Methods": "GET,POST,PATCH,DELETE,OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type,X-API-Key,Idempotency-Key,If-Match",
-        "Access-Control-Max-Age": "600",
-      });
-      response.end();
+      this.answerPreflight(request, response);
       return;
     }
+    const target = this.findTarget(method, url);
+    if (target instanceof Refusal) {
+      request.resume();
+      this.refuse(response, request, target);
+      return;
+    }
+    const body = await this.readBody(request);
+    if (body === "too_large") {
+      this.refuse(
+        response,
+        request,
+        new Refusal("PAYLOAD_TOO_LARGE", "The request body is too large."),
+      );
+      request.destroy();
+      return;
+    }
+    const headers = requestHeaders(request);
+    const authorizer = await this.admit(target, headers.single);
+    if (authorizer instanceof Refusal) {
+      this.refuse(response, request, authorizer);
+      return;
+    }
+    const event = proxyEvent({ request, url, target, headers, body, authorizer, arrivedAt });
+    const result = await this.invoke(target.route.function, event);
+    if (result instanceof Refusal) {
+      this.refuse(response, request, result);
+      return;
+    }
+    writeResult(
+      response,
+      target.route.function === "health" ? this.withDownChildren(result) : result,
+    );
+  }
+
+  private answerPreflight(request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(204, {
+      ...this.corsHeaders(request),
+      "Access-Control-Allow-Methods": "GET,POST,PATCH,DELETE,OPTIONS",
+      "Access-Control-Allow-Headers": "Content-Type,X-API-Key,Idempotency-Key,If-Match",
+      "Access-Control-Max-Age": "600",
+    });
+    response.end();
+  }
+
+  /** The route under the stage prefix that answers this method and path. */
+  private findTarget(method: string, url: URL): Target | Refusal {
+    const stagePrefix = `/${STAGE}`;
     const rawPath = url.pathname.startsWith(`${stagePrefix}/`)
       ? url.pathname.slice(stagePrefix.length)
       : undefined;
     const matched = rawPath === undefined ? undefined : this.match(method, rawPath);
     if (!matched || rawPath === undefined) {
-      request.resume();
-      this.gatewayError(response, request, "NOT_FOUND", `No route for ${method} ${url.pathname}.`);
-      return;
+      return new Refusal("NOT_FOUND", `No route for ${method} ${url.pathname}.`);
     }
-    const { route, pathParameters } = matched;
-    const body = await this.readBody(request);
-    if (body === "too_large") {
-      this.gatewayError(response, request, "PAYLOAD_TOO_LARGE", "The request body is too large.");
-      request.destroy();
-      return;
+    return { method, rawPath, ...matched };
+  }
+
+  /**
+   * The authorizer's verdict and the per-key rate limit for a protected route;
+   * the authorizer context the function sees (null on a public route).
+   */
+  private async admit(
+    target: Target,
+    headers: Record<string, string>,
+  ): Promise<Record<string, unknown> | null | Refusal> {
+    if (target.route.roles === "public") return null;
+    const methodArn = `${LOCAL_ARN_PREFIX}/${target.method}${target.rawPath}`;
+    const authorization = await this.authorize(target, headers, methodArn);
+    if (authorization === "unauthorized") {
+      return new Refusal("UNAUTHORIZED", "Send a valid API key in the X-API-Key header.");
     }
-    const headers = plainRecord<string>();
-    const multiValueHeaders = plainRecord<string[]>();
-    for (let index = 0; index < request.rawHeaders.length; index += 2) {
-      const name = request.rawHeaders[index] ?? "";
-      const value = request.rawHeaders[index + 1] ?? "";
-      headers[name] = value;
-      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
-    }
-    const methodArn = `${LOCAL_ARN_PREFIX}/${method}${rawPath}`;
-    let authorizerContext: Record<string, unknown> | undefined;
-    if (route.roles !== "public") {
-      const apiKey = headerValue(headers, "x-api-key");
-      const authorization = await this.authorize(
-        apiKey,
-        headers,
-        methodArn,
-        route,
-        rawPath,
-        method,
+    if (authorization === "failed") {
+      return new Refusal(
+        "UNAVAILABLE",
+        "The API key could not be checked just now. Retry shortly.",
+        { "Retry-After": "1" },
       );
-      if (authorization === "unauthorized") {
-        this.gatewayError(
-          response,
-          request,
-          "UNAUTHORIZED",
-          "Send a valid API key in the X-API-Key header.",
-        );
-        return;
-      }
-      if (authorization === "failed") {
-        this.gatewayError(
-          response,
-          request,
-          "UNAVAILABLE",
-          "The API key could not be checked just now. Retry shortly.",
-          { "Retry-After": "1" },
-        );
-        return;
-      }
-      if (!policyAllows(authorization, methodArn)) {
-        this.gatewayError(
-          response,
-          request,
-          "FORBIDDEN",
-          "This key's role may not call this route.",
-        );
-        return;
-      }
-      const usageKey = authorization.usageIdentifierKey ?? authorization.principalId;
-      const wait = this.limiter.take(usageKey);
-      if (wait > 0) {
-        this.gatewayError(
-          response,
-          request,
-          "RATE_LIMITED",
-          "Too many requests for this API key; slow down.",
-          {
-            "Retry-After": String(Math.ceil(wait)),
-          },
-        );
-        return;
-      }
-      authorizerContext = { ...authorization.context, principalId: authorization.principalId };
     }
-    const query = plainRecord<string>();
-    const multiQuery = plainRecord<string[]>();
-    for (const [name, value] of url.searchParams) {
-      query[name] = value;
-      multiQuery[name] = [...(multiQuery[name] ?? []), value];
+    if (!policyAllows(authorization, methodArn)) {
+      return new Refusal("FORBIDDEN", "This key's role may not call this route.");
     }
-    const hasQuery = Object.keys(query).length > 0;
-    const event: APIGatewayProxyEvent = {
-      resource: route.path,
-      path: rawPath,
-      httpMethod: method,
-      headers,
-      multiValueHeaders,
-      queryStringParameters: hasQuery ? query : null,
-      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-      pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
-      stageVariables: null,
-      body: body.length ? body.toString("utf8") : null,
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: "000000000000",
-        apiId: "local",
-        authorizer: authorizerContext ?? null,
-        httpMethod: method,
-        identity: localIdentity(request.socket.remoteAddress ?? "127.0.0.1"),
-        path: `${stagePrefix}${rawPath}`,
-        protocol: `HTTP/${request.httpVersion}`,
-        requestId: randomUUID(),
-        requestTimeEpoch: arrivedAt,
-        resourceId: "local",
-        resourcePath: route.path,
-        stage: STAGE,
-      },
-    };
-    const definition = FUNCTIONS[route.function] as { timeoutSeconds?: number };
+    const wait = this.limiter.take(authorization.usageIdentifierKey ?? authorization.principalId);
+    if (wait > 0) {
+      return new Refusal("RATE_LIMITED", "Too many requests for this API key; slow down.", {
+        "Retry-After": String(Math.ceil(wait)),
+      });
+    }
+    return { ...authorization.context, principalId: authorization.principalId };
+  }
+
+  /** Runs the function under its timeout, capped by the integration's, as API Gateway does. */
+  private async invoke(
+    name: FunctionName,
+    event: APIGatewayProxyEvent,
+  ): Promise<APIGatewayProxyResult | Refusal> {
+    const definition = FUNCTIONS[name] as { timeoutSeconds?: number };
     const timeoutMs = Math.min(
       (definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
       INTEGRATION_TIMEOUT_MS,
     );
-    const handler = await this.loadHandler<ProxyHandler>(route.function);
-    let result: APIGatewayProxyResult | "timeout";
+    const handler = await this.loadHandler<ProxyHandler>(name);
     // Cleared when the handler answers: a pending timer would keep the answer
     // (through the race) in memory until the timeout passed.
     let timer: NodeJS.Timeout | undefined;
     try {
-      result = await Promise.race([
-        handler(event, lambdaContext(route.function, timeoutMs)),
+      const result = await Promise.race([
+        handler(event, lambdaContext(name, timeoutMs)),
         new Promise<"timeout">((resolve) => {
           timer = setTimeout(() => resolve("timeout"), timeoutMs);
           timer.unref();
         }),
       ]);
-    } catch {
-      this.gatewayError(
-        response,
-        request,
-        "INTERNAL",
-        "The function failed; retry later.",
-        {},
-        502,
+      if (result !== "timeout") return result;
+      return new Refusal(
+        "UNAVAILABLE",
+        "The function timed out; retry later.",
+        { "Retry-After": "1" },
+        504,
       );
-      return;
+    } catch {
+      return new Refusal("INTERNAL", "The function failed; retry later.", {}, 502);
     } finally {
       clearTimeout(timer);
     }
-    if (result === "timeout") {
-      this.gatewayError(
-        response,
-        request,
-        "UNAVAILABLE",
-        "The function timed out; retry later.",
-        {
-          "Retry-After": "1",
-        },
-        504,
-      );
-      return;
-    }
-    if (route.function === "health") result = this.withDownChildren(result);
-    const outHeaders: Record<string, string> = {};
-    for (const [name, value] of Object.entries(result.headers ?? {}))
-      outHeaders[name] = String(value);
-    const payload = result.isBase64Encoded
-      ? Buffer.from(result.body, "base64")
-      : Buffer.from(result.body ?? "");
-    response.writeHead(result.statusCode, outHeaders);
-    response.end(payload);
   }
 
   /**
@@ -541,13 +602,11 @@ export class LocalGateway {
   }
 
   private async authorize(
-    apiKey: string | undefined,
+    target: Target,
     headers: Record<string, string>,
     methodArn: string,
-    route: RouteDefinition,
-    path: string,
-    method: string,
   ): Promise<APIGatewayAuthorizerResult | "unauthorized" | "failed"> {
+    const apiKey = headerValue(headers, "x-api-key");
     // API Gateway rejects a request without the identity source before calling the authorizer.
     if (!apiKey) return "unauthorized";
     const cached = this.authCache.get(apiKey);
@@ -557,9 +616,9 @@ export class LocalGateway {
       const result = await authorizer({
         type: "REQUEST",
         methodArn,
-        resource: route.path,
-        path,
-        httpMethod: method,
+        resource: target.route.path,
+        path: target.rawPath,
+        httpMethod: target.method,
         headers,
         multiValueHeaders: null,
         pathParameters: null,

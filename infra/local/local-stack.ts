@@ -102,41 +102,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onRestarted: () => recordChildren(pidFile),
   });
   try {
-    // Fixed ports and the same data dir on every (re)start: the endpoints the
-    // handlers' clients and presigned URLs hold stay valid across a restart.
-    const dynamoOptions = {
-      port: await freePort(),
-      dbPath: options.inMemory ? undefined : join(options.dataDir, "dynamodb"),
-    };
-    const s3Options = {
-      directory: join(options.dataDir, "s3"),
-      bucket: LOCAL_BUCKET,
-      port: await freePort(),
-    };
-    const dynamo = await startDynamoDbLocal(dynamoOptions);
-    const s3 = await startS3Emulator(s3Options);
-    recordChildren(pidFile);
-    await ensureTable(dynamo.endpoint, LOCAL_TABLE);
-    supervisor.watch(
-      {
-        label: "DynamoDB Local",
-        dependency: "dynamodb",
-        start: async () => (await startDynamoDbLocal(dynamoOptions)).child,
-        afterRestart: async () => {
-          await ensureTable(dynamo.endpoint, LOCAL_TABLE);
-          await options.afterDynamoRestart?.();
-        },
-      },
-      dynamo.child,
-    );
-    supervisor.watch(
-      {
-        label: "S3 emulator",
-        dependency: "s3",
-        start: async () => (await startS3Emulator(s3Options)).child,
-      },
-      s3.child,
-    );
+    const { dynamo, s3 } = await startChildren(options, supervisor, pidFile);
     const partial = {
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
@@ -177,4 +143,51 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * DynamoDB Local (with its table) and the S3 emulator, each watched by the
+ * supervisor so a child that exits is started again on the same port.
+ */
+async function startChildren(
+  options: LocalStackOptions,
+  supervisor: Supervisor,
+  pidFile: string,
+): Promise<{ dynamo: { endpoint: string }; s3: { endpoint: string } }> {
+  // Fixed ports and the same data dir on every (re)start: the endpoints the
+  // handlers' clients and presigned URLs hold stay valid across a restart.
+  const dynamoOptions = {
+    port: await freePort(),
+    dbPath: options.inMemory ? undefined : join(options.dataDir, "dynamodb"),
+  };
+  const s3Options = {
+    directory: join(options.dataDir, "s3"),
+    bucket: LOCAL_BUCKET,
+    port: await freePort(),
+  };
+  const dynamo = await startDynamoDbLocal(dynamoOptions);
+  const s3 = await startS3Emulator(s3Options);
+  recordChildren(pidFile);
+  await ensureTable(dynamo.endpoint, LOCAL_TABLE);
+  supervisor.watch(
+    {
+      label: "DynamoDB Local",
+      dependency: "dynamodb",
+      start: async () => (await startDynamoDbLocal(dynamoOptions)).child,
+      afterRestart: async () => {
+        await ensureTable(dynamo.endpoint, LOCAL_TABLE);
+        await options.afterDynamoRestart?.();
+      },
+    },
+    dynamo.child,
+  );
+  supervisor.watch(
+    {
+      label: "S3 emulator",
+      dependency: "s3",
+      start: async () => (await startS3Emulator(s3Options)).child,
+    },
+    s3.child,
+  );
+  return { dynamo, s3 };
 }

@@ -24,7 +24,13 @@ import {
   keys,
   SESSION_SK,
 } from "./keys.ts";
-import { failedCondition, isRetryable, type TransactItem, transactWrite } from "./transactions.ts";
+import {
+  cancelledError,
+  failedCondition,
+  isRetryable,
+  type TransactItem,
+  transactWrite,
+} from "./transactions.ts";
 
 export type StoredEvent = SessionEvent & { type_ord: number };
 
@@ -43,18 +49,52 @@ export type AppendOutcome =
  * Without a `turn` it commits only while no append is queued; with one, only
  * when the turn before it has been served, and it marks its own as served.
  */
-export async function commitAppend(input: {
+export interface AppendInput {
   tenant: string;
   read: SessionItem;
   events: StoredEvent[];
   eventTtlEpoch: number;
   lastEventAt: string;
   turn?: number | undefined;
-}): Promise<AppendOutcome> {
-  const { tenant, read, events } = input;
-  const table = tableName();
+}
+
+export async function commitAppend(input: AppendInput): Promise<AppendOutcome> {
+  const { tenant, events } = input;
   const last = events[events.length - 1];
   if (!last) throw new Error("append needs at least one event");
+  const items: TransactItem[] = [
+    appendUpdate(input, last),
+    ...events.map(
+      (event): TransactItem => ({
+        Put: {
+          TableName: tableName(),
+          Item: eventItem(tenant, event, event.type_ord, input.eventTtlEpoch),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      }),
+    ),
+  ];
+  const outcome = await transactWrite(items);
+  if (outcome.committed) return { committed: true };
+  if (failedCondition(outcome.reasons, 0)) {
+    const current = SessionItem.safeParse(outcome.reasons[0]?.item);
+    return { committed: false, current: current.success ? current.data : undefined };
+  }
+  if (
+    isRetryable(outcome.reasons) ||
+    outcome.reasons.some((_, index) => failedCondition(outcome.reasons, index))
+  ) {
+    return { committed: false, current: undefined };
+  }
+  throw cancelledError("append", outcome.reasons);
+}
+
+/**
+ * The session's move to the last event: `last_seq`, clocks and per-type
+ * counts, conditional on the `last_seq` read, a live session and the queue.
+ */
+function appendUpdate(input: AppendInput, last: StoredEvent): TransactItem {
+  const { read, events } = input;
   const names: Record<string, string> = { "#tc": "type_counts", "#status": "status" };
   const values: Record<string, unknown> = {
     ":read_seq": read.last_seq,
@@ -79,43 +119,17 @@ export async function commitAppend(input: {
     values[`:c${index}`] = count;
     sets.push(`#tc.#t${index} = if_not_exists(#tc.#t${index}, :zero) + :c${index}`);
   });
-  const items: TransactItem[] = [
-    {
-      Update: {
-        TableName: table,
-        Key: keys.session(tenant, read.session_id),
-        UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: `last_seq = :read_seq AND #status <> :expired AND attribute_not_exists(deleting) AND ${queueCondition}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-      },
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.session(input.tenant, read.session_id),
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      ConditionExpression: `last_seq = :read_seq AND #status <> :expired AND attribute_not_exists(deleting) AND ${queueCondition}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     },
-    ...events.map(
-      (event): TransactItem => ({
-        Put: {
-          TableName: table,
-          Item: eventItem(tenant, event, event.type_ord, input.eventTtlEpoch),
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      }),
-    ),
-  ];
-  const outcome = await transactWrite(items);
-  if (outcome.committed) return { committed: true };
-  if (failedCondition(outcome.reasons, 0)) {
-    const current = SessionItem.safeParse(outcome.reasons[0]?.item);
-    return { committed: false, current: current.success ? current.data : undefined };
-  }
-  if (
-    isRetryable(outcome.reasons) ||
-    outcome.reasons.some((_, index) => failedCondition(outcome.reasons, index))
-  ) {
-    return { committed: false, current: undefined };
-  }
-  throw new Error(
-    `append transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
-  );
+  };
 }
 
 /**

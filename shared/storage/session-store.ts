@@ -31,6 +31,7 @@ import {
 import { outcomeCounter } from "./stats-store.ts";
 import {
   backoffMs,
+  cancelledError,
   failedCondition,
   isRetryable,
   sleep,
@@ -139,21 +140,7 @@ export async function createSession(
 ): Promise<CreateOutcome> {
   const table = tableName();
   const items: TransactItem[] = [
-    {
-      Put: {
-        TableName: table,
-        Item: {
-          ...keys.openLock(tenant, session.user_id),
-          entity: "open_lock",
-          tenant_id: tenant,
-          user_id: session.user_id,
-          session_id: session.session_id,
-          created_at: session.created_at,
-        },
-        ConditionExpression: "attribute_not_exists(pk)",
-        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-      },
-    },
+    openLockPut(tenant, session),
     {
       Put: {
         TableName: table,
@@ -171,22 +158,7 @@ export async function createSession(
     ...statsUpdates(tenant, session, { active: 1 }),
   ];
   const idempotencyIndex = items.length;
-  if (idempotency) {
-    items.push({
-      Put: {
-        TableName: table,
-        Item: {
-          ...keys.idempotency(tenant, idempotency.key.value, idempotency.key.ownerKeyId),
-          entity: "idempotency",
-          body_hash: idempotency.bodyHash,
-          status: idempotency.status,
-          response: JSON.stringify(idempotency.response),
-          [TTL_ATTRIBUTE]: idempotency.expiresAtEpoch,
-        },
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    });
-  }
+  if (idempotency) items.push(idempotencyPut(tenant, idempotency));
   const outcome = await transactWrite(items);
   if (outcome.committed) return { created: true };
   if (failedCondition(outcome.reasons, 0)) {
@@ -201,9 +173,60 @@ export async function createSession(
     return { created: false, reason: "idempotency_key_taken" };
   }
   if (isRetryable(outcome.reasons)) return { created: false, reason: "conflict" };
-  throw new Error(
-    `start transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
-  );
+  throw cancelledError("start", outcome.reasons);
+}
+
+/** The user's open-session lock, only if no open session holds it; a refusal returns the holder. */
+function openLockPut(tenant: string, session: SessionItem): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...keys.openLock(tenant, session.user_id),
+        entity: "open_lock",
+        tenant_id: tenant,
+        user_id: session.user_id,
+        session_id: session.session_id,
+        created_at: session.created_at,
+      },
+      ConditionExpression: "attribute_not_exists(pk)",
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    },
+  };
+}
+
+function idempotencyPut(tenant: string, idempotency: IdempotencyRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...keys.idempotency(tenant, idempotency.key.value, idempotency.key.ownerKeyId),
+        entity: "idempotency",
+        body_hash: idempotency.bodyHash,
+        status: idempotency.status,
+        response: JSON.stringify(idempotency.response),
+        [TTL_ATTRIBUTE]: idempotency.expiresAtEpoch,
+      },
+      ConditionExpression: "attribute_not_exists(pk)",
+    },
+  };
+}
+
+/** The boundary event of a change to the read session, numbered within its type. */
+function boundaryEventPut(
+  tenant: string,
+  read: SessionItem,
+  event: SessionEvent,
+  eventTtlEpoch: number,
+): TransactItem {
+  const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: eventItem(tenant, event, typeOrd, eventTtlEpoch),
+      ConditionExpression: "attribute_not_exists(pk)",
+    },
+  };
 }
 
 export async function readIdempotencyRecord(
@@ -256,7 +279,7 @@ export type TransitionOutcome = "committed" | "stale";
  * closing step the release of the lock. "stale" means another writer got
  * there first; the caller re-reads and decides again.
  */
-export async function commitTransition(input: {
+export interface TransitionInput {
   tenant: string;
   read: SessionItem;
   allowedFrom: readonly SessionStatus[];
@@ -271,9 +294,55 @@ export async function commitTransition(input: {
   period: { bucket: "active_ms" | "paused_ms"; ms: number; until: string };
   /** An end's outcome and reason (both may be null); undefined for other steps. */
   ending?: { outcome: SessionOutcome | null; reason: string | null } | undefined;
-}): Promise<TransitionOutcome> {
-  const { tenant, read, event } = input;
-  const table = tableName();
+}
+
+export async function commitTransition(input: TransitionInput): Promise<TransitionOutcome> {
+  const { tenant, read } = input;
+  const update = transitionUpdate(input);
+  if (input.closes) closeSession(update, input);
+  const counters: CounterChanges = { [read.status]: -1, [input.to]: 1 };
+  if (input.ending) {
+    update.sets.push("outcome = :outcome", "end_reason = :end_reason");
+    update.values[":outcome"] = input.ending.outcome;
+    update.values[":end_reason"] = input.ending.reason;
+    if (input.ending.outcome) counters[outcomeCounter(input.ending.outcome)] = 1;
+  }
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: tableName(),
+        Key: keys.session(tenant, read.session_id),
+        UpdateExpression: `SET ${update.sets.join(", ")}${update.removes.length ? ` REMOVE ${update.removes.join(", ")}` : ""}`,
+        ConditionExpression: `#status IN (${update.fromTokens.join(", ")}) AND last_seq = :read_seq AND attribute_not_exists(deleting)`,
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+      },
+    },
+    boundaryEventPut(tenant, read, input.event, input.eventTtlEpoch),
+    ...statsUpdates(tenant, read, counters),
+  ];
+  if (input.closes) {
+    items.push(releaseLock(tenant, read));
+  }
+  const outcome = await transactWrite(items);
+  if (outcome.committed) return "committed";
+  if (failedCondition(outcome.reasons, 0) || failedCondition(outcome.reasons, 1)) return "stale";
+  if (isRetryable(outcome.reasons)) return "stale";
+  throw cancelledError("transition", outcome.reasons);
+}
+
+/** A session update's clauses, with the names and values they use, built up step by step. */
+interface TransitionUpdate {
+  sets: string[];
+  removes: string[];
+  fromTokens: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** What every step sets: the status, the clocks, `last_seq`, the counters and the closed period. */
+function transitionUpdate(input: TransitionInput): TransitionUpdate {
+  const { read, event } = input;
   const names: Record<string, string> = {
     "#status": "status",
     "#tc": "type_counts",
@@ -305,53 +374,17 @@ export async function commitTransition(input: {
   names["#bucket"] = input.period.bucket;
   values[":period_ms"] = input.period.ms;
   values[":state_since"] = input.period.until;
-  const removes: string[] = [];
-  if (input.closes) {
-    sets.push("ended_at = :ended_at", "ended_by = :ended_by", `#ttl = :ttl`);
-    names["#ttl"] = TTL_ATTRIBUTE;
-    values[":ended_at"] = input.endedAt;
-    values[":ended_by"] = input.endedBy;
-    values[":ttl"] = input.sessionTtlEpoch;
-    removes.push(...OPEN_BY_EXPIRY_ATTRIBUTES);
-  }
-  const counters: CounterChanges = { [read.status]: -1, [input.to]: 1 };
-  if (input.ending) {
-    sets.push("outcome = :outcome", "end_reason = :end_reason");
-    values[":outcome"] = input.ending.outcome;
-    values[":end_reason"] = input.ending.reason;
-    if (input.ending.outcome) counters[outcomeCounter(input.ending.outcome)] = 1;
-  }
-  const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
-  const items: TransactItem[] = [
-    {
-      Update: {
-        TableName: table,
-        Key: keys.session(tenant, read.session_id),
-        UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-        ConditionExpression: `#status IN (${fromTokens.join(", ")}) AND last_seq = :read_seq AND attribute_not_exists(deleting)`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    },
-    {
-      Put: {
-        TableName: table,
-        Item: eventItem(tenant, event, typeOrd, input.eventTtlEpoch),
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    },
-    ...statsUpdates(tenant, read, counters),
-  ];
-  if (input.closes) {
-    items.push(releaseLock(tenant, read));
-  }
-  const outcome = await transactWrite(items);
-  if (outcome.committed) return "committed";
-  if (failedCondition(outcome.reasons, 0) || failedCondition(outcome.reasons, 1)) return "stale";
-  if (isRetryable(outcome.reasons)) return "stale";
-  throw new Error(
-    `transition transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
-  );
+  return { sets, removes: [], fromTokens, names, values };
+}
+
+/** A closing step: the end time and the session's TTL set, and it leaves the open-by-expiry index. */
+function closeSession(update: TransitionUpdate, input: TransitionInput): void {
+  update.sets.push("ended_at = :ended_at", "ended_by = :ended_by", `#ttl = :ttl`);
+  update.names["#ttl"] = TTL_ATTRIBUTE;
+  update.values[":ended_at"] = input.endedAt;
+  update.values[":ended_by"] = input.endedBy;
+  update.values[":ttl"] = input.sessionTtlEpoch;
+  update.removes.push(...OPEN_BY_EXPIRY_ATTRIBUTES);
 }
 
 export type UpdateOutcome = "committed" | "stale";
@@ -371,12 +404,10 @@ export async function commitUpdate(input: {
   eventTtlEpoch: number;
 }): Promise<UpdateOutcome> {
   const { tenant, read, event } = input;
-  const table = tableName();
-  const typeOrd = (read.type_counts[event.event_type] ?? 0) + 1;
   const outcome = await transactWrite([
     {
       Update: {
-        TableName: table,
+        TableName: tableName(),
         Key: keys.session(tenant, read.session_id),
         UpdateExpression: [
           "SET session_notes = :notes",
@@ -404,13 +435,7 @@ export async function commitUpdate(input: {
         },
       },
     },
-    {
-      Put: {
-        TableName: table,
-        Item: eventItem(tenant, event, typeOrd, input.eventTtlEpoch),
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    },
+    boundaryEventPut(tenant, read, event, input.eventTtlEpoch),
   ]);
   if (outcome.committed) return "committed";
   if (
@@ -420,9 +445,7 @@ export async function commitUpdate(input: {
   ) {
     return "stale";
   }
-  throw new Error(
-    `update transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
-  );
+  throw cancelledError("update", outcome.reasons);
 }
 
 /**
@@ -458,7 +481,7 @@ export interface ListPage {
  * user). A status filter is applied by DynamoDB after reading, so pages are
  * filled by reading on until `limit` matches or `maxReads` queries were made.
  */
-export async function listSessions(input: {
+export interface ListSessionsInput {
   /** Overdue open sessions are expired from their expires_at on: filters agree. */
   now: string;
   tenant: string;
@@ -473,74 +496,124 @@ export async function listSessions(input: {
   limit: number;
   startAfterPosition: string | undefined;
   maxReads?: number;
-}): Promise<ListPage> {
-  const byUser = input.userId !== undefined;
-  const index = INDEX_KEY_ATTRIBUTES[byUser ? INDEX.byOwner : INDEX.byTenant];
-  const partitionAttr = index.partition;
-  const sortAttr = index.sort;
-  const partition =
-    input.userId !== undefined
-      ? indexKeys.sessionsByUserPartition(input.tenant, input.userId)
-      : indexKeys.sessionsByCreatedPartition(input.tenant);
+}
+
+export async function listSessions(input: ListSessionsInput): Promise<ListPage> {
+  const range = listRange(input);
+  if (range === "empty") return { items: [], nextPosition: undefined };
+  const indexName = input.userId !== undefined ? INDEX.byOwner : INDEX.byTenant;
+  const index = INDEX_KEY_ATTRIBUTES[indexName];
+  const filter = listFilter(input);
+  const read = await readListPages(input, {
+    TableName: tableName(),
+    IndexName: indexName,
+    KeyConditionExpression: "#p = :p AND #s BETWEEN :lo AND :hi",
+    FilterExpression: filter.expression,
+    ExpressionAttributeNames: { "#p": index.partition, "#s": index.sort, ...filter.names },
+    ExpressionAttributeValues: {
+      ":p":
+        input.userId !== undefined
+          ? indexKeys.sessionsByUserPartition(input.tenant, input.userId)
+          : indexKeys.sessionsByCreatedPartition(input.tenant),
+      ":lo": range.lower,
+      ":hi": range.upper,
+      ...filter.values,
+    },
+    ScanIndexForward: false,
+    ExclusiveStartKey: range.startAfterPosition
+      ? sessionListStartKey(input.tenant, input.userId, range.startAfterPosition)
+      : undefined,
+  });
+  return nextListPage(read, input.limit, index.sort);
+}
+
+interface ListRange {
+  lower: string;
+  upper: string;
+  /** The cursor, when it lies inside the range (else the page starts at the range's top). */
+  startAfterPosition: string | undefined;
+}
+
+/** The sort key range the creation bounds and the cursor leave; "empty" when nothing can match. */
+function listRange(input: ListSessionsInput): ListRange | "empty" {
   // Sort keys are `{created_at}#{session_id}`: `~` sorts after any id character.
   const upper = input.createdBefore ? `${input.createdBefore}#` : "~";
   const lower = input.createdAfter ? `${input.createdAfter}#~` : " ";
   // created_after at or past created_before: nothing can match, and DynamoDB
   // refuses a BETWEEN whose bounds are the wrong way round.
-  if (lower > upper) return { items: [], nextPosition: undefined };
+  if (lower > upper) return "empty";
   // Pages run newest first, so a cursor is the range's new upper end. DynamoDB
   // refuses a start key outside the range: below it nothing is left, above it
   // the page starts at the range's own top.
   const cursor = input.startAfterPosition;
-  if (cursor !== undefined && cursor < lower) return { items: [], nextPosition: undefined };
+  if (cursor !== undefined && cursor < lower) return "empty";
   const startAfterPosition = cursor !== undefined && cursor <= upper ? cursor : undefined;
-  const names: Record<string, string> = { "#p": partitionAttr, "#s": sortAttr, "#e": "entity" };
-  const values: Record<string, unknown> = {
-    ":p": partition,
-    ":lo": lower,
-    ":hi": upper,
-    ":entity": "session",
-  };
-  let filter = "#e = :entity AND attribute_not_exists(deleting)";
-  if (input.status) filter += ` AND ${statusFilter(input.status, input.now, names, values)}`;
+  return { lower, upper, startAfterPosition };
+}
+
+interface ListFilter {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** Live sessions only, then the caller's status, label, outcome and own-key filters. */
+function listFilter(input: ListSessionsInput): ListFilter {
+  const names: Record<string, string> = { "#e": "entity" };
+  const values: Record<string, unknown> = { ":entity": "session" };
+  let expression = "#e = :entity AND attribute_not_exists(deleting)";
+  if (input.status) expression += ` AND ${statusFilter(input.status, input.now, names, values)}`;
   if (input.label !== undefined) {
     names["#labels"] = "labels";
     names["#label"] = input.label.key;
     values[":label"] = input.label.value;
-    filter += " AND #labels.#label = :label";
+    expression += " AND #labels.#label = :label";
   }
   if (input.outcome !== undefined) {
     values[":outcome"] = input.outcome;
-    filter += " AND outcome = :outcome";
+    expression += " AND outcome = :outcome";
   }
   if (input.startedByKey !== undefined) {
     values[":started_by_key"] = input.startedByKey;
-    filter += " AND started_by_key = :started_by_key";
+    expression += " AND started_by_key = :started_by_key";
   }
+  return { expression, names, values };
+}
+
+interface ListRead {
+  items: SessionItem[];
+  /** Where reading stopped, when the index holds more. */
+  exclusiveStart: Record<string, unknown> | undefined;
+}
+
+/** Reads on until one item past `limit` matched, the index ends or the read budget is spent. */
+async function readListPages(
+  input: Pick<ListSessionsInput, "limit" | "maxReads">,
+  query: QueryCommandInput,
+): Promise<ListRead> {
   const items: SessionItem[] = [];
-  let exclusiveStart: Record<string, unknown> | undefined = startAfterPosition
-    ? sessionListStartKey(input.tenant, input.userId, startAfterPosition)
-    : undefined;
+  let exclusiveStart = query.ExclusiveStartKey;
   const maxReads = input.maxReads ?? 10;
   for (let reads = 0; reads < maxReads; reads += 1) {
-    const query: QueryCommandInput = {
-      TableName: tableName(),
-      IndexName: byUser ? INDEX.byOwner : INDEX.byTenant,
-      KeyConditionExpression: "#p = :p AND #s BETWEEN :lo AND :hi",
-      FilterExpression: filter,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-      Limit: input.limit + 1 - items.length,
-      ExclusiveStartKey: exclusiveStart,
-    };
-    const page = await dynamo().send(new QueryCommand(query));
+    const page = await dynamo().send(
+      new QueryCommand({
+        ...query,
+        Limit: input.limit + 1 - items.length,
+        ExclusiveStartKey: exclusiveStart,
+      }),
+    );
     for (const raw of page.Items ?? []) items.push(SessionItem.parse(raw));
     exclusiveStart = page.LastEvaluatedKey;
     if (items.length > input.limit || !exclusiveStart) break;
   }
-  if (items.length > input.limit) {
-    const kept = items.slice(0, input.limit);
+  return { items, exclusiveStart };
+}
+
+/** The page to answer and the position the next one starts after. */
+function nextListPage(read: ListRead, limit: number, sortAttr: string): ListPage {
+  const { items, exclusiveStart } = read;
+  if (items.length > limit) {
+    const kept = items.slice(0, limit);
     const last = kept[kept.length - 1];
     return {
       items: kept,
@@ -586,9 +659,7 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
   const outcome = await transactWrite(items);
   if (outcome.committed) return "committed";
   if (failedCondition(outcome.reasons, 0) || isRetryable(outcome.reasons)) return "stale";
-  throw new Error(
-    `delete transaction cancelled: ${outcome.reasons.map((reason) => reason.code).join(",")}`,
-  );
+  throw cancelledError("delete", outcome.reasons);
 }
 
 /**

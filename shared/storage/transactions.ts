@@ -53,6 +53,13 @@ export function failedCondition(reasons: CancellationReason[], index: number): b
   return reasons[index]?.code === "ConditionalCheckFailed";
 }
 
+/** A cancellation no caller expects, named by its reasons' codes (never an item's content). */
+export function cancelledError(what: string, reasons: CancellationReason[]): Error {
+  return new Error(
+    `${what} transaction cancelled: ${reasons.map((reason) => reason.code).join(",")}`,
+  );
+}
+
 /** A race with another transaction on the same items: worth retrying. */
 export function isRetryable(reasons: CancellationReason[]): boolean {
   return reasons.some(

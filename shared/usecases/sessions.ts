@@ -89,35 +89,7 @@ export async function startSession(
       if (previous) return replay(previous, bodyHash);
     }
     const now = isoNow();
-    const sessionId = newSessionId();
-    const session: SessionItem = {
-      tenant_id: tenant,
-      session_id: sessionId,
-      user_id: body.user_id,
-      status: "active",
-      created_at: now,
-      updated_at: now,
-      expires_at: addSeconds(now, body.ttl_seconds),
-      ended_at: null,
-      ended_by: null,
-      last_accessed: now,
-      performer_id: body.performer_id,
-      is_training_data: body.is_training_data,
-      session_notes: body.session_notes,
-      training_intent_label: body.training_intent_label,
-      outcome: null,
-      end_reason: null,
-      labels: body.labels,
-      version: 1,
-      state_since: now,
-      active_ms: 0,
-      paused_ms: 0,
-      last_seq: 1,
-      last_event_at: now,
-      type_counts: { session_started: 1 },
-      started_by_key: principal.keyId,
-      key_counted: principal.scope === "own",
-    };
+    const session = newSessionItem(principal, body, now);
     const event = boundaryEvent(session, "session_started", 1, now, body.performer_id);
     const result: SessionWithEvent = { session: toSession(session), event };
     const outcome = await store.createSession(
@@ -158,6 +130,38 @@ export async function startSession(
     );
   }
   throw new UnavailableError();
+}
+
+/** A new active session as the start writes it, with its first event counted. */
+function newSessionItem(principal: Principal, body: StartSessionBody, now: string): SessionItem {
+  return {
+    tenant_id: principal.tenantId,
+    session_id: newSessionId(),
+    user_id: body.user_id,
+    status: "active",
+    created_at: now,
+    updated_at: now,
+    expires_at: addSeconds(now, body.ttl_seconds),
+    ended_at: null,
+    ended_by: null,
+    last_accessed: now,
+    performer_id: body.performer_id,
+    is_training_data: body.is_training_data,
+    session_notes: body.session_notes,
+    training_intent_label: body.training_intent_label,
+    outcome: null,
+    end_reason: null,
+    labels: body.labels,
+    version: 1,
+    state_since: now,
+    active_ms: 0,
+    paused_ms: 0,
+    last_seq: 1,
+    last_event_at: now,
+    type_counts: { session_started: 1 },
+    started_by_key: principal.keyId,
+    key_counted: principal.scope === "own",
+  };
 }
 
 function replay(
@@ -284,60 +288,71 @@ export async function applyTransition(
       read = await store.readSession(tenant, initial.session_id);
       continue;
     }
-    const to = nextStatus(read.status, transition);
-    const now = followingTimestamps(read.last_event_at, 1)[0] ?? isoNow();
-    // An expired session ended at its expires_at, whenever the close is written.
-    const endedAt = transition === "expire" ? read.expires_at : now;
-    const seq = read.last_seq + 1;
-    const event = boundaryEvent(
-      read,
-      BOUNDARY_EVENT_BY_TRANSITION[transition],
-      seq,
-      now,
-      performerId,
-    );
-    if (ending) {
-      if (ending.outcome !== null) event.event_data.outcome = ending.outcome;
-      if (ending.reason !== null) event.event_data.reason = ending.reason;
-    }
-    const retention = config().RETENTION_DAYS;
-    const period = closingPeriod(read, endedAt);
-    const outcome = await store.commitTransition({
-      tenant,
-      read,
-      allowedFrom: allowedFrom(transition),
-      to,
-      event,
-      eventTtlEpoch: eventTtl(read.expires_at, now, retention),
-      closes: closes(transition),
-      endedAt,
-      endedBy: closes(transition) ? performerId : null,
-      sessionTtlEpoch: closes(transition) ? epochSeconds(now) + retention * 86_400 : null,
-      period,
-      ending,
-    });
-    if (outcome === "committed") {
-      const next: SessionItem = {
-        ...read,
-        status: to,
-        updated_at: now,
-        last_accessed: now,
-        last_event_at: now,
-        last_seq: seq,
-        ended_at: closes(transition) ? endedAt : read.ended_at,
-        ended_by: closes(transition) ? performerId : read.ended_by,
-        outcome: ending ? ending.outcome : read.outcome,
-        end_reason: ending ? ending.reason : read.end_reason,
-        version: read.version + 1,
-        state_since: period.until,
-        [period.bucket]: read[period.bucket] + period.ms,
-      };
-      return { session: toSession(next), event };
-    }
+    const committed = await attemptTransition(tenant, read, transition, performerId, ending);
+    if (committed) return committed;
     if (!(await retry.pause())) break;
     read = await store.readSession(tenant, initial.session_id);
   }
   throw new UnavailableError("The session is changing too fast to apply this change; retry.");
+}
+
+/** One try at committing the transition on the session as read; undefined when it was stale. */
+async function attemptTransition(
+  tenant: string,
+  read: SessionItem,
+  transition: Transition,
+  performerId: string,
+  ending: Ending | undefined,
+): Promise<SessionWithEvent | undefined> {
+  const to = nextStatus(read.status, transition);
+  const now = followingTimestamps(read.last_event_at, 1)[0] ?? isoNow();
+  // An expired session ended at its expires_at, whenever the close is written.
+  const endedAt = transition === "expire" ? read.expires_at : now;
+  const seq = read.last_seq + 1;
+  const event = boundaryEvent(
+    read,
+    BOUNDARY_EVENT_BY_TRANSITION[transition],
+    seq,
+    now,
+    performerId,
+  );
+  if (ending) {
+    if (ending.outcome !== null) event.event_data.outcome = ending.outcome;
+    if (ending.reason !== null) event.event_data.reason = ending.reason;
+  }
+  const retention = config().RETENTION_DAYS;
+  const period = closingPeriod(read, endedAt);
+  const outcome = await store.commitTransition({
+    tenant,
+    read,
+    allowedFrom: allowedFrom(transition),
+    to,
+    event,
+    eventTtlEpoch: eventTtl(read.expires_at, now, retention),
+    closes: closes(transition),
+    endedAt,
+    endedBy: closes(transition) ? performerId : null,
+    sessionTtlEpoch: closes(transition) ? epochSeconds(now) + retention * 86_400 : null,
+    period,
+    ending,
+  });
+  if (outcome !== "committed") return undefined;
+  const next: SessionItem = {
+    ...read,
+    status: to,
+    updated_at: now,
+    last_accessed: now,
+    last_event_at: now,
+    last_seq: seq,
+    ended_at: closes(transition) ? endedAt : read.ended_at,
+    ended_by: closes(transition) ? performerId : read.ended_by,
+    outcome: ending ? ending.outcome : read.outcome,
+    end_reason: ending ? ending.reason : read.end_reason,
+    version: read.version + 1,
+    state_since: period.until,
+    [period.bucket]: read[period.bucket] + period.ms,
+  };
+  return { session: toSession(next), event };
 }
 
 export async function listSessions(
