@@ -2,7 +2,7 @@ import { SessionPathParams } from "#shared/contract/schemas/common.ts";
 import { InvestigateQuery } from "#shared/contract/schemas/investigate.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { investigateSession } from "#shared/usecases/investigate.ts";
+import { investigateSession } from "#shared/usecases/investigate/index.ts";
 
 export const handler = apiHandler(
   { params: SessionPathParams, query: InvestigateQuery },

@@ -4,6 +4,7 @@
  * and keeps the open-session lock and the tenant's status counters in step.
  */
 import { randomInt } from "node:crypto";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import {
   BatchWriteCommand,
   GetCommand,
@@ -732,4 +733,9 @@ async function batchDelete(itemKeys: ItemKey[]): Promise<void> {
       if (requests.length > 0) await sleep(backoffMs(attempt, 20, 1000));
     }
   }
+}
+
+/** Whether the table answers: a DescribeTable, which reads no item. */
+export async function pingTable(abortSignal: AbortSignal): Promise<void> {
+  await dynamo().send(new DescribeTableCommand({ TableName: tableName() }), { abortSignal });
 }

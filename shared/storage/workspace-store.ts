@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -260,4 +261,9 @@ export async function presignDownload(
     { expiresIn: ttl },
   );
   return { url, headers: {}, expiresAt: expiry(now, ttl) };
+}
+
+/** Whether the bucket answers: a HeadBucket, which reads no object. */
+export async function pingBucket(abortSignal: AbortSignal): Promise<void> {
+  await s3().send(new HeadBucketCommand({ Bucket: bucketName() }), { abortSignal });
 }

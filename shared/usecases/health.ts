@@ -4,13 +4,12 @@
  * a few seconds (HEALTH_CACHE_MS) and concurrent requests share one check: a
  * flood of health requests costs no more storage calls than one.
  */
-import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { HeadBucketCommand } from "@aws-sdk/client-s3";
-import { bucketName, config, tableName } from "../config.ts";
+import { config } from "../config.ts";
 import type { HealthReport } from "../contract/schemas/health.ts";
 import { isoNow } from "../domain/clock.ts";
 import { logger } from "../observability.ts";
-import { dynamo, s3 } from "../storage/clients.ts";
+import { pingTable } from "../storage/session-store.ts";
+import { pingBucket } from "../storage/workspace-store.ts";
 
 const CHECK_TIMEOUT_MS = 1500;
 
@@ -39,12 +38,8 @@ export function checkHealth(): Promise<HealthReport> {
 
 async function probeDependencies(): Promise<HealthReport> {
   const [dynamodb, bucket] = await Promise.all([
-    timed("dynamodb", (abortSignal) =>
-      dynamo().send(new DescribeTableCommand({ TableName: tableName() }), { abortSignal }),
-    ),
-    timed("s3", (abortSignal) =>
-      s3().send(new HeadBucketCommand({ Bucket: bucketName() }), { abortSignal }),
-    ),
+    timed("dynamodb", pingTable),
+    timed("s3", pingBucket),
   ]);
   const failing = (
     [

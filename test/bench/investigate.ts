@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as z from "zod";
-import { forgetInvestigationMemory } from "#shared/usecases/investigate.ts";
+import { forgetInvestigationMemory } from "#shared/usecases/investigate/index.ts";
 import { type BenchContext, json, round, summarize } from "./support.ts";
 
 const MIB = 1024 * 1024;

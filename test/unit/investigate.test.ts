@@ -13,7 +13,7 @@ import { logger } from "#shared/observability.ts";
 import { SessionItem } from "#shared/storage/items.ts";
 import type { StoredLogSummary } from "#shared/storage/log-summary-store.ts";
 import type { WorkspaceListing, WorkspaceObject } from "#shared/storage/workspace-store.ts";
-import { type InvestigationPorts, investigateSession } from "#shared/usecases/investigate.ts";
+import { type InvestigationPorts, investigateSession } from "#shared/usecases/investigate/index.ts";
 
 const BUDGET_MS = 1000;
 const WINDOW = 4096;
