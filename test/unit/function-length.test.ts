@@ -1,8 +1,7 @@
 /**
  * Functions at the edges stay short enough to read in one screen: a handler,
  * a store, a use case or the local gateway that grows past the limit fails
- * here and is split into named steps. Investigate is measured by its own
- * modules' size limit, not here.
+ * here and is split into named steps.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
