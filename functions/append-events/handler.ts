@@ -1,14 +1,10 @@
-import { SessionPathParams } from "#shared/contract/schemas/common.ts";
-import { AppendEventsBody } from "#shared/contract/schemas/events.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
 import { appendEvents } from "#shared/usecases/events.ts";
 
-export const handler = apiHandler(
-  { params: SessionPathParams, body: AppendEventsBody },
-  async ({ params, body, principal }) => {
-    const result = await appendEvents(principal, params.id, body.events);
-    recordMetric("EventsAppended", result.items.length);
-    return { status: 201, body: result };
-  },
-);
+export const handler = apiHandler(appendEventsRoute, async ({ params, body, principal }) => {
+  const result = await appendEvents(principal, params.id, body.events);
+  recordMetric("EventsAppended", result.items.length);
+  return { status: 201, body: result };
+});

@@ -1,8 +1,8 @@
-import { SessionPathParams } from "#shared/contract/schemas/common.ts";
+import { deleteSessionRoute } from "#shared/contract/routes/sessions.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { deleteSession } from "#shared/usecases/sessions.ts";
 
-export const handler = apiHandler({ params: SessionPathParams }, async ({ params, principal }) => {
+export const handler = apiHandler(deleteSessionRoute, async ({ params, principal }) => {
   await deleteSession(principal, params.id);
   return { status: 204 };
 });

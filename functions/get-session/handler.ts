@@ -1,8 +1,8 @@
-import { SessionPathParams } from "#shared/contract/schemas/common.ts";
+import { getSessionRoute } from "#shared/contract/routes/sessions.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { etagOf, getSession } from "#shared/usecases/sessions.ts";
 
-export const handler = apiHandler({ params: SessionPathParams }, async ({ params, principal }) => {
+export const handler = apiHandler(getSessionRoute, async ({ params, principal }) => {
   const session = await getSession(principal, params.id);
   return { status: 200, body: session, headers: { ETag: etagOf(session) } };
 });

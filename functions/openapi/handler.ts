@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readBundledJson } from "#shared/bundle-data.ts";
+import { getOpenApiDocumentRoute } from "#shared/contract/routes/service.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 
 /**
@@ -19,7 +20,7 @@ async function loadDocument(): Promise<unknown> {
 const json = JSON.stringify(await loadDocument());
 const etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 27)}"`;
 
-export const handler = apiHandler({ public: true }, async ({ headers }) => {
+export const handler = apiHandler(getOpenApiDocumentRoute, async ({ headers }) => {
   const cacheHeaders = { "Cache-Control": "public, max-age=300", ETag: etag };
   if (headers["if-none-match"] === etag) return { status: 304, headers: cacheHeaders };
   return { status: 200, json, headers: cacheHeaders };

@@ -1,8 +1,8 @@
-import { SessionPathParams } from "#shared/contract/schemas/common.ts";
+import { getSessionStatisticsRoute } from "#shared/contract/routes/sessions.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { sessionStatistics } from "#shared/usecases/session-statistics.ts";
 
-export const handler = apiHandler({ params: SessionPathParams }, async ({ params, principal }) => ({
+export const handler = apiHandler(getSessionStatisticsRoute, async ({ params, principal }) => ({
   status: 200,
   body: await sessionStatistics(principal, params.id),
 }));

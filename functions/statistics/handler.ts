@@ -1,7 +1,8 @@
+import { getStatisticsRoute } from "#shared/contract/routes/service.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { tenantStatistics } from "#shared/usecases/statistics.ts";
 
-export const handler = apiHandler({}, async ({ principal }) => ({
+export const handler = apiHandler(getStatisticsRoute, async ({ principal }) => ({
   status: 200,
   body: await tenantStatistics(principal),
 }));

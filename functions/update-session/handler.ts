@@ -1,9 +1,5 @@
-import { SessionPathParams } from "#shared/contract/schemas/common.ts";
-import {
-  IF_MATCH_PATTERN,
-  MAX_IF_MATCH_LENGTH,
-  UpdateSessionBody,
-} from "#shared/contract/schemas/sessions.ts";
+import { updateSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { IF_MATCH_PATTERN, MAX_IF_MATCH_LENGTH } from "#shared/contract/schemas/sessions.ts";
 import { ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
@@ -29,7 +25,7 @@ function parseIfMatch(sent: string | undefined): VersionPrecondition | undefined
 }
 
 export const handler = apiHandler(
-  { params: SessionPathParams, body: UpdateSessionBody },
+  updateSessionRoute,
   async ({ params, body, principal, headers }) => {
     const result = await updateSession(
       principal,

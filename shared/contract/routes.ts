@@ -9,44 +9,32 @@ import {
   mayCall as mayCallRoute,
   type RouteAccess,
 } from "#shared/contract/route-access.ts";
-import { ErrorBody, SessionPathParams } from "#shared/contract/schemas/common.ts";
-import {
-  AppendEventsBody,
-  AppendEventsResult,
-  EventPage,
-  EventsQuery,
-} from "#shared/contract/schemas/events.ts";
-import { HealthReport } from "#shared/contract/schemas/health.ts";
-import {
-  InvestigateQuery,
-  SessionInvestigationResponse,
-} from "#shared/contract/schemas/investigate.ts";
-import { OpenApiDocumentBody } from "#shared/contract/schemas/openapi.ts";
-import {
-  EndSessionBody,
-  IDEMPOTENCY_KEY_PATTERN,
-  IF_MATCH_PATTERN,
-  ListSessionsQuery,
-  MAX_IDEMPOTENCY_KEY_LENGTH,
-  MAX_IF_MATCH_LENGTH,
-  Session,
-  SessionList,
-  SessionUpdate,
-  SessionWithEvent,
-  StartSessionBody,
-  TransitionBody,
-  UpdateSessionBody,
-} from "#shared/contract/schemas/sessions.ts";
-import { SessionStatistics, Statistics } from "#shared/contract/schemas/statistics.ts";
-import {
-  CreateUploadBody,
-  DownloadLink,
-  FilePathParams,
-  FileQuery,
-  UploadTicket,
-} from "#shared/contract/schemas/workspaces.ts";
+import { ErrorBody } from "#shared/contract/schemas/common.ts";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import type { Role } from "#shared/domain/principal.ts";
+import { appendEventsRoute, listEventsRoute } from "./routes/events.ts";
+import {
+  getHealthRoute,
+  getOpenApiDocumentRoute,
+  getStatisticsRoute,
+  getViewerRoute,
+} from "./routes/service.ts";
+import {
+  deleteSessionRoute,
+  endSessionRoute,
+  getSessionRoute,
+  getSessionStatisticsRoute,
+  listSessionsRoute,
+  pauseSessionRoute,
+  resumeSessionRoute,
+  startSessionRoute,
+  updateSessionRoute,
+} from "./routes/sessions.ts";
+import {
+  createUploadRoute,
+  getWorkspaceFileRoute,
+  investigateSessionRoute,
+} from "./routes/workspaces.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -221,248 +209,25 @@ export interface RouteDefinition {
   errors: readonly ErrorCode[];
 }
 
-const WRITERS: readonly Role[] = ["app", "admin"];
-const ANY: readonly Role[] = ["app", "support", "admin"];
-
 export const ROUTES = [
-  {
-    method: "POST",
-    path: "/sessions",
-    function: "start-session",
-    roles: WRITERS,
-    operationId: "startSession",
-    summary: "Start a session; a user has at most one open session.",
-    request: {
-      body: StartSessionBody,
-      headers: {
-        "Idempotency-Key": {
-          description:
-            "Replays the first answer for the same key and body within 24 h (with Idempotent-Replayed: true); the same key with another body is 422. An empty value counts as no key.",
-          required: false,
-          pattern: IDEMPOTENCY_KEY_PATTERN,
-          maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
-        },
-      },
-    },
-    responses: {
-      201: {
-        description: "Started, or the first answer replayed for the same Idempotency-Key.",
-        schema: SessionWithEvent,
-        headers: ["Location", "Idempotent-Replayed"],
-      },
-    },
-    errors: ["VALIDATION_ERROR", "ACTIVE_SESSION_EXISTS", "IDEMPOTENCY_KEY_REUSED"],
-  },
-  {
-    method: "GET",
-    path: "/sessions",
-    function: "list-sessions",
-    roles: ANY,
-    operationId: "listSessions",
-    summary: "List the tenant's sessions, newest first.",
-    request: { query: ListSessionsQuery },
-    responses: { 200: { description: "A page of sessions.", schema: SessionList } },
-    errors: ["VALIDATION_ERROR"],
-  },
-  {
-    method: "GET",
-    path: "/sessions/{id}",
-    function: "get-session",
-    roles: ANY,
-    operationId: "getSession",
-    summary: "Read one session.",
-    request: { params: SessionPathParams },
-    responses: {
-      200: { description: "The session.", schema: Session, headers: ["ETag"] },
-    },
-    errors: ["NOT_FOUND"],
-  },
-  {
-    method: "PATCH",
-    path: "/sessions/{id}",
-    function: "update-session",
-    roles: WRITERS,
-    operationId: "updateSession",
-    summary:
-      "Merge-patch (RFC 7396) session_notes and labels; with If-Match, only the session version named (else 412).",
-    request: {
-      params: SessionPathParams,
-      body: UpdateSessionBody,
-      headers: {
-        "If-Match": {
-          description:
-            'The ETag of the version read ("3"), a list of tags, or *: answers 412 PRECONDITION_FAILED when the session has another version now (weak tags never match). Without it, or empty, the last writer wins.',
-          required: false,
-          pattern: IF_MATCH_PATTERN,
-          maxLength: MAX_IF_MATCH_LENGTH,
-        },
-      },
-    },
-    responses: {
-      200: { description: "Updated (or unchanged).", schema: SessionUpdate, headers: ["ETag"] },
-    },
-    errors: ["VALIDATION_ERROR", "NOT_FOUND", "PRECONDITION_FAILED"],
-  },
-  ...(["end", "pause", "resume"] as const).map(
-    (action) =>
-      ({
-        method: "POST",
-        path: `/sessions/{id}/${action}`,
-        function: "transition-session",
-        roles: WRITERS,
-        operationId: `${action}Session`,
-        summary: `${action[0]?.toUpperCase()}${action.slice(1)} a session.`,
-        request: {
-          params: SessionPathParams,
-          body: action === "end" ? EndSessionBody : TransitionBody,
-        },
-        responses: { 200: { description: "Changed.", schema: SessionWithEvent } },
-        errors: [
-          "VALIDATION_ERROR",
-          "NOT_FOUND",
-          "SESSION_USER_MISMATCH",
-          "SESSION_ALREADY_ENDED",
-          "INVALID_TRANSITION",
-        ],
-      }) satisfies RouteDefinition,
-  ),
-  {
-    method: "DELETE",
-    path: "/sessions/{id}",
-    function: "delete-session",
-    roles: ["admin"],
-    operationId: "deleteSession",
-    summary: "Delete a session, its events and its workspace.",
-    request: { params: SessionPathParams },
-    responses: { 204: { description: "Deleted." } },
-    errors: ["NOT_FOUND"],
-  },
-  {
-    method: "GET",
-    path: "/sessions/{id}/events",
-    function: "query-events",
-    roles: ANY,
-    operationId: "listEvents",
-    summary:
-      "Read a session's events. Poll without loss with ?after={last seq seen}&order=asc; the cursor is the seq of the last item received.",
-    request: { params: SessionPathParams, query: EventsQuery },
-    responses: { 200: { description: "A page of events.", schema: EventPage } },
-    errors: ["VALIDATION_ERROR", "NOT_FOUND"],
-  },
-  {
-    method: "POST",
-    path: "/sessions/{id}/events",
-    function: "append-events",
-    roles: WRITERS,
-    operationId: "appendEvents",
-    summary: "Append events; all commit together with consecutive seqs, or none do.",
-    request: { params: SessionPathParams, body: AppendEventsBody },
-    responses: { 201: { description: "Appended.", schema: AppendEventsResult } },
-    errors: ["VALIDATION_ERROR", "NOT_FOUND", "SESSION_ALREADY_ENDED", "PAYLOAD_TOO_LARGE"],
-  },
-  {
-    method: "POST",
-    path: "/sessions/{id}/uploads",
-    function: "create-upload",
-    roles: WRITERS,
-    operationId: "createUpload",
-    summary: "Presigned PUT for one workspace file (input/, output/, logs/ or a status file).",
-    request: { params: SessionPathParams, body: CreateUploadBody },
-    responses: { 201: { description: "Upload to the returned URL.", schema: UploadTicket } },
-    errors: ["VALIDATION_ERROR", "NOT_FOUND", "PAYLOAD_TOO_LARGE"],
-  },
-  {
-    method: "GET",
-    path: "/sessions/{id}/files/{path+}",
-    function: "get-file",
-    roles: ANY,
-    operationId: "getWorkspaceFile",
-    summary:
-      "Redirect (307) to a presigned GET of one workspace file; with ?redirect=false, the presigned URL as JSON.",
-    request: { params: FilePathParams, query: FileQuery },
-    responses: {
-      307: { description: "Download from the Location header.", headers: ["Location"] },
-      200: { description: "The presigned URL (redirect=false).", schema: DownloadLink },
-    },
-    errors: ["VALIDATION_ERROR", "NOT_FOUND"],
-  },
-  {
-    method: "GET",
-    path: "/sessions/{id}/investigate",
-    function: "investigate",
-    roles: ANY,
-    operationId: "investigateSession",
-    summary: "Diagnostic summary of a session and its workspace: files, status, log tail, errors.",
-    request: { params: SessionPathParams, query: InvestigateQuery },
-    responses: {
-      200: { description: "What happened to the session.", schema: SessionInvestigationResponse },
-    },
-    errors: ["VALIDATION_ERROR", "NOT_FOUND"],
-  },
-  {
-    method: "GET",
-    path: "/sessions/{id}/statistics",
-    function: "session-statistics",
-    roles: ANY,
-    operationId: "getSessionStatistics",
-    summary:
-      "One session's event counts, first and last event time, time active and paused, and the last processing status seen (from counters, no event reads).",
-    request: { params: SessionPathParams },
-    responses: {
-      200: { description: "The session's statistics.", schema: SessionStatistics },
-    },
-    errors: ["NOT_FOUND"],
-  },
-  {
-    method: "GET",
-    path: "/statistics",
-    function: "statistics",
-    roles: ["admin", "support"],
-    operationId: "getStatistics",
-    summary: "Session counts by status for the caller's tenant (kept as counters, no scan).",
-    responses: { 200: { description: "Counts by status.", schema: Statistics } },
-    errors: [],
-  },
-  {
-    method: "GET",
-    path: "/health",
-    function: "health",
-    roles: "public",
-    operationId: "getHealth",
-    summary: "Dependency check.",
-    responses: {
-      200: { description: "Healthy.", schema: HealthReport },
-      503: { description: "A dependency is unreachable.", schema: HealthReport },
-    },
-    errors: [],
-  },
-  {
-    method: "GET",
-    path: "/viewer",
-    function: "viewer",
-    roles: "public",
-    operationId: "getViewer",
-    summary:
-      "The session viewer: an HTML page, same origin as the API, that asks for an API key and keeps it in sessionStorage.",
-    responses: {
-      200: {
-        description: "The page, with a strict Content-Security-Policy.",
-        contentType: "text/html",
-        headers: ["Content-Security-Policy"],
-      },
-    },
-    errors: [],
-  },
-  {
-    method: "GET",
-    path: "/openapi.json",
-    function: "openapi",
-    roles: "public",
-    operationId: "getOpenApiDocument",
-    summary: "This API's OpenAPI 3.1 document, generated from the route table and its schemas.",
-    responses: { 200: { description: "The document.", schema: OpenApiDocumentBody } },
-    errors: [],
-  },
+  startSessionRoute,
+  listSessionsRoute,
+  getSessionRoute,
+  updateSessionRoute,
+  endSessionRoute,
+  pauseSessionRoute,
+  resumeSessionRoute,
+  deleteSessionRoute,
+  listEventsRoute,
+  appendEventsRoute,
+  createUploadRoute,
+  getWorkspaceFileRoute,
+  investigateSessionRoute,
+  getSessionStatisticsRoute,
+  getStatisticsRoute,
+  getHealthRoute,
+  getViewerRoute,
+  getOpenApiDocumentRoute,
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof ROUTES)[number];

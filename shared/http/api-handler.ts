@@ -15,6 +15,7 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import * as z from "zod";
 import { ConfigError } from "../config.ts";
+import type { RouteDefinition } from "../contract/routes.ts";
 import { SERVER_ONLY_FIELDS } from "../contract/schemas/common.ts";
 import {
   AppError,
@@ -39,24 +40,31 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 type Schema = z.ZodType | undefined;
 type Out<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RequestSpec<B extends Schema, Q extends Schema, P extends Schema> {
-  body?: B;
-  query?: Q;
-  params?: P;
-  /** Public routes (health, openapi) have no principal. */
-  public?: boolean;
+/** What a route's schema for one part of the request parses to (undefined when it has none). */
+type Parsed<R, Part extends "params" | "query" | "body"> = R extends {
+  request: { [P in Part]: infer S extends z.ZodType };
 }
+  ? z.output<S>
+  : undefined;
 
-export interface ApiRequest<B, Q, P> {
-  body: B;
-  query: Q;
-  params: P;
-  principal: Principal;
+/** Public routes (health, the document, the viewer) are called without a key: no principal. */
+type PrincipalOf<R> = R extends { roles: "public" } ? undefined : Principal;
+
+export interface ApiRequest<R extends RouteDefinition> {
+  /** The route this request came in on (one of the handler's). */
+  route: R;
+  body: Parsed<R, "body">;
+  query: Parsed<R, "query">;
+  params: Parsed<R, "params">;
+  principal: PrincipalOf<R>;
   headers: Record<string, string>;
-  /** The route's resource path, e.g. `/sessions/{id}/end`. */
-  resource: string;
   requestId: string;
 }
+
+/** A handler with the routes it serves, so a test can hold it to the route table. */
+export type RouteHandler = ReturnType<typeof middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>> & {
+  routes: readonly RouteDefinition[];
+};
 
 const PrincipalContext = z.object({
   tenant_id: z.string().min(1),
@@ -252,51 +260,72 @@ function storageBudgetOf(event: APIGatewayProxyEvent, context: Context): number 
 /** Response bodies hold tenant data: traces keep timings and errors only. */
 const traceHandler = captureLambdaHandler(tracer, { captureResponse: false });
 
-export function apiHandler<
-  B extends Schema = undefined,
-  Q extends Schema = undefined,
-  P extends Schema = undefined,
->(
-  spec: RequestSpec<B, Q, P>,
-  run: (request: ApiRequest<Out<B>, Out<Q>, Out<P>>) => Promise<ApiResult>,
-) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+/**
+ * The HTTP edge of one function: it takes the route (or the routes) it
+ * serves from the route table, so the schemas, whether a key is needed and
+ * which route was called all come from there; the handler is the use-case
+ * call and its answer.
+ */
+export function apiHandler<const R extends RouteDefinition>(
+  served: R | readonly R[],
+  run: (request: ApiRequest<R>) => Promise<ApiResult>,
+): RouteHandler {
+  const routes: readonly R[] = isRouteList(served) ? served : [served];
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use([traceHandler, flushMetrics()])
     .use(errorMapping())
     .handler(async (event, context) => {
-      const headers = lowerCaseHeaders(event.headers);
-      const principal = spec.public
-        ? { tenantId: "", keyId: "", role: "support" as const, scope: "own" as const }
-        : principalOf(event);
-      if (!spec.public) {
-        logger.appendKeys({ tenant_id: principal.tenantId, key_id: principal.keyId });
-      }
-      const rawParams = event.pathParameters ?? {};
-      if (typeof rawParams.id === "string" && !isSessionId(rawParams.id)) {
-        // A malformed id never reaches storage.
-        throw sessionNotFound();
-      }
-      if (typeof rawParams.id === "string") logger.appendKeys({ session_id: rawParams.id });
-      const params = parseWith(spec.params, rawParams, "path");
-      // A route without query parameters ignores the query string, repeated names included.
-      const query = spec.query
-        ? parseWith(spec.query, parseQuery(event), "query parameters")
-        : (undefined as Out<Q>);
-      const body = spec.body
-        ? parseWith(spec.body, parseJsonBody(event, headers), "body")
-        : (undefined as Out<B>);
+      const route = routeOf(routes, event);
+      const request = parseRequest(route, event);
       const result = await withStorageDeadline(storageBudgetOf(event, context), () =>
-        run({
-          body,
-          query,
-          params,
-          principal,
-          headers,
-          resource: event.resource,
-          requestId: context.awsRequestId,
-        }),
+        run({ ...request, requestId: context.awsRequestId }),
       );
-      return toProxyResult(result, headers.origin);
+      return toProxyResult(result, request.headers.origin);
     });
+  return Object.assign(handler, { routes });
+}
+
+function isRouteList<R extends RouteDefinition>(served: R | readonly R[]): served is readonly R[] {
+  return Array.isArray(served);
+}
+
+/** The route a request came in on: API Gateway names its method and resource path. */
+function routeOf<R extends RouteDefinition>(routes: readonly R[], event: APIGatewayProxyEvent): R {
+  const route =
+    routes.length === 1
+      ? routes[0]
+      : routes.find((each) => each.method === event.httpMethod && each.path === event.resource);
+  if (!route) throw new Error(`no route of this function for ${event.httpMethod} ${event.resource}`);
+  return route;
+}
+
+/** Principal, path, query and body, each checked against the route's schemas. */
+function parseRequest<R extends RouteDefinition>(
+  route: R,
+  event: APIGatewayProxyEvent,
+): Omit<ApiRequest<R>, "requestId"> {
+  const headers = lowerCaseHeaders(event.headers);
+  const principal = route.roles === "public" ? undefined : principalOf(event);
+  if (principal) logger.appendKeys({ tenant_id: principal.tenantId, key_id: principal.keyId });
+  const rawParams = event.pathParameters ?? {};
+  if (typeof rawParams.id === "string" && !isSessionId(rawParams.id)) {
+    // A malformed id never reaches storage.
+    throw sessionNotFound();
+  }
+  if (typeof rawParams.id === "string") logger.appendKeys({ session_id: rawParams.id });
+  const schemas = route.request ?? {};
+  return {
+    route,
+    headers,
+    principal: principal as PrincipalOf<R>,
+    params: parseWith(schemas.params, rawParams, "path") as Parsed<R, "params">,
+    // A route without query parameters ignores the query string, repeated names included.
+    query: (schemas.query
+      ? parseWith(schemas.query, parseQuery(event), "query parameters")
+      : undefined) as Parsed<R, "query">,
+    body: (schemas.body
+      ? parseWith(schemas.body, parseJsonBody(event, headers), "body")
+      : undefined) as Parsed<R, "body">,
+  };
 }
