@@ -3,9 +3,10 @@
  * hands `apiHandler` exactly the routes the table gives it (the very
  * definitions, so the schemas it parses with are the ones the stack, the
  * gateway and the document use), and every function in the table has its
- * folder.
+ * folder. The README's "Add a route" recipe names the files a route touches;
+ * this keeps it true.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FUNCTIONS, ROUTES, type RouteDefinition } from "#shared/contract/routes.ts";
@@ -37,5 +38,56 @@ describe("the route table and the handlers", () => {
       fromTable.map((route) => route.operationId).sort(),
     );
     for (const route of handler.routes) expect(fromTable).toContain(route);
+  });
+});
+
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+
+function recipe(): string {
+  const start = README.indexOf("### Add a route");
+  const end = README.indexOf("\n## ", start);
+  return start === -1 ? "" : README.slice(start, end === -1 ? undefined : end);
+}
+
+describe('the README\'s "Add a route" recipe', () => {
+  it("names only files and folders that exist (placeholders: their folder)", () => {
+    const paths = [...recipe().matchAll(/`([\w./<>-]+\/[\w./<>-]*)`/g)].map(
+      (match) => match[1] ?? "",
+    );
+    expect(paths.length).toBeGreaterThan(8);
+    const missing = paths.filter((path) => {
+      const known = path.includes("<") ? path.slice(0, path.indexOf("<")) : path;
+      return !existsSync(join(ROOT, known));
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it("describes where every route's parts are: a route module, its handler and both suites' entries", () => {
+    const routeModules = readdirSync(join(ROOT, "shared", "contract", "routes")).map((file) =>
+      readFileSync(join(ROOT, "shared", "contract", "routes", file), "utf8"),
+    );
+    const matrix = readFileSync(
+      join(ROOT, "test", "integration", "reliability", "tenant-matrix.test.ts"),
+      "utf8",
+    );
+    const outage = readFileSync(
+      join(ROOT, "test", "integration", "reliability", "dependency-outage.test.ts"),
+      "utf8",
+    );
+    const gaps = ROUTES.flatMap((route: RouteDefinition) => {
+      const handler = readFileSync(join(ROOT, "functions", route.function, "handler.ts"), "utf8");
+      const named = `${route.operationId}Route`;
+      return [
+        routeModules.some((text) => text.includes(`export const ${named}`))
+          ? []
+          : [`${route.operationId}: no definition in shared/contract/routes/`],
+        handler.includes(named) ? [] : [`${route.operationId}: its handler does not name ${named}`],
+        matrix.includes(route.operationId) ? [] : [`${route.operationId}: no tenant-matrix entry`],
+        outage.includes(`${route.method} ${route.path}`)
+          ? []
+          : [`${route.operationId}: no call in the outage suite`],
+      ].flat();
+    });
+    expect(gaps).toEqual([]);
   });
 });

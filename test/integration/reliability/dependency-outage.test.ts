@@ -198,9 +198,14 @@ async function everyRoute(main: string): Promise<RouteCall[]> {
     },
   ];
   const scratchUser = `outage-${counter - 2}`;
-  for (const action of ["pause", "resume", "end"]) {
+  const steps = [
+    ["pause", "POST /sessions/{id}/pause"],
+    ["resume", "POST /sessions/{id}/resume"],
+    ["end", "POST /sessions/{id}/end"],
+  ] as const;
+  for (const [action, route] of steps) {
     calls.push({
-      route: `POST /sessions/{id}/${action}`,
+      route,
       method: "POST",
       path: `/sessions/${scratch}/${action}`,
       body: { user_id: scratchUser, performer_id: "outage" },
@@ -227,6 +232,8 @@ beforeAll(async () => {
     DYNAMODB_IN_MEMORY: "false",
     // Every investigate lists the workspace: a listing kept from before an outage would hide it.
     INVESTIGATE_LISTING_REUSE_MS: "0",
+    // Likewise every /health checks: an answer kept from before the outage would hide it.
+    HEALTH_CACHE_MS: "0",
   });
   stack.child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -413,6 +420,7 @@ describe("the command line follows a session across outages", () => {
     stack = await startStackProcess(dataDir, {
       DYNAMODB_IN_MEMORY: "false",
       INVESTIGATE_LISTING_REUSE_MS: "0",
+      HEALTH_CACHE_MS: "0",
       PORT: port,
     });
     stack.child.stderr?.on("data", (chunk: Buffer) => {
