@@ -71,7 +71,7 @@ async function freePort(): Promise<number> {
 
 /** Points this process's SDK clients (the handlers') at the local services. */
 export function useLocalServices(endpoints: LocalEndpoints): void {
-  // Local runs are on Node 20; the deployed functions run on Node 22.
+  // Local runs are on Node 20; the deployed functions run on Node 24.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodbEndpoint;
   process.env.AWS_ENDPOINT_URL_S3 = endpoints.s3Endpoint;
@@ -87,11 +87,11 @@ export function useLocalServices(endpoints: LocalEndpoints): void {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  // Local runs are on Node 20; the deployed functions run on Node 22.
+  // Local runs are on Node 20; the deployed functions run on Node 24.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   mkdirSync(options.dataDir, { recursive: true });
   const pidFile = join(options.dataDir, "local-stack.pids");
-  clearStaleChildren(pidFile);
+  await clearStaleChildren(pidFile);
   const supervisor = new Supervisor({
     ...CHILD_RESTART_POLICY,
     log: (line) => console.error(line),

@@ -45,8 +45,9 @@ function installHooks(): void {
 }
 
 /** Kills the children a previous run recorded, if they are still alive. */
-export function clearStaleChildren(pidFile: string): void {
+export async function clearStaleChildren(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
+  const killed: number[] = [];
   try {
     const pids: unknown = JSON.parse(readFileSync(pidFile, "utf8"));
     if (Array.isArray(pids)) {
@@ -54,6 +55,7 @@ export function clearStaleChildren(pidFile: string): void {
         if (typeof pid !== "number" || !isOurChild(pid)) continue;
         try {
           process.kill(pid, "SIGKILL");
+          killed.push(pid);
         } catch {
           // Already gone.
         }
@@ -62,8 +64,15 @@ export function clearStaleChildren(pidFile: string): void {
   } catch {
     // A torn pid file names nothing we can trust.
   }
+  // A killed child holds its port and data dir until it is gone: wait for that.
+  const deadline = Date.now() + STALE_EXIT_WAIT_MS;
+  while (killed.some(isOurChild) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   rmSync(pidFile, { force: true });
 }
+
+const STALE_EXIT_WAIT_MS = 5000;
 
 /** Only a process that is still one of ours is killed: pids get reused. */
 function isOurChild(pid: number): boolean {

@@ -62,7 +62,9 @@ export interface ApiRequest<R extends RouteDefinition> {
 }
 
 /** A handler with the routes it serves, so a test can hold it to the route table. */
-export type RouteHandler = ReturnType<typeof middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>> & {
+export type RouteHandler = ReturnType<
+  typeof middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>
+> & {
   routes: readonly RouteDefinition[];
 };
 
@@ -296,7 +298,8 @@ function routeOf<R extends RouteDefinition>(routes: readonly R[], event: APIGate
     routes.length === 1
       ? routes[0]
       : routes.find((each) => each.method === event.httpMethod && each.path === event.resource);
-  if (!route) throw new Error(`no route of this function for ${event.httpMethod} ${event.resource}`);
+  if (!route)
+    throw new Error(`no route of this function for ${event.httpMethod} ${event.resource}`);
   return route;
 }
 

@@ -8,7 +8,12 @@
  * Query: a poll with `after` is one request.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { QueryCommand, type QueryCommandInput, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import { tableName } from "../config.ts";
 import type { SessionEvent } from "../contract/schemas/events.ts";
 import { dynamo } from "./clients.ts";
@@ -177,23 +182,15 @@ export async function skipAppendTurn(
   sessionId: string,
   servedTurn: number,
 ): Promise<void> {
-  try {
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.session(tenant, sessionId),
-        UpdateExpression: "SET served_turn = :next DELETE cancelled_turns :skipped",
-        ConditionExpression: "served_turn = :served AND next_turn > :served",
-        ExpressionAttributeValues: {
-          ":served": servedTurn,
-          ":next": servedTurn + 1,
-          ":skipped": new Set([servedTurn + 1]),
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await updateTurnsIf(tenant, sessionId, {
+    UpdateExpression: "SET served_turn = :next DELETE cancelled_turns :skipped",
+    ConditionExpression: "served_turn = :served AND next_turn > :served",
+    ExpressionAttributeValues: {
+      ":served": servedTurn,
+      ":next": servedTurn + 1,
+      ":skipped": new Set([servedTurn + 1]),
+    },
+  });
 }
 
 /** Marks a turn as given up, so the writers behind it need not wait for it. */
@@ -202,14 +199,28 @@ export async function cancelAppendTurn(
   sessionId: string,
   turn: number,
 ): Promise<void> {
+  await updateTurnsIf(tenant, sessionId, {
+    UpdateExpression: "ADD cancelled_turns :turn",
+    ConditionExpression: "served_turn < :number",
+    ExpressionAttributeValues: { ":turn": new Set([turn]), ":number": turn },
+  });
+}
+
+/** A change to the queue's counters that is moot, not an error, when its condition fails. */
+async function updateTurnsIf(
+  tenant: string,
+  sessionId: string,
+  change: Pick<
+    UpdateCommandInput,
+    "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeValues"
+  >,
+): Promise<void> {
   try {
     await dynamo().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: keys.session(tenant, sessionId),
-        UpdateExpression: "ADD cancelled_turns :turn",
-        ConditionExpression: "served_turn < :number",
-        ExpressionAttributeValues: { ":turn": new Set([turn]), ":number": turn },
+        ...change,
       }),
     );
   } catch (error) {
