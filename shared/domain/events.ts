@@ -133,3 +133,59 @@ export const MAX_EVENTS_PER_APPEND = 99;
 export function isReservedEventType(type: string): boolean {
   return type.startsWith(RESERVED_EVENT_TYPE_PREFIX);
 }
+
+/**
+ * The first integer literal of a JSON text that a double cannot hold exactly
+ * (beyond ±(2^53 − 1), e.g. 9007199254740993): JSON.parse rounds it without a
+ * word, so it is refused rather than stored changed, named by its place in
+ * the parsed `value`. Exponent and decimal forms are taken as the double
+ * they denote.
+ */
+export function findRoundedInteger(text: string, value: unknown): UnstorableValue | undefined {
+  const literal = firstRoundedIntegerLiteral(text);
+  if (literal === undefined) return undefined;
+  const rounded = Number(literal);
+  const pending: Place[] = [{ value, name: undefined, parent: undefined }];
+  for (let place = pending.pop(); place; place = pending.pop()) {
+    const item = place.value;
+    if (item === rounded) {
+      return { path: pathOf(place), message: ROUNDED_INTEGER_MESSAGE };
+    }
+    if (item !== null && typeof item === "object") {
+      for (const [name, child] of Object.entries(item)) {
+        pending.push({
+          value: child,
+          name: Array.isArray(item) ? Number(name) : name,
+          parent: place,
+        });
+      }
+    }
+  }
+  return { path: [], message: ROUNDED_INTEGER_MESSAGE };
+}
+
+const ROUNDED_INTEGER_MESSAGE =
+  "must be an integer of magnitude at most 9007199254740991 (send larger ones as strings)";
+
+function firstRoundedIntegerLiteral(text: string): string | undefined {
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (inString) {
+      if (char === "\\") index += 1;
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') {
+      inString = true;
+      continue;
+    }
+    if (char !== "-" && !(char !== undefined && char >= "0" && char <= "9")) continue;
+    let end = index + 1;
+    while (end < text.length && /[0-9.eE+-]/.test(text[end] ?? "")) end += 1;
+    const token = text.slice(index, end);
+    if (/^-?\d{16,}$/.test(token) && BigInt(token) !== BigInt(Number(token))) return token;
+    index = end - 1;
+  }
+  return undefined;
+}

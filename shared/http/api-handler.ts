@@ -24,7 +24,7 @@ import {
   UnavailableError,
   ValidationError,
 } from "../domain/errors.ts";
-import { findUnstorableKey } from "../domain/events.ts";
+import { findRoundedInteger, findUnstorableKey, type UnstorableValue } from "../domain/events.ts";
 import { isSessionId } from "../domain/ids.ts";
 import { KEY_SCOPES, type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics, tracer } from "../observability.ts";
@@ -148,6 +148,7 @@ function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, stri
     throw new ValidationError("The request body is not valid JSON.", { field: "body" });
   }
   refuseUnstorableMembers(value);
+  refuseUnstorable(findRoundedInteger(text, value));
   return value;
 }
 
@@ -156,9 +157,12 @@ function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, stri
  * be refused, so it is refused here, wherever it is, naming where it was.
  */
 function refuseUnstorableMembers(value: unknown): void {
-  const unstorable = findUnstorableKey(value);
+  refuseUnstorable(findUnstorableKey(value));
+}
+
+function refuseUnstorable(unstorable: UnstorableValue | undefined): void {
   if (!unstorable) return;
-  const field = unstorable.path.map(String).join(".");
+  const field = unstorable.path.map(String).join(".") || "body";
   throw new ValidationError(`Invalid body: ${field}: ${unstorable.message}.`, {
     fields: [{ field, message: unstorable.message }],
   });

@@ -198,6 +198,8 @@ describe("appending", () => {
     ['{"list":[1,2e-131]}', "events.0.event_data.list.1"],
     ['{"__proto__":{"admin":true}}', "events.0.event_data.__proto__"],
     ['{"a":[{"__proto__":1}]}', "events.0.event_data.a.0.__proto__"],
+    ['{"id":9007199254740993}', "events.0.event_data.id"],
+    ['{"ids":[1,-12345678901234567890]}', "events.0.event_data.ids.1"],
   ])("refuses event_data %s with 400 naming %s and stores nothing", async (data, field) => {
     const { id } = await newSession();
     const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/events`, {
@@ -209,6 +211,24 @@ describe("appending", () => {
     expect(answer.body.error_code).toBe("VALIDATION_ERROR");
     expect(answer.body.message).toContain(field);
     expect((await events(id)).body.latest_seq).toBe(1);
+  });
+
+  it("keeps integers a double holds exactly as they were sent, however large", async () => {
+    const { id } = await newSession();
+    const answer = await api("POST", `/sessions/${id}/events`, {
+      key: app,
+      rawBody:
+        '{"events":[{"event_type":"info","event_data":{"max":9007199254740991,"two53":9007199254740992,"big":100000000000000000000,"text":"9007199254740993"}}]}',
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(answer.status).toBe(201);
+    const page = await events(id, "?after=1&order=asc");
+    expect(page.body.items[0]?.event_data).toEqual({
+      max: 9007199254740991,
+      two53: 9007199254740992,
+      big: 1e20,
+      text: "9007199254740993",
+    });
   });
 
   it("refuses a __proto__ member anywhere in any JSON body, naming where it was", async () => {

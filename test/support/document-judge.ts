@@ -10,7 +10,7 @@
  * that a valid request is never answered 400 and an invalid one never 2xx.
  */
 import type { oas31 } from "zod-openapi";
-import { MAX_EVENT_DATA_DEPTH, nestingDepth } from "#shared/domain/events.ts";
+import { findRoundedInteger, MAX_EVENT_DATA_DEPTH, nestingDepth } from "#shared/domain/events.ts";
 import { describeErrors, schemaValidator } from "./response-check.ts";
 
 export type Verdict =
@@ -232,6 +232,9 @@ export class DocumentJudge {
       unjudged.push("session_id is not the path's session");
     }
     if (hasUnstorableNumber(value)) unjudged.push("a number DynamoDB cannot hold");
+    if (findRoundedInteger(new TextDecoder().decode(body.bytes), value)) {
+      unjudged.push("an integer a double cannot hold");
+    }
     // event_data's nesting limit is stated in words, like the numbers above.
     if (nestingDepth(value, MAX_EVENT_DATA_DEPTH + 10) > MAX_EVENT_DATA_DEPTH) {
       unjudged.push("nesting deeper than event_data may go");

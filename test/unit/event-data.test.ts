@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { findUnstorableKey, findUnstorableValue } from "#shared/domain/events.ts";
+import {
+  findRoundedInteger,
+  findUnstorableKey,
+  findUnstorableValue,
+} from "#shared/domain/events.ts";
 
 describe("event data that would not come back as it was sent", () => {
   it.each([
@@ -29,5 +33,23 @@ describe("event data that would not come back as it was sent", () => {
 
   it("looks only at member names when asked for keys", () => {
     expect(findUnstorableKey({ n: Number.POSITIVE_INFINITY })).toBeUndefined();
+  });
+});
+
+describe("integers a double would round", () => {
+  it.each([
+    ['{"n":9007199254740993}', ["n"]],
+    ['{"a":[0,{"b":-18446744073709551617}]}', ["a", 1, "b"]],
+    ["[12345678901234567890]", [0]],
+  ])("finds %s at %j", (text, path) => {
+    expect(findRoundedInteger(text, JSON.parse(text))?.path).toEqual(path);
+  });
+
+  it.each([
+    '{"n":9007199254740991,"m":-9007199254740992,"big":100000000000000000000}',
+    '{"s":"9007199254740993","t":"a \\" 9007199254740993"}',
+    '{"f":9007199254740993.5,"e":9007199254740993e0}',
+  ])("leaves %s alone", (text) => {
+    expect(findRoundedInteger(text, JSON.parse(text))).toBeUndefined();
   });
 });

@@ -88,7 +88,7 @@ export const NewEvent = z
       })
       .optional()
       .meta({
-        description: `Any JSON object, at most 64 KiB serialized and ${MAX_EVENT_DATA_DEPTH} levels deep. Numbers must be zero or of magnitude from 1e-130 to below 1e126 (what DynamoDB stores; 1e309 is refused, not turned into null); no member may be named ${UNSTORABLE_KEY} (constructor and prototype are kept as data).`,
+        description: `Any JSON object, at most 64 KiB serialized and ${MAX_EVENT_DATA_DEPTH} levels deep. Numbers must be zero or of magnitude from 1e-130 to below 1e126 (what DynamoDB stores; 1e309 is refused, not turned into null), and an integer written out must be of magnitude at most 9007199254740991 (larger ones would be rounded: send them as strings); no member may be named ${UNSTORABLE_KEY} (constructor and prototype are kept as data).`,
       }),
   })
   .meta({ id: "NewEvent" });
