@@ -1,5 +1,8 @@
 /**
- * SDK clients, created once per process. Endpoints come from the SDK's own
+ * The DynamoDB client and what every SDK client shares (the request
+ * handler with its deadline, tracing), created once per process. The S3
+ * client is in s3-client.ts, so functions that never touch the bucket do not
+ * load the S3 SDK at start-up. Endpoints come from the SDK's own
  * environment settings (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`,
  * `AWS_ENDPOINT_URL_S3`), so the same code reaches AWS, LocalStack or the
  * local stack.
@@ -16,18 +19,16 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { config, RESPONSE_MARGIN_MS, SDK_MAX_ATTEMPTS } from "../config.ts";
 import { tracer } from "../observability.ts";
 
 let documentClient: DynamoDBDocumentClient | undefined;
-let s3Client: S3Client | undefined;
 const traced = new WeakSet<object>();
 
 /** Each call of the client becomes an X-Ray subsegment when tracing is on. */
-function withTracing<Client extends object>(client: Client): Client {
+export function withTracing<Client extends object>(client: Client): Client {
   if (traced.has(client)) return client;
   traced.add(client);
   return tracer.captureAWSv3Client(client);
@@ -91,7 +92,7 @@ class BoundedHttpHandler extends NodeHttpHandler {
   }
 }
 
-function requestHandler(): NodeHttpHandler {
+export function requestHandler(): NodeHttpHandler {
   return new BoundedHttpHandler(config().AWS_REQUEST_TIMEOUT_MS);
 }
 
@@ -105,18 +106,4 @@ export function dynamo(): DynamoDBDocumentClient {
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
   return withTracing(documentClient);
-}
-
-export function s3(): S3Client {
-  s3Client ??= new S3Client({
-    region: config().AWS_REGION,
-    forcePathStyle: config().S3_FORCE_PATH_STYLE,
-    requestHandler: requestHandler(),
-    maxAttempts: SDK_MAX_ATTEMPTS,
-    // Checksums only where S3 requires them: streamed uploads with the default
-    // CRC32 trailer are mangled by some S3-compatible servers.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-  return withTracing(s3Client);
 }

@@ -16,8 +16,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { bucketName, config } from "../config.ts";
-import { s3 } from "./clients.ts";
 import { objectKeys } from "./keys.ts";
+import { s3 } from "./s3-client.ts";
 
 /** Deletes every object under the session's prefix, a page (≤ 1,000 keys) at a time. */
 export async function deleteWorkspace(tenant: string, sessionId: string): Promise<number> {

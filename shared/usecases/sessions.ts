@@ -35,10 +35,9 @@ import { eventTtl } from "../storage/event-items.ts";
 import { type SessionItem, toSession } from "../storage/items.ts";
 import * as store from "../storage/session-store.ts";
 import { backoffMs, RACE_RETRY_BUDGET_MS, RaceRetry, sleep } from "../storage/transactions.ts";
-import { deleteWorkspace } from "../storage/workspace-store.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 
-const MAX_ATTEMPTS = 6;
+export const MAX_ATTEMPTS = 6;
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
 export type SessionWithEvent = { session: Session; event: SessionEvent };
@@ -506,26 +505,4 @@ function mergeSessionPatch(
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
-}
-
-/**
- * Delete: the session vanishes for callers and releases its lock in one
- * transaction, then its events and workspace are removed. A delete that was
- * interrupted is finished by the next delete of the same id.
- */
-export async function deleteSession(principal: Principal, sessionId: string): Promise<void> {
-  const tenant = principal.tenantId;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const read = await readVisibleSession(principal, sessionId);
-    if (!read) {
-      const deleting = await store.readDeletingSession(tenant, sessionId);
-      if (deleting && maySee(principal, deleting.startedByKey)) break;
-      throw sessionNotFound();
-    }
-    if ((await store.markDeleting(tenant, read)) === "committed") break;
-    await sleep(backoffMs(attempt));
-    if (attempt === MAX_ATTEMPTS - 1) throw new UnavailableError();
-  }
-  await deleteWorkspace(tenant, sessionId);
-  await store.purgeSessionPartition(tenant, sessionId);
 }

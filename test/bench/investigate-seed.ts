@@ -14,8 +14,8 @@ import {
 import * as z from "zod";
 import { LocalEndpoints, useLocalServices } from "#infra/local/local-stack.ts";
 import { bucketName } from "#shared/config.ts";
-import { s3 } from "#shared/storage/clients.ts";
 import { objectKeys } from "#shared/storage/keys.ts";
+import { s3 } from "#shared/storage/s3-client.ts";
 import { progress } from "./support.ts";
 
 const MIB = 1024 * 1024;

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, setGlobalDispatcher } from "undici";
 import { type LocalStack, startLocalStack } from "#infra/local/local-stack.ts";
-import { dynamo, s3 } from "#shared/storage/clients.ts";
+import { dynamo } from "#shared/storage/clients.ts";
+import { s3 } from "#shared/storage/s3-client.ts";
 import { createApiKey } from "#shared/usecases/api-keys.ts";
 
 export interface BenchContext {

@@ -3,8 +3,9 @@ import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bucketName, tableName } from "#shared/config.ts";
-import { dynamo, s3 } from "#shared/storage/clients.ts";
+import { dynamo } from "#shared/storage/clients.ts";
 import { keys, LOG_SUMMARY_SK_PREFIX, objectKeys, SESSION_SK } from "#shared/storage/keys.ts";
+import { s3 } from "#shared/storage/s3-client.ts";
 import { newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
 import { AnswerRecorder, maskPresignedUrl } from "../support/leak-scan.ts";
 

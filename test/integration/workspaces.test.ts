@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bucketName } from "#shared/config.ts";
-import { s3 } from "#shared/storage/clients.ts";
 import { objectKeys } from "#shared/storage/keys.ts";
+import { s3 } from "#shared/storage/s3-client.ts";
 import { newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
 import { AnswerRecorder, maskPresignedUrl } from "../support/leak-scan.ts";
 

@@ -214,7 +214,7 @@ let products: {
   listApiKeys: typeof import("#shared/usecases/api-keys.ts").listApiKeys;
   authenticate: typeof import("#shared/usecases/api-keys.ts").authenticate;
   expireDueSessions: typeof import("#shared/usecases/expiry.ts").expireDueSessions;
-  s3: typeof import("#shared/storage/clients.ts").s3;
+  s3: typeof import("#shared/storage/s3-client.ts").s3;
   dynamo: typeof import("#shared/storage/clients.ts").dynamo;
   bucketName: typeof import("#shared/config.ts").bucketName;
   objectKeys: typeof import("#shared/storage/keys.ts").objectKeys;
@@ -741,10 +741,11 @@ beforeAll(async () => {
     authorizerCacheSeconds: 300,
   });
   baseUrl = stack.endpoints.baseUrl;
-  const [apiKeys, expiry, clients, config, storageKeys] = await Promise.all([
+  const [apiKeys, expiry, clients, s3Client, config, storageKeys] = await Promise.all([
     import("#shared/usecases/api-keys.ts"),
     import("#shared/usecases/expiry.ts"),
     import("#shared/storage/clients.ts"),
+    import("#shared/storage/s3-client.ts"),
     import("#shared/config.ts"),
     import("#shared/storage/keys.ts"),
   ]);
@@ -753,13 +754,13 @@ beforeAll(async () => {
     listApiKeys: apiKeys.listApiKeys,
     authenticate: apiKeys.authenticate,
     expireDueSessions: expiry.expireDueSessions,
-    s3: clients.s3,
+    s3: s3Client.s3,
     dynamo: clients.dynamo,
     bucketName: config.bucketName,
     objectKeys: storageKeys.objectKeys,
   };
   instrument(clients.dynamo() as unknown as MiddlewareClient, "dynamodb");
-  instrument(clients.s3() as unknown as MiddlewareClient, "s3");
+  instrument(s3Client.s3() as unknown as MiddlewareClient, "s3");
 }, 120_000);
 
 afterAll(async () => {

@@ -1,0 +1,33 @@
+/**
+ * Deleting a session: its own module because it is the one lifecycle step
+ * that touches the bucket (the workspace goes too), so only its function
+ * loads the S3 SDK.
+ */
+import { sessionNotFound, UnavailableError } from "../domain/errors.ts";
+import { maySee, type Principal } from "../domain/principal.ts";
+import * as store from "../storage/session-store.ts";
+import { backoffMs, sleep } from "../storage/transactions.ts";
+import { deleteWorkspace } from "../storage/workspace-store.ts";
+import { MAX_ATTEMPTS, readVisibleSession } from "./sessions.ts";
+
+/**
+ * Delete: the session vanishes for callers and releases its lock in one
+ * transaction, then its events and workspace are removed. A delete that was
+ * interrupted is finished by the next delete of the same id.
+ */
+export async function deleteSession(principal: Principal, sessionId: string): Promise<void> {
+  const tenant = principal.tenantId;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    const read = await readVisibleSession(principal, sessionId);
+    if (!read) {
+      const deleting = await store.readDeletingSession(tenant, sessionId);
+      if (deleting && maySee(principal, deleting.startedByKey)) break;
+      throw sessionNotFound();
+    }
+    if ((await store.markDeleting(tenant, read)) === "committed") break;
+    await sleep(backoffMs(attempt));
+    if (attempt === MAX_ATTEMPTS - 1) throw new UnavailableError();
+  }
+  await deleteWorkspace(tenant, sessionId);
+  await store.purgeSessionPartition(tenant, sessionId);
+}
