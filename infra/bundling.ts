@@ -3,9 +3,10 @@
  * (NodejsFunction's esbuild run), `npm run bench -- coldstart` and the bundle
  * size test, so what is measured is what is deployed.
  */
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { BuildOptions, Metafile } from "esbuild";
+import { FUNCTIONS, type FunctionDefinition, type FunctionName } from "#shared/contract/routes.ts";
 
 /** The Lambda runtime the functions run on, and the syntax level esbuild emits for it. */
 export const LAMBDA_RUNTIME = "nodejs24.x";
@@ -122,6 +123,7 @@ export async function buildFunctionBundle(
   };
   const result = await build(options);
   await writeBundleData(name, join(outDir, name));
+  copyAssets(projectRoot, name, join(outDir, name));
   return {
     name,
     file,
@@ -141,4 +143,13 @@ export function weightByPackage(bundle: BuiltBundle, top = 8): [string, number][
     }
   }
   return [...weights].sort(([, a], [, b]) => b - a).slice(0, top);
+}
+
+/** Files a function reads beside its module (its `assets`), copied as the stack copies them. */
+function copyAssets(projectRoot: string, name: string, outDir: string): void {
+  const definition: FunctionDefinition | undefined = FUNCTIONS[name as FunctionName];
+  for (const asset of definition?.assets ?? []) {
+    mkdirSync(dirname(join(outDir, asset)), { recursive: true });
+    copyFileSync(join(projectRoot, "functions", name, asset), join(outDir, asset));
+  }
 }
