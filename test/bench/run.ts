@@ -27,6 +27,9 @@ const SUITES: Record<string, () => Promise<Suite>> = {
 const STACKLESS = new Set(["logscan", "coldstart"]);
 
 async function main(): Promise<void> {
+  // Before any product module loads: Powertools reads these when it is imported.
+  process.env.LOG_LEVEL ??= "CRITICAL";
+  process.env.POWERTOOLS_METRICS_DISABLED = "true";
   const wanted = process.argv.slice(2).filter((name) => name in SUITES);
   const names = wanted.length ? wanted : Object.keys(SUITES);
   // The stack (and the SDK clients it instruments) only when a suite needs it.
