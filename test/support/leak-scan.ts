@@ -26,7 +26,8 @@ export function leakPatterns(): RegExp[] {
     // An absolute file system path: a / that does not follow a word, a dot or another /.
     /(?<![\w.~/:-])\/(tmp|work|var|home|opt|usr|etc|root|mnt|srv|private|Users|proc|data)\b/,
     /(?<![\w.~/:<-])\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+/,
-    /[A-Za-z]:\\\\/,
+    // A drive path starts a token, as the redactor reads it ("xF:\\" inside other text is not one).
+    /(?<![A-Za-z0-9])[A-Za-z]:\\\\/,
     /S3ServiceException|NoSuchKey|NoSuchBucket|AccessDenied|InvalidRange|SignatureDoesNotMatch/,
     /ResourceNotFoundException|ConditionalCheckFailed|ValidationException|ProvisionedThroughput/,
     /\$metadata|httpStatusCode|\bawsRequestId|\bextendedRequestId/,

@@ -224,6 +224,20 @@ function expectUnavailable(answer: Answer, route: string): void {
   expect(Number(answer.headers.get("retry-after")), route).toBeGreaterThan(0);
 }
 
+/** One request per route, all sent while a child is stopped (SIGSTOP), then it resumes. */
+async function everyRouteWhileStopped(
+  kind: "DynamoDBLocal" | "s3rver",
+): Promise<{ calls: RouteCall[]; answers: Answer[] }> {
+  const calls = await everyRoute(mainSession);
+  const pid = childPid(kind);
+  process.kill(pid, "SIGSTOP");
+  try {
+    return { calls, answers: await Promise.all(calls.map((c) => call(c.method, c.path, c.body))) };
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
+}
+
 let mainSession: string;
 
 beforeAll(async () => {
@@ -274,15 +288,7 @@ afterAll(async () => {
 
 describe("a hung dependency gives a bounded answer", () => {
   it("answers every route with 503 and Retry-After while DynamoDB Local is stopped, and recovers on SIGCONT", async () => {
-    const calls = await everyRoute(mainSession);
-    const pid = childPid("DynamoDBLocal");
-    process.kill(pid, "SIGSTOP");
-    let answers: Answer[];
-    try {
-      answers = await Promise.all(calls.map((c) => call(c.method, c.path, c.body)));
-    } finally {
-      process.kill(pid, "SIGCONT");
-    }
+    const { calls, answers } = await everyRouteWhileStopped("DynamoDBLocal");
     calls.forEach((c, index) => {
       const answer = answers[index];
       if (!answer) throw new Error(`no answer for ${c.route}`);
@@ -303,15 +309,7 @@ describe("a hung dependency gives a bounded answer", () => {
   }, 120_000);
 
   it("answers every route within the budget while the S3 emulator is stopped, and recovers on SIGCONT", async () => {
-    const calls = await everyRoute(mainSession);
-    const pid = childPid("s3rver");
-    process.kill(pid, "SIGSTOP");
-    let answers: Answer[];
-    try {
-      answers = await Promise.all(calls.map((c) => call(c.method, c.path, c.body)));
-    } finally {
-      process.kill(pid, "SIGCONT");
-    }
+    const { calls, answers } = await everyRouteWhileStopped("s3rver");
     calls.forEach((c, index) => {
       const answer = answers[index];
       if (!answer) throw new Error(`no answer for ${c.route}`);
