@@ -1,11 +1,12 @@
 /**
  * How a function's code is bundled: one definition read by the CDK stack
  * (NodejsFunction's esbuild run), `npm run bench -- coldstart` and the bundle
- * size test, so what is measured is what is deployed.
+ * size test, so what is measured is what is deployed. The viewer's browser
+ * script is built here too, with the same esbuild.
  */
-import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { BuildOptions, Metafile } from "esbuild";
+import type { BuildOptions, Metafile, Plugin } from "esbuild";
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from "#shared/contract/routes.ts";
 
 /** The Lambda runtime the functions run on, and the syntax level esbuild emits for it. */
@@ -41,6 +42,8 @@ export const BUNDLE_SETTINGS = {
   external: [...RUNTIME_PROVIDED_MODULES],
 } as const;
 
+const PROJECT_ROOT = join(import.meta.dirname, "..");
+
 /** Modules replaced by a smaller one when bundling (each shim says why). */
 export function bundleAliases(projectRoot: string): Record<string, string> {
   return { semver: join(projectRoot, "infra", "bundle-shims", "semver.cjs") };
@@ -55,8 +58,9 @@ export interface BundleDataFile {
 
 /**
  * What each function ships as data instead of computing at start: the
- * OpenAPI document (built with zod-openapi from every schema) and the
- * authorizer's role-to-route table (the route table without its schemas).
+ * OpenAPI document (built with zod-openapi from every schema), the
+ * authorizer's role-to-route table (the route table without its schemas) and
+ * the viewer's built browser script.
  */
 export const BUNDLE_DATA: Readonly<Record<string, readonly BundleDataFile[]>> = {
   openapi: [
@@ -71,6 +75,12 @@ export const BUNDLE_DATA: Readonly<Record<string, readonly BundleDataFile[]>> = 
       file: "route-access.json",
       build: async () =>
         JSON.stringify((await import("#shared/contract/routes.ts")).routeAccessTable()),
+    },
+  ],
+  viewer: [
+    {
+      file: "viewer.js",
+      build: async () => (await buildViewerScript(PROJECT_ROOT)).text,
     },
   ],
 };
@@ -151,5 +161,74 @@ function copyAssets(projectRoot: string, name: string, outDir: string): void {
   for (const asset of definition?.assets ?? []) {
     mkdirSync(dirname(join(outDir, asset)), { recursive: true });
     copyFileSync(join(projectRoot, "functions", name, asset), join(outDir, asset));
+  }
+}
+
+/** The viewer's script entry; the page reads the built script as `viewer.js` beside its module. */
+export const VIEWER_ENTRY = join("functions", "viewer", "assets", "viewer.ts");
+/** Browsers the page supports: those that run ES2022 (every current one). */
+export const BROWSER_TARGET = "es2022";
+
+/**
+ * Puts the route index (shared/client/route-index.ts) in as data computed
+ * from the route table, so a page names routes without shipping zod or a schema.
+ */
+const routeIndexAsData: Plugin = {
+  name: "route-index-as-data",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]shared[\\/]client[\\/]route-index\.ts$/ }, async () => {
+      const { ROUTE_INDEX } = await import("#shared/client/route-index.ts");
+      return {
+        contents: `export const ROUTE_INDEX = ${JSON.stringify(ROUTE_INDEX)};`,
+        loader: "js",
+      };
+    });
+  },
+};
+
+export interface BuiltScript {
+  text: string;
+  metafile: Metafile;
+}
+
+/** Builds a browser script from `entry` (below the project root) into one classic script, in memory. */
+export async function buildBrowserScript(projectRoot: string, entry: string): Promise<BuiltScript> {
+  const { build } = await import("esbuild");
+  const result = await build({
+    minify: BUNDLE_SETTINGS.minify,
+    format: "iife",
+    platform: "browser",
+    target: BROWSER_TARGET,
+    charset: "utf8",
+    entryPoints: [join(projectRoot, entry)],
+    bundle: true,
+    write: false,
+    metafile: true,
+    plugins: [routeIndexAsData],
+    logLevel: "warning",
+    absWorkingDir: projectRoot,
+  });
+  return {
+    text: result.outputFiles[0]?.text ?? "",
+    metafile: result.metafile ?? { inputs: {}, outputs: {} },
+  };
+}
+
+export function buildViewerScript(projectRoot: string): Promise<BuiltScript> {
+  return buildBrowserScript(projectRoot, VIEWER_ENTRY);
+}
+
+/**
+ * Writes the viewer's data files into functions/viewer/, where the page's
+ * module finds them when the local stack runs it from source. Written whole,
+ * then renamed, so a page being built never reads half a script.
+ */
+export async function writeViewerDataForSource(projectRoot: string): Promise<void> {
+  const dir = join(projectRoot, "functions", "viewer");
+  for (const data of BUNDLE_DATA.viewer ?? []) {
+    const file = join(dir, data.file);
+    const partial = `${file}.${process.pid}.partial`;
+    writeFileSync(partial, await data.build());
+    renameSync(partial, file);
   }
 }

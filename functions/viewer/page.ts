@@ -1,13 +1,26 @@
 /**
  * The viewer page: one HTML document whose script and style are inline and
  * allowed by their SHA-256 in the Content-Security-Policy, so the page needs
- * nothing from any other origin and runs no script it did not ship.
+ * nothing from any other origin and runs no script it did not ship. The
+ * script is the one built from assets/viewer.ts (infra/bundling.ts): it sits
+ * beside the bundle, or beside this module when the local stack runs it.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 function asset(name: string): string {
   return readFileSync(new URL(`./assets/${name}`, import.meta.url), "utf8");
+}
+
+function builtScript(): string {
+  try {
+    return readFileSync(new URL("./viewer.js", import.meta.url), "utf8");
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") {
+      throw new Error("viewer.js is missing: it is built with the bundle, or by the local stack");
+    }
+    throw error;
+  }
 }
 
 function sha256(text: string): string {
@@ -70,7 +83,7 @@ const VIEWER_MARKUP = `<header class="bar">
 `;
 
 export function buildViewerPage(): ViewerPage {
-  const script = asset("viewer.js");
+  const script = builtScript();
   const style = asset("viewer.css");
   const contentSecurityPolicy = [
     "default-src 'none'",

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeViewerDataForSource } from "../bundling.ts";
 import { ensureTable, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { ENDPOINTS_FILE, type LocalEndpoints } from "./endpoints.ts";
 import { LocalGateway } from "./gateway.ts";
@@ -112,6 +113,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     useLocalServices({ ...partial, baseUrl: "" });
     process.env.CORS_ALLOWED_ORIGINS = options.corsOrigins.join(",");
+    // The viewer's page inlines its built script, as the deployed bundle carries it.
+    await writeViewerDataForSource(PROJECT_ROOT);
     const gateway = new LocalGateway({
       port: options.port,
       functionsDir: join(PROJECT_ROOT, "functions"),

@@ -1,9 +1,10 @@
 /**
  * The route table: written once, read by the CDK stack, the local gateway,
  * the authorizer's policy and the OpenAPI document. It holds data and zod
- * schemas only (no CDK import), so functions may read it too.
+ * schemas only (no CDK import), so functions may read it too. The function
+ * table (functions.ts) and a route's shape (route-definition.ts) live below
+ * the route areas and are re-exported here for the table's readers.
  */
-import type * as z from "zod";
 import {
   allowedResources as allowedRouteResources,
   mayCall as mayCallRoute,
@@ -12,6 +13,7 @@ import {
 import { ErrorBody } from "#shared/contract/schemas/common.ts";
 import type { ErrorCode } from "#shared/domain/errors.ts";
 import type { Role } from "#shared/domain/principal.ts";
+import type { RouteDefinition } from "./route-definition.ts";
 import { appendEventsRoute, listEventsRoute } from "./routes/events.ts";
 import {
   getHealthRoute,
@@ -36,178 +38,19 @@ import {
   investigateSessionRoute,
 } from "./routes/workspaces.ts";
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-/**
- * Table actions, by the DynamoDB API call they allow. A TransactWriteItems is
- * authorized by the item actions inside it (put, update, delete), so a
- * function that writes transactions declares those.
- */
-export const TABLE_ACTIONS = [
-  "get",
-  "batchGet",
-  "query",
-  "put",
-  "update",
-  "delete",
-  "batchWrite",
-  "describe",
-] as const;
-export type TableAction = (typeof TABLE_ACTIONS)[number];
-
-/**
- * Bucket actions, on workspace objects (`workspaces/*`). `list` is
- * ListObjectsV2 and HeadBucket, and lets a read of a missing object answer
- * 404 rather than 403.
- */
-export const BUCKET_ACTIONS = ["get", "put", "delete", "list"] as const;
-export type BucketAction = (typeof BUCKET_ACTIONS)[number];
-
-/** What a function may do to the table and the bucket; the stack grants exactly this. */
-export interface FunctionAccess {
-  table: readonly TableAction[];
-  bucket: readonly BucketAction[];
-}
-
-export interface FunctionDefinition {
-  description: string;
-  /** An EventBridge schedule expression for functions run on a timer rather than a route. */
-  schedule?: string;
-  access: FunctionAccess;
-  /** Memory in MiB; 512 unless a function needs more. */
-  memoryMiB?: number;
-  timeoutSeconds?: number;
-  /** Files under the function's folder that it reads at run time; the bundle carries them. */
-  assets?: readonly string[];
-}
-
-/**
- * A function's timeout unless its definition says otherwise: above the
- * storage budget of an invocation (AWS_REQUEST_TIMEOUT_MS × SDK attempts,
- * 9 s by default) plus the margin to answer, so a hung dependency gets the
- * service's 503 rather than a function timeout; below API Gateway's 29 s
- * integration timeout.
- */
-export const DEFAULT_TIMEOUT_SECONDS = 12;
-/** API Gateway's integration timeout for REST APIs. */
-export const INTEGRATION_TIMEOUT_SECONDS = 29;
-
-/** Every Lambda function, by folder name under `functions/`. */
-export const FUNCTIONS = {
-  authorizer: {
-    description: "REQUEST authorizer: X-API-Key to tenant, key id and role",
-    access: { table: ["get"], bucket: [] },
-  },
-  "start-session": {
-    description: "Start a session (one open session per user)",
-    access: { table: ["get", "put", "update", "delete"], bucket: [] },
-  },
-  "list-sessions": {
-    description: "List the tenant's sessions",
-    access: { table: ["query"], bucket: [] },
-  },
-  "get-session": { description: "Read one session", access: { table: ["get"], bucket: [] } },
-  "transition-session": {
-    description: "Pause, resume or end a session",
-    access: { table: ["get", "put", "update", "delete"], bucket: [] },
-  },
-  "delete-session": {
-    description: "Delete a session, its events and its workspace",
-    access: {
-      table: ["get", "query", "update", "delete", "batchWrite"],
-      bucket: ["list", "delete"],
-    },
-  },
-  "update-session": {
-    description: "Merge-patch a session's notes and labels (If-Match for optimistic concurrency)",
-    access: { table: ["get", "put", "update", "delete"], bucket: [] },
-  },
-  "append-events": {
-    description: "Append 1..99 events to a session in one transaction",
-    // Deletes only the lock of an overdue session it closes as the expiry job would.
-    access: { table: ["get", "put", "update", "delete"], bucket: [] },
-  },
-  "query-events": {
-    description: "Read a session's events (polling, filters, counts)",
-    access: { table: ["get", "query"], bucket: [] },
-  },
-  "create-upload": {
-    description: "Presigned PUT for a workspace file",
-    access: { table: ["get"], bucket: ["put"] },
-  },
-  "get-file": {
-    description: "Presigned GET (307) for a workspace file",
-    access: { table: ["get"], bucket: ["get", "list"] },
-  },
-  investigate: {
-    description: "Diagnostic summary of a session and its workspace",
-    // Puts only its log-count cache items, in the session's partition.
-    access: { table: ["get", "put"], bucket: ["get", "list"] },
-  },
-  expire: {
-    description: "Scheduled: close open sessions whose expires_at has passed",
-    access: { table: ["get", "query", "put", "update", "delete"], bucket: [] },
-    schedule: "rate(1 minute)",
-    timeoutSeconds: 60,
-  },
-  "session-statistics": {
-    description: "One session's counts and times, from its counters",
-    access: { table: ["get"], bucket: [] },
-  },
-  statistics: {
-    description: "Session counts by status for the tenant",
-    access: { table: ["batchGet", "query"], bucket: [] },
-  },
-  health: {
-    description: "Dependency check",
-    access: { table: ["describe"], bucket: ["list"] },
-  },
-  openapi: {
-    description: "The OpenAPI 3.1 document, built from this table",
-    access: { table: [], bucket: [] },
-  },
-  viewer: {
-    description: "The session viewer page; it calls the API from the browser with the user's key",
-    access: { table: [], bucket: [] },
-    assets: ["assets/viewer.js", "assets/viewer.css"],
-  },
-} as const satisfies Record<string, FunctionDefinition>;
-
-export type FunctionName = keyof typeof FUNCTIONS;
-
-export interface RouteDefinition {
-  method: HttpMethod;
-  /** API Gateway resource path; `{id}` and greedy `{path+}` parameters. */
-  path: string;
-  function: FunctionName;
-  /** Roles that may call it; `public` routes need no key. */
-  roles: readonly Role[] | "public";
-  operationId: string;
-  summary: string;
-  request?: {
-    params?: z.ZodType;
-    query?: z.ZodType;
-    body?: z.ZodType;
-    /** Request headers the route reads, each with the text it accepts. */
-    headers?: Record<
-      string,
-      { description: string; required: boolean; pattern: RegExp; maxLength: number }
-    >;
-  };
-  /** Success answers: status to body schema (undefined for an empty body). */
-  responses: Record<
-    number,
-    {
-      description: string;
-      schema?: z.ZodType;
-      headers?: string[];
-      /** The body is a page rather than JSON (`schema` is then absent). */
-      contentType?: "text/html";
-    }
-  >;
-  /** Error codes this route can answer besides the ones every route can. */
-  errors: readonly ErrorCode[];
-}
+export {
+  BUCKET_ACTIONS,
+  type BucketAction,
+  DEFAULT_TIMEOUT_SECONDS,
+  FUNCTIONS,
+  type FunctionAccess,
+  type FunctionDefinition,
+  type FunctionName,
+  INTEGRATION_TIMEOUT_SECONDS,
+  TABLE_ACTIONS,
+  type TableAction,
+} from "./functions.ts";
+export type { HttpMethod, RouteDefinition } from "./route-definition.ts";
 
 export const ROUTES = [
   startSessionRoute,

@@ -3,7 +3,7 @@
  * within the size budget, keeps the weight it was cut from out, and can send
  * exactly the SDK calls its declared access allows.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -128,6 +128,10 @@ describe("function bundles", () => {
       readFileSync(join(outDir, "authorizer", "route-access.json"), "utf8"),
     );
     expect(access).toContainEqual({ method: "GET", path: "/health", roles: "public" });
+    // The viewer's page inlines its script as built for the browser, not its TypeScript source.
+    const viewerScript = readFileSync(join(outDir, "viewer", "viewer.js"), "utf8");
+    expect(viewerScript).toContain("session-trail.api-key");
+    expect(existsSync(join(outDir, "viewer", "assets", "viewer.ts"))).toBe(false);
   });
 
   it("declares exactly the table and bucket actions each function's code can perform", () => {

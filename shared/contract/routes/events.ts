@@ -5,7 +5,7 @@ import {
   EventPage,
   EventsQuery,
 } from "#shared/contract/schemas/events.ts";
-import type { RouteDefinition } from "../routes.ts";
+import type { RouteDefinition } from "../route-definition.ts";
 import { ANY, WRITERS } from "./roles.ts";
 
 export const listEventsRoute = {

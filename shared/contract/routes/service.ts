@@ -1,7 +1,7 @@
 import { HealthReport } from "#shared/contract/schemas/health.ts";
 import { OpenApiDocumentBody } from "#shared/contract/schemas/openapi.ts";
 import { Statistics } from "#shared/contract/schemas/statistics.ts";
-import type { RouteDefinition } from "../routes.ts";
+import type { RouteDefinition } from "../route-definition.ts";
 
 export const getStatisticsRoute = {
   method: "GET",

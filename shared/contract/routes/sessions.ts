@@ -21,7 +21,7 @@ import {
   UpdateSessionBody,
 } from "#shared/contract/schemas/sessions.ts";
 import { SessionStatistics } from "#shared/contract/schemas/statistics.ts";
-import type { RouteDefinition } from "../routes.ts";
+import type { RouteDefinition } from "../route-definition.ts";
 import { ANY, WRITERS } from "./roles.ts";
 
 export const startSessionRoute = {

@@ -10,7 +10,7 @@ import {
   FileQuery,
   UploadTicket,
 } from "#shared/contract/schemas/workspaces.ts";
-import type { RouteDefinition } from "../routes.ts";
+import type { RouteDefinition } from "../route-definition.ts";
 import { ANY, WRITERS } from "./roles.ts";
 
 export const createUploadRoute = {

@@ -17,15 +17,9 @@ import type { Outcome } from "./budget.ts";
 import { addError, READ_REASON, type RequestContext } from "./context.ts";
 import { type CountedLog, logCounts } from "./log-count.ts";
 import { memoryOf, versionKey } from "./memory.ts";
+import type { TailWindow } from "./remembered-reads.ts";
 
 const MAX_ERROR_LINES = 10;
-
-/** The parsed lines of a log's tail window; for a log that fits in it, its counts too. */
-export interface TailWindow {
-  lines: TailLine[];
-  bytes: number;
-  wholeLog: LogCounts | null;
-}
 
 export interface LogResult {
   summary: LogsSummary;

@@ -10,8 +10,7 @@ import { BoundedCache } from "../../domain/bounded-cache.ts";
 import type { LogCounts } from "../../domain/log-scan.ts";
 import { MAX_LIST_KEYS, type WorkspaceListing } from "../../storage/workspace-store.ts";
 import type { InvestigationPorts, RequestContext } from "./context.ts";
-import type { TailWindow } from "./log-summary.ts";
-import type { JsonFileOutcome } from "./status-files.ts";
+import type { JsonFileOutcome, TailWindow } from "./remembered-reads.ts";
 
 /** Objects listed per folder; a folder with more is flagged as truncated. */
 export const LISTING_CAP = MAX_LIST_KEYS;

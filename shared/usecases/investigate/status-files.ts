@@ -16,6 +16,7 @@ import type { WorkspaceListing, WorkspaceObject } from "../../storage/workspace-
 import type { Outcome } from "./budget.ts";
 import { addError, LIST_REASON, READ_REASON, type RequestContext } from "./context.ts";
 import { memoryOf, versionKey } from "./memory.ts";
+import type { JsonFileOutcome } from "./remembered-reads.ts";
 
 /** Largest status.json / meta.json / params.json that is read. */
 export const MAX_JSON_FILE_BYTES = 1024 * 1024;
@@ -25,10 +26,6 @@ export const MAX_JSON_FILE_BYTES = 1024 * 1024;
  */
 const MAX_JSON_FILE_DEPTH = MAX_EVENT_DATA_DEPTH;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-export type JsonFileOutcome =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; reason: string };
 
 type JsonFile = Record<string, unknown> | null;
 

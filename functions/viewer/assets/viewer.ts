@@ -1,3 +1,4 @@
+// @ts-nocheck: not typed yet; `npm run typecheck` (tsconfig.viewer.json) checks it once this line goes.
 // The session viewer. Everything the API returns is put on the page with
 // textContent or as an attribute value, never parsed as HTML. The API key
 // lives in this tab's sessionStorage only: never in a URL, cookie or localStorage.
