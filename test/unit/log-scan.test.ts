@@ -1,13 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  EMPTY_COUNTS,
-  LogScanner,
-  lineTimestamp,
-  normalizeTimestamp,
-  parseTail,
-  severityOf,
-} from "#shared/domain/log-scan.ts";
+import { EMPTY_COUNTS, LogScanner } from "#shared/domain/log-scan.ts";
+import { parseTail } from "#shared/domain/log-tail.ts";
+import { lineTimestamp, normalizeTimestamp } from "#shared/domain/log-timestamps.ts";
+import { severityOf } from "#shared/domain/log-words.ts";
 import { Redactor } from "#shared/domain/redaction.ts";
 
 /** The obvious, whole-string way to count: what the streaming scanner must agree with. */

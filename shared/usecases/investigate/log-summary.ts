@@ -5,13 +5,8 @@
  */
 import { config } from "../../config.ts";
 import type { LogsSummary } from "../../contract/schemas/investigate.ts";
-import {
-  EMPTY_COUNTS,
-  type LogCounts,
-  LogScanner,
-  parseTail,
-  type TailLine,
-} from "../../domain/log-scan.ts";
+import { EMPTY_COUNTS, type LogCounts, LogScanner } from "../../domain/log-scan.ts";
+import { parseTail, type TailLine } from "../../domain/log-tail.ts";
 import type { WorkspaceListing, WorkspaceObject } from "../../storage/workspace-store.ts";
 import type { Outcome } from "./budget.ts";
 import { addError, READ_REASON, type RequestContext } from "./context.ts";

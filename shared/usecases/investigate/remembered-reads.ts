@@ -3,7 +3,8 @@
  * requests. It sits below both: memory.ts stores these, and the readers
  * (log-summary.ts, status-files.ts) produce them through memory.ts.
  */
-import type { LogCounts, TailLine } from "../../domain/log-scan.ts";
+import type { LogCounts } from "../../domain/log-scan.ts";
+import type { TailLine } from "../../domain/log-tail.ts";
 
 /** The parsed lines of a log's tail window; for a log that fits in it, its counts too. */
 export interface TailWindow {
