@@ -81,10 +81,7 @@ export function claimDataDir(dataDir: string): void {
       );
     }
   }
-  writeFileSync(
-    file,
-    JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() }),
-  );
+  writeFileSync(file, JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() }));
 }
 
 /** Removes the record, if it is still this process's. */

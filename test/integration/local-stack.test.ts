@@ -71,8 +71,9 @@ describe("stopping npm start by its pid", () => {
       const owner = JSON.parse(readFileSync(join(dataDir, "local-stack.owner"), "utf8")) as {
         pid: number;
       };
-      const children = JSON.parse(readFileSync(join(dataDir, "local-stack.pids"), "utf8")) as
-        number[];
+      const children = JSON.parse(
+        readFileSync(join(dataDir, "local-stack.pids"), "utf8"),
+      ) as number[];
       const stack = [owner.pid, ...children];
       expect(children.length).toBe(2);
       expect(stack.every(alive)).toBe(true);
