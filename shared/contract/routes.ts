@@ -169,7 +169,7 @@ export const FUNCTIONS = {
   viewer: {
     description: "The session viewer page; it calls the API from the browser with the user's key",
     access: { table: [], bucket: [] },
-    assets: ["assets/viewer.js", "assets/viewer.css"],
+    assets: ["assets/viewer-ui.js", "assets/viewer.js", "assets/viewer.css"],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

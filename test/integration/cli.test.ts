@@ -68,7 +68,7 @@ describe("session-trail command line", () => {
     expect(list.items.map((item) => item.session_id)).toEqual([session.session_id]);
 
     const table = await runCli(["sessions", "--user", user, "--status", "active"], target);
-    expect(table.stdout).toMatch(new RegExp(`${session.session_id}\\s+active\\s+${user}`));
+    expect(table.stdout).toMatch(new RegExp(`${session.session_id}\\s+active\\s+-\\s+${user}`));
 
     const ended = await runCli(
       ["end", session.session_id, "--user", user, "--performer", "cli-test"],
