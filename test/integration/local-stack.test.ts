@@ -88,7 +88,8 @@ describe("stopping npm start by its pid", () => {
 
       npm.child.kill("SIGTERM");
       await npm.exited;
-      await expect.poll(() => stack.filter(alive), { timeout: 10_000 }).toEqual([]);
+      // The stack gives its children 3 s before SIGKILL; a loaded machine needs more to reap them.
+      await expect.poll(() => stack.filter(alive), { timeout: 30_000 }).toEqual([]);
       await expect(portFree(port)).resolves.toBe(true);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -97,6 +98,14 @@ describe("stopping npm start by its pid", () => {
 });
 
 describe("the command-line tools", () => {
+  it("name the missing argument and print the usage, one command a line, before looking for a stack", async () => {
+    const { code, stderr } = await run(["--import", "tsx", "infra/cli/keys.ts", "list"], {});
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^keys: list needs --tenant T\.\nusage: npm run keys -- create .*\n {7}npm run keys -- list --tenant T\n {7}npm run keys -- revoke --key-id ID\n$/,
+    );
+  });
+
   it("stop with exit 1 and one line on a bad setting", async () => {
     const { code, stderr } = await run(
       ["--import", "tsx", "infra/cli/keys.ts", "list", "--tenant", "dev"],
