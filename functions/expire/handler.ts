@@ -19,10 +19,17 @@ export const handler = middy<ScheduledEvent, ExpiryReport, Error, Context>()
     const report = await expireDueSessions(
       () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
     );
+    const details = { ...report, duration_ms: Date.now() - started };
+    // A run that found nothing is the common minute: it writes nothing at the
+    // default log level and no metric (a quiet minute is a gap in the graph).
+    if (report.expired === 0 && report.failed === 0 && !report.incomplete) {
+      logger.debug("expiry run", details);
+      return report;
+    }
     recordMetric("SessionsExpired", report.expired);
     recordMetric("ExpiryFailures", report.failed);
     metrics.publishStoredMetrics();
-    logger.info("expiry run", { ...report, duration_ms: Date.now() - started });
+    logger.info("expiry run", details);
     if (report.failed > 0) {
       // Fails the invocation so the errors alarm sees it; the next run retries.
       throw new Error(`expiry failed for ${report.failed} sessions`);

@@ -14,8 +14,29 @@ import { createApiKey, listApiKeys, revokeApiKey } from "#shared/usecases/api-ke
 import { fail, selectTarget } from "./target.ts";
 import { registerUsageKey } from "./usage-plan.ts";
 
-const USAGE =
-  "usage: keys create --tenant T --role app|support|admin [--scope tenant|own] [--label L] | keys list --tenant T | keys revoke --key-id ID";
+const USAGE = [
+  "usage: npm run keys -- create --tenant T --role app|support|admin [--scope tenant|own] [--label L]",
+  "       npm run keys -- list --tenant T",
+  "       npm run keys -- revoke --key-id ID",
+].join("\n");
+
+function usageProblem(
+  command: string | undefined,
+  values: { tenant?: string; role?: string; scope?: string; "key-id"?: string },
+): string | undefined {
+  if (command === "create") {
+    if (!values.tenant) return "create needs --tenant T.";
+    if (!z.enum(ROLES).safeParse(values.role).success)
+      return `create needs --role ${ROLES.join("|")}.`;
+    if (!z.enum(KEY_SCOPES).default("tenant").safeParse(values.scope).success) {
+      return `--scope must be ${KEY_SCOPES.join(" or ")}.`;
+    }
+    return undefined;
+  }
+  if (command === "list") return values.tenant ? undefined : "list needs --tenant T.";
+  if (command === "revoke") return values["key-id"] ? undefined : "revoke needs --key-id ID.";
+  return command ? `unknown command ${command}.` : "which command?";
+}
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -29,6 +50,9 @@ async function main(): Promise<void> {
     },
   });
   const command = positionals[0];
+  // Wrong arguments are named before the stack is looked for.
+  const problem = usageProblem(command, values);
+  if (problem) fail(`keys: ${problem}\n${USAGE}`);
   const target = selectTarget();
   if (command === "create") {
     const role = z.enum(ROLES).safeParse(values.role);

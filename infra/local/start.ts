@@ -1,17 +1,20 @@
 /**
  * `npm start`: the local stack on this machine, no Docker. Prints the base
  * URL when ready and keeps an admin key for tenant `dev` in
- * `$DATA_DIR/dev-api-key`. Ctrl-C or SIGTERM stops every child process. A
- * child that exits is restarted on the same data dir; one that cannot be
- * brought back stops the whole stack with exit code 1.
+ * `$DATA_DIR/dev-api-key`. SIGINT, SIGTERM or SIGHUP stops every child
+ * process, and so does the death of the process that started it (see
+ * lifeline.ts). A child that exits is restarted on the same data dir; one
+ * that cannot be brought back stops the whole stack with exit code 1.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as z from "zod";
 import { ConfigError, parseSettings } from "#shared/config.ts";
 import { authenticate, createApiKey } from "#shared/usecases/api-keys.ts";
+import { claimDataDir, DataDirBusyError, releaseDataDir } from "./data-dir-owner.ts";
 import { JavaMissingError } from "./dynamodb-local.ts";
+import { watchParent } from "./lifeline.ts";
 import { DEV_KEY_FILE, type LocalStack, startLocalStack } from "./local-stack.ts";
 
 const Env = z.object({
@@ -75,15 +78,20 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await stack?.stop();
+    releaseDataDir(dataDir);
     process.exit(code);
   };
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
+  process.on("SIGHUP", () => void shutdown(0));
+  watchParent(() => void shutdown(0));
   process.on("uncaughtException", (error) => {
     console.error(`local stack failed: ${error.message}`);
     void shutdown(1);
   });
   try {
+    mkdirSync(dataDir, { recursive: true });
+    claimDataDir(dataDir);
     stack = await startLocalStack({
       dataDir,
       port: env.PORT,
@@ -102,10 +110,13 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     console.error(
-      error instanceof JavaMissingError || error instanceof ConfigError
+      error instanceof JavaMissingError ||
+        error instanceof ConfigError ||
+        error instanceof DataDirBusyError
         ? error.message
         : `local stack failed to start: ${String(error)}`,
     );
+    if (!(error instanceof DataDirBusyError)) releaseDataDir(dataDir);
     process.exit(1);
   }
   await ensureDevKey(dataDir);

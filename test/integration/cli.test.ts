@@ -68,7 +68,7 @@ describe("session-trail command line", () => {
     expect(list.items.map((item) => item.session_id)).toEqual([session.session_id]);
 
     const table = await runCli(["sessions", "--user", user, "--status", "active"], target);
-    expect(table.stdout).toMatch(new RegExp(`${session.session_id}\\s+active\\s+${user}`));
+    expect(table.stdout).toMatch(new RegExp(`${session.session_id}\\s+active\\s+-\\s+${user}`));
 
     const ended = await runCli(
       ["end", session.session_id, "--user", user, "--performer", "cli-test"],
@@ -98,8 +98,10 @@ describe("session-trail command line", () => {
     expect(all.code, all.stderr).toBe(0);
     const lines = all.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^\s+1 {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}session_started$/);
-    expect(lines[1]).toMatch(/^\s+2 {2}\S+Z {2}info {2}first$/);
+    expect(lines[0]).toMatch(/^\s+1 {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}session_started +-$/);
+    expect(lines[1]).toMatch(/^\s+2 {2}\S+Z {2}info +- +first$/);
+    // Columns line up: the message starts at the same place on every line.
+    expect(lines[1]?.indexOf("first")).toBe(lines[2]?.indexOf("second"));
     // Control characters are shown as escapes, never sent to the terminal.
     expect(lines[2]).toContain("second\\nwith a newline and \\u001b[31mescape");
 

@@ -331,7 +331,7 @@ describe("a failed run", () => {
 
   it("puts the failure and the missing output first among the findings", () => {
     expect(answer.findings[0]).toBe(answer.error_details?.summary);
-    expect(answer.findings).toContain("logs/blender.log has 2 ERROR/CRITICAL line(s).");
+    expect(answer.findings).toContain("logs/blender.log has 2 ERROR/CRITICAL lines.");
   });
 
   it("counts ERROR and CRITICAL as errors and scrubs what names the system", () => {

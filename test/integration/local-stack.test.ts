@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startStackProcess } from "../support/stack-process.ts";
 
 describe("npm start", () => {
   it("exits non-zero with one line naming what to install when Java is missing", async () => {
@@ -58,7 +60,52 @@ describe("npm start", () => {
   });
 });
 
+describe("stopping npm start by its pid", () => {
+  it("SIGTERM to the npm process stops every child and frees the port; a second start names the holder", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "stop-by-pid-"));
+    const npm = await startStackProcess(dataDir, { DYNAMODB_IN_MEMORY: "true" }, 120_000, [
+      "npm",
+      ["start"],
+    ]);
+    try {
+      const owner = JSON.parse(readFileSync(join(dataDir, "local-stack.owner"), "utf8")) as {
+        pid: number;
+      };
+      const children = JSON.parse(
+        readFileSync(join(dataDir, "local-stack.pids"), "utf8"),
+      ) as number[];
+      const stack = [owner.pid, ...children];
+      expect(children.length).toBe(2);
+      expect(stack.every(alive)).toBe(true);
+      const port = Number(new URL(npm.baseUrl).port);
+
+      const second = await run(["--import", "tsx", "infra/local/start.ts"], { DATA_DIR: dataDir });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`in use by another local stack`);
+      expect(second.stderr).toContain(`pid ${owner.pid}: `);
+      expect(second.stderr).toMatch(/pid \d+: DynamoDB Local/);
+      expect(stack.every(alive)).toBe(true);
+
+      npm.child.kill("SIGTERM");
+      await npm.exited;
+      // The stack gives its children 3 s before SIGKILL; a loaded machine needs more to reap them.
+      await expect.poll(() => stack.filter(alive), { timeout: 30_000 }).toEqual([]);
+      await expect(portFree(port)).resolves.toBe(true);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the command-line tools", () => {
+  it("name the missing argument and print the usage, one command a line, before looking for a stack", async () => {
+    const { code, stderr } = await run(["--import", "tsx", "infra/cli/keys.ts", "list"], {});
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^keys: list needs --tenant T\.\nusage: npm run keys -- create .*\n {7}npm run keys -- list --tenant T\n {7}npm run keys -- revoke --key-id ID\n$/,
+    );
+  });
+
   it("stop with exit 1 and one line on a bad setting", async () => {
     const { code, stderr } = await run(
       ["--import", "tsx", "infra/cli/keys.ts", "list", "--tenant", "dev"],
@@ -72,6 +119,18 @@ describe("the command-line tools", () => {
     );
   });
 });
+
+function alive(pid: number): boolean {
+  return existsSync(`/proc/${pid}`);
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
 
 async function run(
   args: string[],

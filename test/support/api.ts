@@ -4,6 +4,7 @@ import { readEndpoints, useLocalServices } from "#infra/local/local-stack.ts";
 import type { Role } from "#shared/domain/principal.ts";
 import { createApiKey } from "#shared/usecases/api-keys.ts";
 import { checkAnswer } from "./response-check.ts";
+import { fetchResending } from "./transport.ts";
 
 export interface ApiAnswer<T = unknown> {
   status: number;
@@ -34,7 +35,7 @@ export async function api<T = Record<string, unknown>>(
   } else if (options.rawBody !== undefined) {
     body = options.rawBody;
   }
-  const response = await fetch(`${baseUrl()}${path}`, {
+  const response = await fetchResending(`${baseUrl()}${path}`, {
     method,
     headers,
     body,

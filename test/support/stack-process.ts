@@ -15,8 +15,9 @@ export function startStackProcess(
   dataDir: string,
   env: Record<string, string> = {},
   timeoutMs = 120_000,
+  command: [string, string[]] = [process.execPath, ["--import", "tsx", "infra/local/start.ts"]],
 ): Promise<StackProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/start.ts"], {
+  const child = spawn(command[0], command[1], {
     env: {
       ...process.env,
       PORT: "0",

@@ -1,4 +1,6 @@
 // @ts-nocheck: not typed yet; `npm run typecheck` (tsconfig.viewer.json) checks it once this line goes.
+import "./viewer-ui.ts";
+
 // The session viewer. Everything the API returns is put on the page with
 // textContent or as an attribute value, never parsed as HTML. The API key
 // lives in this tab's sessionStorage only: never in a URL, cookie or localStorage.
@@ -7,6 +9,8 @@
   const POLL_MS = 2000;
   const API = location.pathname.replace(/\/viewer\/?$/, "");
   const SESSION_ID = /^sess_[A-Za-z0-9_-]{22}$/;
+  const LIST_REFRESH_MS = 5000;
+  const ui = globalThis.SessionTrailUi;
 
   const $ = (id) => document.getElementById(id);
 
@@ -150,24 +154,33 @@
     const row = el("tr", { attrs: { "data-session-id": session.session_id } }, [
       el("td", { text: session.session_id, className: "mono" }),
       el("td", { text: session.status, className: `status-${session.status}` }),
+      el("td", { text: session.outcome ?? "-", className: `status-${session.outcome}` }),
       el("td", { text: session.user_id }),
-      el("td", { text: session.performer_id }),
-      el("td", { text: session.created_at }),
-      el("td", { text: session.event_count }),
+      el("td", { text: session.performer_id, className: "col-performer" }),
+      el("td", { className: "col-created" }, [ui.time(session.created_at)]),
+      el("td", { text: session.event_count, className: "events" }),
     ]);
-    row.addEventListener("click", () => openSession(session.session_id));
+    row.classList.toggle("selected", session.session_id === current?.id);
+    row.addEventListener("click", () => selectSession(session.session_id));
     return row;
   }
 
-  async function listSessions(append) {
+  /** `refresh`: the rows shown now, read again (new sessions, current event counts), quietly. */
+  async function listSessions(append, refresh = false) {
+    const shown = $("sessions-body").children.length;
     const query = {
       user_id: $("filter-user").value.trim(),
       status: $("filter-status").value,
-      limit: $("filter-limit").value,
+      outcome: $("filter-outcome").value,
+      limit: refresh
+        ? Math.min(100, Math.max(shown, Number($("filter-limit").value) || 20))
+        : $("filter-limit").value,
       cursor: append ? nextCursor : undefined,
     };
     try {
-      const page = await withRetry("Listing sessions", () => api("/sessions", query));
+      const page = refresh
+        ? await api("/sessions", query)
+        : await withRetry("Listing sessions", () => api("/sessions", query));
       const body = $("sessions-body");
       if (!append) body.replaceChildren();
       for (const session of page.items) body.append(sessionRow(session));
@@ -195,14 +208,22 @@
     return [el("dt", { text: label }), el("dd", { text: value ?? "-", className })];
   }
 
+  function timeRow(label, iso, suffix = "") {
+    return [el("dt", { text: label }), el("dd", {}, [ui.time(iso), suffix])];
+  }
+
   function renderHeader(session) {
     $("session-header").replaceChildren(
-      ...headerRow("Status", session.status, `status-${session.status}`),
+      ...headerRow("Lifecycle status", session.status, `status-${session.status}`),
+      ...headerRow("Outcome", session.outcome, `status-${session.outcome}`),
+      ...(session.end_reason ? headerRow("End reason", session.end_reason) : []),
       ...headerRow("User", session.user_id),
       ...headerRow("Performer", session.performer_id),
-      ...headerRow("Created", session.created_at),
-      ...headerRow("Expires", session.expires_at),
-      ...headerRow("Ended", session.ended_at ? `${session.ended_at} by ${session.ended_by}` : null),
+      ...timeRow("Created", session.created_at),
+      ...timeRow("Expires", session.expires_at),
+      ...(session.ended_at
+        ? timeRow("Ended", session.ended_at, ` by ${session.ended_by}`)
+        : headerRow("Ended", null)),
       ...headerRow("Events", `${session.event_count} (last seq ${session.last_seq})`),
     );
   }
@@ -218,7 +239,7 @@
       { attrs: { "data-seq": String(event.seq), "data-type": event.event_type } },
       [
         el("span", { text: event.seq }),
-        el("span", { text: event.timestamp }),
+        el("span", {}, [ui.time(event.timestamp)]),
         el("span", { text: event.event_type, className: `type-${event.event_type}` }),
         el("span", { text: event.message ?? "", className: "message" }),
       ],
@@ -261,11 +282,7 @@
       } catch (failure) {
         if (view !== current) return;
         if (failure instanceof ApiFailure && failure.status === 404) {
-          notice(
-            `Session ${view.id} was not found: it does not exist in this tenant, or was deleted.`,
-            "error",
-          );
-          $("poll-state").textContent = "stopped";
+          sessionNotFound(view);
           return;
         }
         const seconds = report(failure, "Following the session");
@@ -283,18 +300,49 @@
     }
     const view = { id, cursor: 0 };
     current = view;
-    if (location.hash !== `#${id}`) history.replaceState(null, "", `#${id}`);
     for (const row of $("sessions-body").children) {
       row.classList.toggle("selected", row.getAttribute("data-session-id") === id);
     }
     $("session").hidden = false;
     $("session-title").textContent = id;
+    $("session-copy").replaceChildren(ui.copyButton("Copy id", () => id));
     $("session-header").replaceChildren();
     $("timeline").replaceChildren();
     $("investigation").replaceChildren();
     $("investigation").hidden = true;
     notice("");
     poll(view);
+    investigate();
+  }
+
+  /** Nothing to show or investigate: a notice, and no empty panel with live buttons. */
+  function sessionNotFound(view) {
+    if (view !== current) return;
+    notice(
+      `Session ${view.id} was not found: it does not exist in this tenant, or was deleted.`,
+      "error",
+    );
+    $("poll-state").textContent = "stopped";
+    stopSession();
+    $("session").hidden = true;
+  }
+
+  /** A session chosen on the page: a new history entry, so Back returns to the previous one. */
+  function selectSession(id) {
+    ui.pushHash(id);
+    openSession(id);
+  }
+
+  /** The fragment changed (Back, Forward, an edited URL): show what it names. */
+  function followHash() {
+    const id = ui.hashId();
+    if (id === (current?.id ?? "")) return;
+    if (id === "") {
+      stopSession();
+      $("session").hidden = true;
+      return;
+    }
+    openSession(id);
   }
 
   function fileList(prefix, files, sessionId) {
@@ -303,7 +351,7 @@
       {},
       files.map((file) => {
         const path = `${prefix}${file.name}`;
-        const link = el("button", { text: "link", attrs: { type: "button" } });
+        const link = el("button", { text: "download", attrs: { type: "button" } });
         link.addEventListener("click", () => downloadLink(sessionId, path, link));
         return el("li", { attrs: { "data-path": path } }, [
           el("span", { text: file.name, className: "mono" }),
@@ -322,10 +370,11 @@
       const url = new URL(link.url);
       if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not a web link");
       const anchor = el("a", {
-        text: "download",
+        text: "download again",
         attrs: { href: url.href, target: "_blank", rel: "noopener noreferrer" },
       });
       button.replaceWith(anchor);
+      ui.openLink(url.href);
     } catch (failure) {
       report(failure, `Download link for ${path}`);
     }
@@ -350,7 +399,7 @@
         el("strong", { text: "Status: " }),
         el("span", { text: report.session_status, className: `status-${report.session_status}` }),
         el("span", {
-          text: ` (lifecycle ${report.lifecycle_status}, processing ${report.processing_status ?? "not reported"})`,
+          text: ` (lifecycle status ${report.lifecycle_status}, processing status ${report.processing_status ?? "not reported"})`,
         }),
       ]),
     ];
@@ -373,13 +422,15 @@
         ]),
       );
     }
-    if (report.findings.length) {
+    // The failure's summary is shown above; Findings holds the rest.
+    const findings = report.findings.filter((text) => text !== failure?.summary);
+    if (findings.length) {
       parts.push(
         el("h3", { text: "Findings" }),
         el(
           "ul",
           { attrs: { id: "findings" } },
-          report.findings.map((text) => el("li", { text })),
+          findings.map((text) => el("li", { text })),
         ),
       );
     }
@@ -391,7 +442,7 @@
         tree.append(
           el("li", {}, [
             el("span", {
-              text: `${name}/ (${folder.file_count} file${folder.file_count === 1 ? "" : "s"}, ${formatBytes(folder.total_size_bytes)}${folder.truncated ? ", truncated" : ""})`,
+              text: `${name}/ (${plural(folder.file_count, "file")}, ${formatBytes(folder.total_size_bytes)}${folder.truncated ? ", truncated" : ""})`,
             }),
             fileList(`${name}/`, folder.files, report.session_id),
           ]),
@@ -409,7 +460,7 @@
     if (logs) {
       parts.push(
         el("h3", {
-          text: `Log tail: logs/${logs.log_file} (${logs.total_lines} lines, ${logs.error_count} errors, ${logs.warning_count} warnings${logs.counts_exact ? "" : ", lower bounds"})`,
+          text: `Log tail: logs/${logs.log_file} (${plural(logs.total_lines, "line")}, ${plural(logs.error_count, "error")}, ${plural(logs.warning_count, "warning")}${logs.counts_exact ? "" : ", lower bounds"})`,
         }),
         el(
           "pre",
@@ -439,7 +490,10 @@
     }
     $("investigation").replaceChildren(...parts);
     $("investigation").hidden = false;
+    ui.scrollToEnd($("log-tail"));
   }
+
+  const plural = (count, noun) => `${count} ${noun}${count === 1 ? "" : "s"}`;
 
   async function investigate() {
     const view = current;
@@ -451,8 +505,9 @@
         () => view === current,
       );
       if (view === current) renderInvestigation(result);
-    } catch {
-      // Reported by withRetry.
+    } catch (failure) {
+      // Reported by withRetry; a missing session is said once, for the whole panel.
+      if (failure instanceof ApiFailure && failure.status === 404) sessionNotFound(view);
     }
   }
 
@@ -486,12 +541,32 @@
     }
   });
   $("investigate").addEventListener("click", investigate);
+  $("find-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = $("find-id").value.trim();
+    if (!SESSION_ID.test(id)) {
+      notice(
+        `${id || "(empty)"} is not a session id (sess_ and 22 letters, digits, - or _).`,
+        "error",
+      );
+      return;
+    }
+    selectSession(id);
+  });
+  window.addEventListener("hashchange", followHash);
+  window.addEventListener("popstate", followHash);
+  // The list stays current while the page is open: new sessions, event counts, ends.
+  setInterval(() => {
+    if (storedKey() && !$("main").hidden && document.visibilityState === "visible") {
+      listSessions(false, true);
+    }
+  }, LIST_REFRESH_MS);
 
   function start() {
     showMain();
     listSessions(false);
-    const wanted = location.hash.slice(1);
-    if (SESSION_ID.test(wanted)) openSession(wanted);
+    const wanted = ui.hashId();
+    if (wanted) openSession(wanted);
   }
 
   if (storedKey()) start();

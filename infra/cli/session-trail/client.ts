@@ -9,7 +9,11 @@ import * as z from "zod";
 import { ApiError, NetworkError } from "./errors.ts";
 import type { ApiTarget } from "./target.ts";
 
-const ErrorAnswer = z.object({ error_code: z.string(), message: z.string() });
+const ErrorAnswer = z.object({
+  error_code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
 
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 const MAX_BACKOFF_SECONDS = 10;
@@ -52,7 +56,9 @@ export class ApiClient {
       try {
         const response = await this.once(method, path, options);
         if (response.status < 400) return response;
-        failure = await apiErrorOf(response);
+        const answer = await apiErrorOf(response);
+        answer.request = { method, path };
+        failure = answer;
       } catch (error) {
         if (!(error instanceof NetworkError)) throw error;
         failure = error;
@@ -122,12 +128,14 @@ async function apiErrorOf(response: Response): Promise<ApiError> {
   }
   const parsed = ErrorAnswer.safeParse(body);
   if (parsed.success) {
-    return new ApiError(
+    const error = new ApiError(
       response.status,
       parsed.data.error_code,
       parsed.data.message,
       retryAfterSeconds,
     );
+    error.details = parsed.data.details;
+    return error;
   }
   return new ApiError(
     response.status,

@@ -10,6 +10,9 @@ export class UsageError extends Error {
 /** The API answered with an error body: exit 1, stderr names the error_code. */
 export class ApiError extends Error {
   override name = "ApiError";
+  /** The error body's `details`, and the request it answered, when known. */
+  details: unknown = undefined;
+  request: { method: string; path: string } | undefined = undefined;
   constructor(
     readonly status: number,
     readonly code: string,

@@ -57,6 +57,15 @@ const EVENT_COLOURS: Record<string, Style> = {
   step_completed: "green",
 };
 
+/** Fixed widths, so a followed stream lines up without knowing the rows to come. */
+const TYPE_WIDTH = 16;
+const STEP_WIDTH = 12;
+
+/** "1 warning", "2 warnings". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 export function eventLine(event: SessionEvent, painter: Painter): string {
   const style: Style = event.event_type.startsWith("session_")
     ? "cyan"
@@ -64,7 +73,8 @@ export function eventLine(event: SessionEvent, painter: Painter): string {
   return [
     String(event.seq).padStart(5),
     painter.paint("dim", event.timestamp),
-    painter.paint(style, event.event_type),
+    painter.paint(style, printable(event.event_type).padEnd(TYPE_WIDTH)),
+    painter.paint("dim", printable(event.step_id ?? "-").padEnd(STEP_WIDTH)),
     printable(event.message ?? ""),
   ]
     .join("  ")
@@ -97,10 +107,11 @@ function pad(values: string[][]): string[] {
 }
 
 export function sessionTable(sessions: readonly Session[], painter: Painter): string[] {
-  const header = ["SESSION", "STATUS", "USER", "PERFORMER", "CREATED", "EVENTS"];
+  const header = ["SESSION", "STATUS", "OUTCOME", "USER", "PERFORMER", "CREATED", "EVENTS"];
   const rows = sessions.map((session) => [
     session.session_id,
     session.status,
+    session.outcome ?? "-",
     printable(session.user_id),
     printable(session.performer_id),
     session.created_at,
@@ -149,7 +160,7 @@ function fileRows(files: readonly WorkspaceFile[], indent: string): string[][] {
 
 function directoryRows(name: string, directory: WorkspaceDirectory): string[][] {
   const summary = directory.exists
-    ? `${directory.file_count} file${directory.file_count === 1 ? "" : "s"}, ${formatBytes(directory.total_size_bytes)}${directory.truncated ? ", listing truncated" : ""}`
+    ? `${plural(directory.file_count, "file")}, ${formatBytes(directory.total_size_bytes)}${directory.truncated ? ", listing truncated" : ""}`
     : "empty";
   return [[`  ${name}/`, summary, ""], ...fileRows(directory.files, "    ")];
 }
@@ -185,8 +196,10 @@ export function investigationReport(
       `  failed at  ${printable(failure.failed_at ?? "-")}`,
     );
   }
-  if (report.findings.length) {
-    lines.push("", heading("Findings"), ...report.findings.map((text) => `  - ${printable(text)}`));
+  // The failure's summary is printed above; Findings holds the rest.
+  const findings = report.findings.filter((text) => text !== failure?.summary);
+  if (findings.length) {
+    lines.push("", heading("Findings"), ...findings.map((text) => `  - ${printable(text)}`));
   }
   lines.push("", heading(`Workspace${report.workspace_exists ? "" : " (nothing uploaded)"}`));
   if (report.workspace_exists) {
@@ -202,7 +215,7 @@ export function investigationReport(
   }
   const logs = report.logs_summary;
   if (logs) {
-    const counts = `${logs.total_lines} lines, ${logs.error_count} errors, ${logs.warning_count} warnings${logs.counts_exact ? "" : ", counts are lower bounds"}`;
+    const counts = `${plural(logs.total_lines, "line")}, ${plural(logs.error_count, "error")}, ${plural(logs.warning_count, "warning")}${logs.counts_exact ? "" : ", counts are lower bounds"}`;
     lines.push(
       "",
       heading(`Log tail: logs/${printable(logs.log_file)}`) + painter.paint("dim", `  (${counts})`),

@@ -11,19 +11,22 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { IsoInput } from "#shared/contract/schemas/common.ts";
 import { SessionInvestigationResponse } from "#shared/contract/schemas/investigate.ts";
 import { Session, SessionList, SessionWithEvent } from "#shared/contract/schemas/sessions.ts";
-import { SESSION_STATUSES } from "#shared/domain/session.ts";
 import packageJson from "../../../package.json" with { type: "json" };
 import { ApiClient, pathSegments } from "./client.ts";
 import { ApiError, EXIT, NetworkError, UsageError } from "./errors.ts";
 import { followEvents, listEvents } from "./events.ts";
+import { explainApiError } from "./explain.ts";
 import {
   colourWanted,
   eventLine,
+  formatBytes,
   investigationReport,
   Painter,
   sessionSummary,
   sessionTable,
 } from "./format.ts";
+import { listFilters, outcome, type StatusFilter, statusOrOutcome } from "./list-filters.ts";
+import { callerPath, refuseOverwrite } from "./paths.ts";
 import { resolveTarget } from "./target.ts";
 import { downloadFile, guessContentType, uploadFile } from "./transfer.ts";
 
@@ -165,21 +168,38 @@ export function buildProgram(): Command {
     .command("sessions")
     .description("The tenant's sessions, newest first.")
     .option("--user <user_id>", "only this user's sessions")
-    .addOption(
-      new Option("--status <status>", "only sessions in this status").choices(SESSION_STATUSES),
+    .option(
+      "--status <status>",
+      "only sessions in this lifecycle status (active, paused, ended, expired); an outcome such as failed is taken as --outcome",
+      statusOrOutcome,
+    )
+    .option(
+      "--outcome <outcome>",
+      "only ended sessions with this outcome (completed, abandoned, failed)",
+      outcome,
     )
     .option("--limit <n>", "sessions per page (1..100)", integer("--limit", 1, 100), 20)
     .option("--cursor <cursor>", "the next page, as printed after the previous one")
     .option("--json", "print the API's answer unchanged")
     .action(
       async (
-        options: { user?: string; status?: string; limit: number; cursor?: string; json?: boolean },
+        options: {
+          user?: string;
+          status?: StatusFilter;
+          outcome?: string;
+          limit: number;
+          cursor?: string;
+          json?: boolean;
+        },
         command,
       ) => {
+        const filters = listFilters(options);
+        if (filters.note) note(`${NAME}: ${filters.note}`);
         const { raw, parsed } = await clientFor(command).json(SessionList, "GET", "/sessions", {
           query: {
             user_id: options.user,
-            status: options.status,
+            status: filters.status,
+            outcome: filters.outcome,
             limit: options.limit,
             cursor: options.cursor,
           },
@@ -244,18 +264,27 @@ export function buildProgram(): Command {
     .argument("<session_id>")
     .requiredOption("--user <user_id>", "the session's user")
     .requiredOption("--performer <performer_id>", "who ends it")
+    .option("--outcome <outcome>", "how it went: completed, abandoned or failed", outcome)
+    .option("--reason <text>", "why it ended, in your words (at most 256 characters)")
     .option("--json", "print the API's answer unchanged")
     .action(
       async (
         sessionId: string,
-        options: { user: string; performer: string; json?: boolean },
+        options: {
+          user: string;
+          performer: string;
+          outcome?: string;
+          reason?: string;
+          json?: boolean;
+        },
         command,
       ) => {
+        const { user, performer, outcome, reason } = options;
         const { raw, parsed } = await clientFor(command).json(
           SessionWithEvent,
           "POST",
           `/sessions/${pathSegments(sessionId)}/end`,
-          { body: { user_id: options.user, performer_id: options.performer } },
+          { body: { user_id: user, performer_id: performer, outcome, reason } },
         );
         if (options.json) writeJson(raw);
         else writeLines(sessionSummary(parsed.session, painter()));
@@ -283,11 +312,11 @@ export function buildProgram(): Command {
         const { size } = await uploadFile(
           clientFor(command),
           sessionId,
-          localFile,
+          callerPath(localFile),
           workspacePath,
           contentType,
         );
-        note(`Uploaded ${size} bytes to ${workspacePath}.`);
+        note(`Uploaded ${formatBytes(size)} to ${workspacePath}.`);
       },
     );
 
@@ -296,12 +325,24 @@ export function buildProgram(): Command {
     .description("Download a file of a session's workspace.")
     .argument("<session_id>")
     .argument("<workspace_path>", "e.g. logs/blender.log")
-    .option("-o, --output <file>", "where to write it; - for stdout (default: its name, here)")
+    .option(
+      "-o, --output <file>",
+      "where to write it; - for stdout (default: its name, in the folder you ran the command in)",
+    )
+    .option("--force", "overwrite the output file if it exists")
     .action(
-      async (sessionId: string, workspacePath: string, options: { output?: string }, command) => {
-        const output = options.output ?? basename(workspacePath);
-        const { size } = await downloadFile(clientFor(command), sessionId, workspacePath, output);
-        if (output !== "-") note(`Downloaded ${size} bytes to ${output}.`);
+      async (
+        sessionId: string,
+        workspacePath: string,
+        options: { output?: string; force?: boolean },
+        command,
+      ) => {
+        const output = callerPath(options.output ?? basename(workspacePath));
+        await refuseOverwrite(output, options.force);
+        const { size } = await downloadFile(clientFor(command), sessionId, workspacePath, output, {
+          force: options.force === true,
+        });
+        if (output !== "-") note(`Downloaded ${formatBytes(size)} to ${output}.`);
       },
     );
 
@@ -326,7 +367,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof ApiError) {
-      note(`${NAME}: ${error.code}: ${error.message}`);
+      note(`${NAME}: ${error.code}: ${explainApiError(error)}`);
       return EXIT.failure;
     }
     if (error instanceof NetworkError) {

@@ -19,8 +19,13 @@ export interface TargetOptions {
   apiKey?: string | undefined;
 }
 
+/** Where the local stack's files are looked for; named in the message when nothing is found. */
+function localDataDir(): string {
+  return resolve(process.env.DATA_DIR || ".data");
+}
+
 function fromLocalStack(): { baseUrl?: string; apiKey?: string } {
-  const dataDir = resolve(process.env.DATA_DIR ?? ".data");
+  const dataDir = localDataDir();
   const found: { baseUrl?: string; apiKey?: string } = {};
   try {
     found.baseUrl = readEndpoints(dataDir).baseUrl;
@@ -43,15 +48,12 @@ export function resolveTarget(options: TargetOptions): ApiTarget {
     baseUrl ||= local.baseUrl;
     apiKey ||= local.apiKey;
   }
+  const lookedIn = `no running local stack was found in ${localDataDir()} (DATA_DIR${process.env.DATA_DIR ? "" : " unset, so .data"}): start it with npm start, or set DATA_DIR to the data dir your npm start uses`;
   if (!baseUrl) {
-    throw new UsageError(
-      "No API URL: pass --url, set SESSION_TRAIL_URL, or start the local stack (npm start).",
-    );
+    throw new UsageError(`No API URL: pass --url, set SESSION_TRAIL_URL, or ${lookedIn}.`);
   }
   if (!apiKey) {
-    throw new UsageError(
-      "No API key: pass --api-key, set SESSION_TRAIL_API_KEY, or start the local stack (npm start).",
-    );
+    throw new UsageError(`No API key: pass --api-key, set SESSION_TRAIL_API_KEY, or ${lookedIn}.`);
   }
   try {
     new URL(baseUrl);

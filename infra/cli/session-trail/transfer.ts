@@ -124,6 +124,7 @@ export async function downloadFile(
   sessionId: string,
   workspacePath: string,
   output: string,
+  { force }: { force: boolean } = { force: false },
 ): Promise<{ size: number }> {
   const redirect = await client.send(
     "GET",
@@ -157,6 +158,7 @@ export async function downloadFile(
   const toStdout = output === "-";
   const progress = progressCounter(total, !toStdout && wantsProgress(total));
   let size = 0;
+  let created = false;
   const measure = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
@@ -169,10 +171,18 @@ export async function downloadFile(
       // stdout stays open for whatever the shell does next.
       await pipeline(body, measure, process.stdout, { end: false });
     } else {
-      await pipeline(body, measure, progress.counter, createWriteStream(output));
+      // "wx": a file that appeared since the check is not overwritten either.
+      const file = createWriteStream(output, { flags: force ? "w" : "wx" });
+      file.once("open", () => {
+        created = true;
+      });
+      await pipeline(body, measure, progress.counter, file);
     }
   } catch (error) {
-    if (!toStdout) await rm(output, { force: true });
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new UsageError(`${output} already exists; pass --force to overwrite it.`);
+    }
+    if (created) await rm(output, { force: true });
     throw new NetworkError(`The download was interrupted: ${messageOf(error)}.`);
   } finally {
     progress.stop();

@@ -237,7 +237,7 @@ export const SessionInvestigationResponse = z
       },
       findings: [
         "Processing failed at stage export with EXPORT_FAILED: glTF export failed: mesh has no UVs (Blender exit code 1: Blender reported an error (a script exception or an unreadable file)).",
-        "logs/blender.log has 2 ERROR/CRITICAL line(s).",
+        "logs/blender.log has 2 ERROR/CRITICAL lines.",
       ],
       file_errors: [],
       investigation_timestamp: "2026-11-21T12:30:00.000Z",

@@ -20,6 +20,8 @@ export interface FindingsInput {
   directories: Directories;
   statusFile: WorkspaceObject | undefined;
   report: StatusReport;
+  /** status.json's field names against the ones investigate reads (status-fields.ts). */
+  statusFields: string | null;
   errorDetails: ErrorDetails | null;
   logs: LogsSummary | null;
   fileErrors: FileError[];
@@ -37,7 +39,7 @@ export function findingsOf(input: FindingsInput): string[] {
   findings.push(...folderFindings(input), ...statusFindings(input));
   if (input.logs && input.logs.error_count > 0) {
     findings.push(
-      `logs/${input.logs.log_file} has ${input.logs.counts_exact ? "" : "at least "}${input.logs.error_count} ERROR/CRITICAL line(s).`,
+      `logs/${input.logs.log_file} has ${input.logs.counts_exact ? "" : "at least "}${input.logs.error_count} ERROR/CRITICAL ${input.logs.error_count === 1 ? "line" : "lines"}.`,
     );
   }
   for (const folder of WORKSPACE_FOLDERS) {
@@ -79,14 +81,16 @@ function folderFindings({ directories, report }: FindingsInput): string[] {
   }
   if (report.status === "failed" && directories.output.exists) {
     findings.push(
-      `Processing failed after writing ${directories.output.file_count} file(s) to output/ (partial output).`,
+      `Processing failed after writing ${directories.output.file_count} ${directories.output.file_count === 1 ? "file" : "files"} to output/ (partial output).`,
     );
   }
   return findings;
 }
 
 /** A status.json that is absent, or that says the job runs but has not moved for long. */
-function statusFindings({ statusFile, rootListed, report, now }: FindingsInput): string[] {
+function statusFindings(input: FindingsInput): string[] {
+  const { statusFile, rootListed, report, now } = input;
+  if (input.statusFields) return [input.statusFields];
   if (!statusFile) {
     // Unlisted is not absent: the listing's own finding says it is unknown.
     return rootListed

@@ -43,6 +43,7 @@ import {
 import { findingsOf } from "./findings.ts";
 import { type LogResult, summarizeNewestLog } from "./log-summary.ts";
 import { listWorkspaceOnce } from "./memory.ts";
+import { statusFieldsFinding } from "./status-fields.ts";
 import {
   errorDetailsOf,
   type RootFiles,
@@ -170,6 +171,7 @@ function answerOf(
       directories,
       statusFile: rootObjects.find((object) => object.path === "status.json"),
       report,
+      statusFields: statusFieldsFinding(context, root.json.status),
       errorDetails,
       logs,
       fileErrors: context.fileErrors,

@@ -119,7 +119,7 @@ export function redactedJson(context: RequestContext, value: JsonFile): JsonFile
 }
 
 /** The fields of status.json the service understands; others are shown as they are. */
-const STATUS_FIELDS = {
+export const STATUS_FIELDS = {
   status: z.enum(PROCESSING_STATUSES),
   processing_stage: z.string(),
   progress: z.number().min(0).max(100),

@@ -40,6 +40,7 @@ import {
   type Schema,
   SchemaArbitraries,
 } from "../../support/schema-arbitrary.ts";
+import { describeTransportError } from "../../support/transport.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_121);
 /** Requests generated in `npm test`; the issue asks for at least 10,000. */
@@ -1276,7 +1277,7 @@ async function execute(operation: Operation, plan: Plan): Promise<string[]> {
       return [`schema: ${error.message.slice(0, 600)} <- ${where}`];
     }
     tally.transportFailures += 1;
-    return [`transport: ${error instanceof Error ? error.message : String(error)} <- ${where}`];
+    return [`transport: ${describeTransportError(error)} <- ${where}`];
   }
   tally.requests += 1;
   count(tally.byStatus, answer.status);
