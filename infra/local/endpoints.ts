@@ -3,7 +3,7 @@
  * apart from the stack itself so a client (the `session-trail` command line)
  * can find the running stack without loading DynamoDB Local or the emulator.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as z from "zod";
 import { LocalCredentials, readLocalCredentials } from "./credentials.ts";
@@ -30,4 +30,10 @@ export function readEndpoints(dataDir: string): LocalEndpoints {
   }
   const published = PublishedEndpoints.parse(JSON.parse(readFileSync(file, "utf8")));
   return { ...published, credentials: readLocalCredentials(dataDir) };
+}
+
+/** Publishes a running stack's endpoints for the tools; its credentials stay in their own file. */
+export function writeEndpoints(dataDir: string, endpoints: LocalEndpoints): void {
+  const published = PublishedEndpoints.parse(endpoints);
+  writeFileSync(join(dataDir, ENDPOINTS_FILE), JSON.stringify(published, null, 2));
 }

@@ -3,7 +3,7 @@
  * table and bucket, and the gateway serving the route table. `npm start` and
  * the test setup both use it.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,7 @@ import {
   type LocalCredentials,
 } from "./credentials.ts";
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from "./dynamodb-local.ts";
-import { ENDPOINTS_FILE, type LocalEndpoints, PublishedEndpoints } from "./endpoints.ts";
+import { ENDPOINTS_FILE, type LocalEndpoints, writeEndpoints } from "./endpoints.ts";
 import { LocalGateway } from "./gateway.ts";
 import { clearStaleChildren, recordChildren, stopAll } from "./processes.ts";
 import { startS3Emulator } from "./s3-emulator.ts";
@@ -107,8 +107,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onRestarted: () => recordChildren(pidFile),
   });
   try {
-    const credentials = ensureLocalCredentials(options.dataDir);
-    const { dynamo, s3 } = await startChildren(options, supervisor, pidFile, credentials);
+    const { dynamo, s3, credentials } = await startChildren(options, supervisor, pidFile);
     const partial = {
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
@@ -129,10 +128,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const baseUrl = await gateway.listen();
     const endpoints: LocalEndpoints = { ...partial, baseUrl };
-    writeFileSync(
-      join(options.dataDir, ENDPOINTS_FILE),
-      JSON.stringify(PublishedEndpoints.parse(endpoints), null, 2),
-    );
+    writeEndpoints(options.dataDir, endpoints);
     let stopped = false;
     return {
       endpoints,
@@ -163,8 +159,12 @@ async function startChildren(
   options: LocalStackOptions,
   supervisor: Supervisor,
   pidFile: string,
-  credentials: LocalCredentials,
-): Promise<{ dynamo: { endpoint: string }; s3: { endpoint: string } }> {
+): Promise<{
+  dynamo: { endpoint: string };
+  s3: { endpoint: string };
+  credentials: LocalCredentials;
+}> {
+  const credentials = ensureLocalCredentials(options.dataDir);
   // Fixed ports and the same data dir on every (re)start: the endpoints the
   // handlers' clients and presigned URLs hold stay valid across a restart.
   const dynamoOptions = {
@@ -203,5 +203,5 @@ async function startChildren(
     },
     s3.child,
   );
-  return { dynamo, s3 };
+  return { dynamo, s3, credentials };
 }
