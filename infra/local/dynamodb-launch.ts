@@ -56,43 +56,53 @@ let launcherClasses: string | null | undefined;
 
 /** The folder holding the compiled launcher, or null when this Java cannot compile it. */
 function loopbackLauncher(jar: string): string | null {
-  if (launcherClasses !== undefined) return launcherClasses;
-  const digest = createHash("sha256").update(readFileSync(LAUNCHER_SOURCE)).update(jar);
-  const classes = join(CACHE_ROOT, `dynamodb-loopback-${digest.digest("hex").slice(0, 16)}`);
-  if (!existsSync(join(classes, `${LAUNCHER_CLASS}.class`))) {
-    mkdirSync(CACHE_ROOT, { recursive: true });
-    const building = mkdtempSync(join(CACHE_ROOT, "building-"));
-    const compile = spawnSync(
-      "java",
-      [
-        "--module",
-        "jdk.compiler/com.sun.tools.javac.Main",
-        "-proc:none",
-        "-nowarn",
-        "-cp",
-        jar,
-        "-d",
-        building,
-        LAUNCHER_SOURCE,
-      ],
-      { stdio: "ignore" },
-    );
-    if (compile.status !== 0) {
-      rmSync(building, { recursive: true, force: true });
-      console.error(
-        "local stack: this Java has no compiler module (jdk.compiler), so DynamoDB Local listens on every interface; install a full JDK to bind it to 127.0.0.1.",
-      );
-      launcherClasses = null;
-      return null;
-    }
+  if (launcherClasses === undefined) {
     try {
-      renameSync(building, classes);
-    } catch {
-      // Another start compiled the same source first.
-      rmSync(building, { recursive: true, force: true });
+      launcherClasses = compileLauncher(jar);
+    } catch (error) {
+      launcherClasses = null;
+      const reason = error instanceof Error ? error.message : String(error);
+      console.error(
+        `local stack: ${reason}, so DynamoDB Local listens on every interface; its data stays under the data dir's access key.`,
+      );
     }
   }
-  launcherClasses = classes;
+  return launcherClasses;
+}
+
+function compileLauncher(jar: string): string {
+  const digest = createHash("sha256").update(readFileSync(LAUNCHER_SOURCE)).update(jar);
+  const classes = join(CACHE_ROOT, `dynamodb-loopback-${digest.digest("hex").slice(0, 16)}`);
+  if (existsSync(join(classes, `${LAUNCHER_CLASS}.class`))) return classes;
+  mkdirSync(CACHE_ROOT, { recursive: true });
+  const building = mkdtempSync(join(CACHE_ROOT, "building-"));
+  const compile = spawnSync(
+    "java",
+    [
+      "--module",
+      "jdk.compiler/com.sun.tools.javac.Main",
+      "-proc:none",
+      "-nowarn",
+      "-cp",
+      jar,
+      "-d",
+      building,
+      LAUNCHER_SOURCE,
+    ],
+    { stdio: "ignore" },
+  );
+  if (compile.status !== 0) {
+    rmSync(building, { recursive: true, force: true });
+    throw new Error(
+      "this Java cannot compile the loopback launcher (no jdk.compiler module; a full JDK has it)",
+    );
+  }
+  try {
+    renameSync(building, classes);
+  } catch {
+    // Another start compiled the same source first.
+    rmSync(building, { recursive: true, force: true });
+  }
   return classes;
 }
 
