@@ -106,22 +106,16 @@ function compileLauncher(jar: string): string {
   return classes;
 }
 
-export interface DynamoLaunch {
-  child: ChildProcess;
-  /** Whether it listens on 127.0.0.1 only. */
-  loopbackOnly: boolean;
-}
-
 /** DynamoDB Local with a database per access key id and region (no `-sharedDb`), no telemetry. */
 export function launchDynamoDbLocal(options: {
   port: number;
   dbPath: string | undefined;
-}): DynamoLaunch {
+}): ChildProcess {
   const { jar, nativeLibraries } = dynamoJar();
   const launcher = loopbackLauncher(jar);
   const main = launcher ? ["-cp", `${jar}${delimiter}${launcher}`, LAUNCHER_CLASS] : ["-jar", jar];
   const storage = options.dbPath ? ["-dbPath", options.dbPath] : ["-inMemory"];
-  const child = spawn(
+  return spawn(
     "java",
     [
       `-Djava.library.path=${nativeLibraries}`,
@@ -133,5 +127,4 @@ export function launchDynamoDbLocal(options: {
     ],
     { cwd: dirname(jar), stdio: "pipe" },
   );
-  return { child, loopbackOnly: launcher !== null };
 }

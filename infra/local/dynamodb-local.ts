@@ -42,7 +42,7 @@ export async function startDynamoDbLocal(options: {
     mkdirSync(options.dbPath, { recursive: true, mode: 0o700 });
     chmodSync(options.dbPath, 0o700);
   }
-  const child = track(launchDynamoDbLocal(options).child);
+  const child = track(launchDynamoDbLocal(options));
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
