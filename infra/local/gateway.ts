@@ -33,6 +33,7 @@ import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import { headerValue } from "#shared/http/headers.ts";
 import { allowOriginHeaders } from "#shared/http/responses.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { decodePathParameter, type RequestTarget, requestTarget } from "./request-target.ts";
 import type { Dependency } from "./supervisor.ts";
 
 /** API Gateway's own payload limit. */
@@ -133,7 +134,7 @@ function requestHeaders(request: IncomingMessage): RequestHeaders {
 }
 
 function queryParameters(
-  url: URL,
+  url: RequestTarget,
 ): Pick<APIGatewayProxyEvent, "queryStringParameters" | "multiValueQueryStringParameters"> {
   const query = plainRecord<string>();
   const multiQuery = plainRecord<string[]>();
@@ -150,7 +151,7 @@ function queryParameters(
 
 interface ProxyEventParts {
   request: IncomingMessage;
-  url: URL;
+  url: RequestTarget;
   target: Target;
   headers: RequestHeaders;
   body: Buffer;
@@ -421,7 +422,7 @@ export class LocalGateway {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // As API Gateway's requestTimeEpoch: when the request arrived, before the authorizer ran.
     const arrivedAt = Date.now();
-    const url = new URL(request.url ?? "/", "http://localhost");
+    const url = requestTarget(request.url);
     const method = (request.method ?? "GET").toUpperCase();
     if (method === "OPTIONS") {
       this.answerPreflight(request, response);
@@ -472,7 +473,7 @@ export class LocalGateway {
   }
 
   /** The route under the stage prefix that answers this method and path. */
-  private findTarget(method: string, url: URL): Target | Refusal {
+  private findTarget(method: string, url: RequestTarget): Target | Refusal {
     const stagePrefix = `/${STAGE}`;
     const rawPath = url.pathname.startsWith(`${stagePrefix}/`)
       ? url.pathname.slice(stagePrefix.length)
@@ -589,13 +590,9 @@ export class LocalGateway {
       const found = compiled.pattern.exec(path);
       if (!found) continue;
       const pathParameters: Record<string, string> = {};
-      try {
-        compiled.paramNames.forEach((name, index) => {
-          pathParameters[name] = decodeURIComponent(found[index + 1] ?? "");
-        });
-      } catch {
-        continue;
-      }
+      compiled.paramNames.forEach((name, index) => {
+        pathParameters[name] = decodePathParameter(found[index + 1] ?? "");
+      });
       return { route: compiled.route, pathParameters };
     }
     return undefined;

@@ -3,13 +3,18 @@
  * table and bucket, and the gateway serving the route table. `npm start` and
  * the test setup both use it.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeViewerDataForSource } from "../bundling.ts";
-import { ensureTable, startDynamoDbLocal } from "./dynamodb-local.ts";
-import { ENDPOINTS_FILE, type LocalEndpoints } from "./endpoints.ts";
+import {
+  adoptSharedDatabase,
+  ensureLocalCredentials,
+  type LocalCredentials,
+} from "./credentials.ts";
+import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from "./dynamodb-local.ts";
+import { ENDPOINTS_FILE, type LocalEndpoints, writeEndpoints } from "./endpoints.ts";
 import { LocalGateway } from "./gateway.ts";
 import { clearStaleChildren, recordChildren, stopAll } from "./processes.ts";
 import { startS3Emulator } from "./s3-emulator.ts";
@@ -77,9 +82,9 @@ export function useLocalServices(endpoints: LocalEndpoints): void {
   process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodbEndpoint;
   process.env.AWS_ENDPOINT_URL_S3 = endpoints.s3Endpoint;
   process.env.AWS_REGION = endpoints.region;
-  // The S3 emulator accepts only these credentials; DynamoDB Local (shared db) accepts any.
-  process.env.AWS_ACCESS_KEY_ID = "S3RVER";
-  process.env.AWS_SECRET_ACCESS_KEY = "S3RVER";
+  // The data dir's key: its DynamoDB Local database and the only key the S3 emulator knows.
+  process.env.AWS_ACCESS_KEY_ID = endpoints.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = endpoints.credentials.secretAccessKey;
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   process.env.TABLE_NAME = endpoints.tableName;
@@ -103,13 +108,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onRestarted: () => recordChildren(pidFile),
   });
   try {
-    const { dynamo, s3 } = await startChildren(options, supervisor, pidFile);
+    const { dynamo, s3, credentials } = await startChildren(options, supervisor, pidFile);
     const partial = {
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
       tableName: LOCAL_TABLE,
       bucketName: LOCAL_BUCKET,
-      region: "us-east-1",
+      region: LOCAL_REGION,
+      credentials,
     };
     useLocalServices({ ...partial, baseUrl: "" });
     process.env.CORS_ALLOWED_ORIGINS = options.corsOrigins.join(",");
@@ -125,7 +131,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const baseUrl = await gateway.listen();
     const endpoints: LocalEndpoints = { ...partial, baseUrl };
-    writeFileSync(join(options.dataDir, ENDPOINTS_FILE), JSON.stringify(endpoints, null, 2));
+    writeEndpoints(options.dataDir, endpoints);
     let stopped = false;
     return {
       endpoints,
@@ -156,29 +162,37 @@ async function startChildren(
   options: LocalStackOptions,
   supervisor: Supervisor,
   pidFile: string,
-): Promise<{ dynamo: { endpoint: string }; s3: { endpoint: string } }> {
+): Promise<{
+  dynamo: { endpoint: string };
+  s3: { endpoint: string };
+  credentials: LocalCredentials;
+}> {
+  const credentials = ensureLocalCredentials(options.dataDir);
   // Fixed ports and the same data dir on every (re)start: the endpoints the
   // handlers' clients and presigned URLs hold stay valid across a restart.
   const dynamoOptions = {
     port: await freePort(),
     dbPath: options.inMemory ? undefined : join(options.dataDir, "dynamodb"),
+    credentials,
   };
+  if (dynamoOptions.dbPath) adoptSharedDatabase(dynamoOptions.dbPath, credentials, LOCAL_REGION);
   const s3Options = {
     directory: join(options.dataDir, "s3"),
     bucket: LOCAL_BUCKET,
     port: await freePort(),
+    credentials,
   };
   const dynamo = await startDynamoDbLocal(dynamoOptions);
   const s3 = await startS3Emulator(s3Options);
   recordChildren(pidFile);
-  await ensureTable(dynamo.endpoint, LOCAL_TABLE);
+  await ensureTable(dynamo.endpoint, LOCAL_TABLE, credentials);
   supervisor.watch(
     {
       label: "DynamoDB Local",
       dependency: "dynamodb",
       start: async () => (await startDynamoDbLocal(dynamoOptions)).child,
       afterRestart: async () => {
-        await ensureTable(dynamo.endpoint, LOCAL_TABLE);
+        await ensureTable(dynamo.endpoint, LOCAL_TABLE, credentials);
         await options.afterDynamoRestart?.();
       },
     },
@@ -192,5 +206,5 @@ async function startChildren(
     },
     s3.child,
   );
-  return { dynamo, s3 };
+  return { dynamo, s3, credentials };
 }

@@ -6,9 +6,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { LocalCredentials } from "./credentials.ts";
 import { track } from "./processes.ts";
+
+/** s3rver's command line, knowing only the data dir's key pair. */
+const S3RVER_WITH_KEY = fileURLToPath(new URL("./s3rver-with-key.cjs", import.meta.url));
 
 const CORS_CONFIG = `<CORSConfiguration>
   <CORSRule>
@@ -27,36 +31,48 @@ export interface RunningS3 {
   child: ChildProcess;
 }
 
-export async function startS3Emulator(options: {
+export interface S3EmulatorOptions {
   directory: string;
   bucket: string;
   /** A fixed port keeps the endpoint (and presigned URLs) the same across restarts. */
   port: number;
-}): Promise<RunningS3> {
+  credentials: LocalCredentials;
+}
+
+/** s3rver on 127.0.0.1, knowing only the data dir's key pair (passed in its environment). */
+function spawnS3rver(options: S3EmulatorOptions, corsFile: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      "--openssl-legacy-provider",
+      S3RVER_WITH_KEY,
+      "--directory",
+      options.directory,
+      "--address",
+      "127.0.0.1",
+      "--port",
+      String(options.port),
+      "--silent",
+      "--configure-bucket",
+      options.bucket,
+      corsFile,
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        S3RVER_ACCESS_KEY_ID: options.credentials.accessKeyId,
+        S3RVER_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,
+      },
+    },
+  );
+}
+
+export async function startS3Emulator(options: S3EmulatorOptions): Promise<RunningS3> {
   mkdirSync(options.directory, { recursive: true });
   const corsFile = join(dirname(options.directory), "s3-cors.xml");
   writeFileSync(corsFile, CORS_CONFIG);
-  const bin = createRequire(import.meta.url).resolve("s3rver/bin/s3rver.js");
-  const child = track(
-    spawn(
-      process.execPath,
-      [
-        "--openssl-legacy-provider",
-        bin,
-        "--directory",
-        options.directory,
-        "--address",
-        "127.0.0.1",
-        "--port",
-        String(options.port),
-        "--silent",
-        "--configure-bucket",
-        options.bucket,
-        corsFile,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    ),
-  );
+  const child = track(spawnS3rver(options, corsFile));
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => {

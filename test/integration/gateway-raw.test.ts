@@ -4,8 +4,8 @@
  * carries the contract's error body, or the connection closes without one.
  */
 import { connect } from "node:net";
-import { describe, expect, it } from "vitest";
-import { baseUrl } from "../support/api.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, baseUrl, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
 
 interface RawAnswer {
   /** Everything received before the server closed the connection. */
@@ -14,7 +14,12 @@ interface RawAnswer {
   body: string;
 }
 
-function send(raw: string): Promise<RawAnswer> {
+/**
+ * Writes `raw` and collects everything until the server closes. By default the
+ * client half-closes at once; `awaitClose` leaves that to the server (a request
+ * with `Connection: close` whose answer takes a while).
+ */
+function send(raw: string, options: { awaitClose?: boolean } = {}): Promise<RawAnswer> {
   const url = new URL(baseUrl());
   return new Promise((resolve, reject) => {
     const socket = connect(Number(url.port), url.hostname);
@@ -35,7 +40,7 @@ function send(raw: string): Promise<RawAnswer> {
     });
     socket.write(raw);
     // Half-close: the server sees the end of the request and answers or closes.
-    socket.end();
+    if (!options.awaitClose) socket.end();
   });
 }
 
@@ -116,5 +121,76 @@ describe("the local gateway's answers to requests that are not ordinary HTTP", (
       const body = /transfer-encoding: chunked/i.test(head) ? dechunk(rest) : rest;
       expect(() => JSON.parse(body)).not.toThrow();
     }
+  });
+});
+
+describe("the local gateway's routing of dot segments", () => {
+  let key: string;
+  let filesPath: string;
+
+  /** A GET sent as written: no client resolves its `.` and `..` segments first. */
+  const get = (path: string) =>
+    send(
+      `GET ${filesPath}/${path}?redirect=false HTTP/1.1\r\nHost: x\r\nX-API-Key: ${key}\r\nConnection: close\r\n\r\n`,
+      { awaitClose: true },
+    );
+
+  beforeAll(async () => {
+    key = await newKey(uniqueTenant("dots"), "app");
+    const started = await api<{ session: { session_id: string } }>("POST", "/sessions", {
+      key,
+      body: { user_id: uniqueUser(), performer_id: "app-ios" },
+    });
+    const sessionId = started.body.session.session_id;
+    const ticket = await api<{ url: string; headers: Record<string, string> }>(
+      "POST",
+      `/sessions/${sessionId}/uploads`,
+      { key, body: { path: "input/a.txt", content_type: "text/plain", size_bytes: 1 } },
+    );
+    const put = await fetch(ticket.body.url, {
+      method: "PUT",
+      headers: ticket.body.headers,
+      body: "a",
+    });
+    expect(put.status).toBe(200);
+    filesPath = `${new URL(baseUrl()).pathname}/sessions/${sessionId}/files`;
+  });
+
+  it("serves the file by its own path (the refusals below are not a missing file)", async () => {
+    const answer = await get("input/a.txt");
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ path: "input/a.txt" });
+  });
+
+  it.each([
+    ["a raw .. segment", "input/../input/a.txt", /\.\. segments/],
+    ["a percent-encoded .. segment", "input/%2e%2e/input/a.txt", /\.\. segments/],
+    ["an upper-case encoded .. segment", "input/%2E%2E/input/a.txt", /\.\. segments/],
+    ["a half-encoded .. segment", "input/.%2E/input/a.txt", /\.\. segments/],
+    ["a .. beside an invalid escape", "input/%2e%2e/%ZZ/x", /\.\. segments/],
+    ["a raw . segment", "input/./a.txt", /\. segments/],
+    ["a percent-encoded . segment", "input/%2e/a.txt", /\. segments/],
+    ["an upper-case encoded . segment", "input/%2E/a.txt", /\. segments/],
+  ])("refuses %s with 400 naming the path and the segment", async (_, path, reason) => {
+    const answer = await get(path);
+    expect(answer.status).toBe(400);
+    const body = JSON.parse(answer.body) as {
+      error_code: string;
+      message: string;
+      details: { fields?: { field: string }[] };
+    };
+    expect(body.error_code).toBe("VALIDATION_ERROR");
+    expect(body.message).toMatch(reason);
+    expect(body.details.fields?.[0]?.field).toBe("path");
+  });
+
+  it("routes a path that climbs out of the stage as sent, not as resolved", async () => {
+    const answer = await send(
+      `GET ${filesPath}/../../../../health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      { awaitClose: true },
+    );
+    // Resolved, this is GET /v1/health (public, 200); as sent it is the file
+    // route, which wants a key first.
+    expect(answer.status).toBe(401);
   });
 });

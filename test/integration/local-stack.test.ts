@@ -1,9 +1,13 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { DynamoDBClient, ListTablesCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { describe, expect, inject, it } from "vitest";
+import { CREDENTIALS_FILE } from "#infra/local/credentials.ts";
+import { readEndpoints } from "#infra/local/endpoints.ts";
 import { startStackProcess } from "../support/stack-process.ts";
 
 describe("npm start", () => {
@@ -94,6 +98,94 @@ describe("stopping npm start by its pid", () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Local addresses of the listening TCP sockets on `port`, as `ss -ltn` shows them (Linux). */
+function listeningAddresses(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  return ["/proc/net/tcp", "/proc/net/tcp6"].flatMap((table) =>
+    readFileSync(table, "utf8")
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      // State 0A is LISTEN.
+      .filter((fields) => fields[3] === "0A" && fields[1]?.endsWith(`:${hexPort}`))
+      .map((fields) => fields[1]?.split(":")[0] ?? ""),
+  );
+}
+
+/** 127.0.0.1 as /proc/net/tcp spells it, plain and IPv4-mapped in tcp6. */
+const LOOPBACK = ["0100007F", "0000000000000000FFFF00000100007F"];
+
+describe("the local stack's storage emulators", () => {
+  const stranger = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "guessed" };
+
+  it("listen on 127.0.0.1 only", () => {
+    const endpoints = readEndpoints(inject("dataDir"));
+    for (const endpoint of [endpoints.dynamodbEndpoint, endpoints.s3Endpoint]) {
+      const addresses = listeningAddresses(Number(new URL(endpoint).port));
+      expect(addresses.length, endpoint).toBeGreaterThan(0);
+      for (const address of addresses) expect(LOOPBACK, endpoint).toContain(address);
+    }
+  });
+
+  it.each([
+    ["a guessed key id", stranger],
+    ["the key id any client used to work with", { accessKeyId: "local", secretAccessKey: "local" }],
+    ["the S3 emulator's built-in key id", { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }],
+  ])("show DynamoDB Local's callers with %s no table and no item", async (_, credentials) => {
+    const endpoints = readEndpoints(inject("dataDir"));
+    const outsider = new DynamoDBClient({
+      endpoint: endpoints.dynamodbEndpoint,
+      region: endpoints.region,
+      credentials,
+    });
+    const owner = new DynamoDBClient({
+      endpoint: endpoints.dynamodbEndpoint,
+      region: endpoints.region,
+      credentials: endpoints.credentials,
+    });
+    try {
+      // The stack's own key sees the table and the dev key's item: the check below is not vacuous.
+      const own = await owner.send(new ScanCommand({ TableName: endpoints.tableName, Limit: 5 }));
+      expect(own.Count).toBeGreaterThan(0);
+      expect((await outsider.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+      await expect(
+        outsider.send(new ScanCommand({ TableName: endpoints.tableName })),
+      ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    } finally {
+      outsider.destroy();
+      owner.destroy();
+    }
+  });
+
+  it("refuse S3 requests signed with a key id other than the data dir's", async () => {
+    const endpoints = readEndpoints(inject("dataDir"));
+    const client = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+      new S3Client({
+        endpoint: endpoints.s3Endpoint,
+        region: endpoints.region,
+        forcePathStyle: true,
+        credentials,
+      });
+    const outsider = client({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+    const owner = client(endpoints.credentials);
+    try {
+      const listing = new ListObjectsV2Command({ Bucket: endpoints.bucketName, MaxKeys: 1 });
+      await expect(owner.send(listing)).resolves.toMatchObject({
+        $metadata: { httpStatusCode: 200 },
+      });
+      await expect(outsider.send(listing)).rejects.toMatchObject({ name: "InvalidAccessKeyId" });
+    } finally {
+      outsider.destroy();
+      owner.destroy();
+    }
+  });
+
+  it("keep the data dir's credentials readable by their owner only", () => {
+    const mode = statSync(join(inject("dataDir"), CREDENTIALS_FILE)).mode & 0o777;
+    expect(mode.toString(8)).toBe("600");
   });
 });
 
