@@ -48,25 +48,38 @@ const VIEWER_MARKUP = `<header class="bar">
 <main id="main" hidden>
   <section class="sessions">
     <h2>Sessions</h2>
+    <form id="find-form" class="filters">
+      <label>Session id <input id="find-id" spellcheck="false" placeholder="sess_…" autocomplete="off"></label>
+      <button type="submit">Open</button>
+    </form>
     <form id="filters" class="filters">
       <label>User <input id="filter-user" name="user_id" spellcheck="false"></label>
-      <label>Status
+      <label>Lifecycle
         <select id="filter-status" name="status">
           <option value="">any</option><option>active</option><option>paused</option><option>ended</option><option>expired</option>
+        </select>
+      </label>
+      <label>Outcome
+        <select id="filter-outcome" name="outcome">
+          <option value="">any</option><option>completed</option><option>abandoned</option><option>failed</option>
         </select>
       </label>
       <label>Limit <input id="filter-limit" name="limit" type="number" min="1" max="100" value="20"></label>
       <button type="submit">List</button>
     </form>
-    <table id="sessions-table">
-      <thead><tr><th>Session</th><th>Status</th><th>User</th><th>Performer</th><th>Created</th><th>Events</th></tr></thead>
-      <tbody id="sessions-body"></tbody>
-    </table>
+    <div class="table-wrap">
+      <table id="sessions-table">
+        <thead><tr><th>Session</th><th>Lifecycle</th><th>Outcome</th><th>User</th><th class="col-performer">Performer</th><th class="col-created">Created</th><th>Events</th></tr></thead>
+        <tbody id="sessions-body"></tbody>
+      </table>
+    </div>
+    <p class="hint">Lifecycle is the session's own state; outcome is what its end said. Processing status (from the workspace's status.json) is per session: open one to see it. The list refreshes itself.</p>
     <button id="more-sessions" type="button" hidden>More</button>
   </section>
   <section id="session" class="session" hidden>
-    <h2 id="session-title"></h2>
+    <div class="title-row"><h2 id="session-title"></h2><span id="session-copy"></span></div>
     <dl id="session-header" class="header"></dl>
+    <p class="hint">Lifecycle status is the session's own state (active, paused, ended, expired). Investigate's status also weighs the processing job's report in status.json: a session can be active while its processing failed.</p>
     <div class="tabs">
       <h3>Timeline</h3>
       <label>Type <input id="type-filter" spellcheck="false" placeholder="all"></label>
@@ -75,7 +88,7 @@ const VIEWER_MARKUP = `<header class="bar">
     <ol id="timeline" class="timeline"></ol>
     <div class="tabs">
       <h3>Investigate</h3>
-      <button id="investigate" type="button">Investigate</button>
+      <button id="investigate" type="button">Investigate again</button>
     </div>
     <div id="investigation" class="investigation" hidden></div>
   </section>
