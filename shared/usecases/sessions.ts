@@ -35,7 +35,7 @@ import { eventTtl } from "../storage/event-items.ts";
 import { type SessionItem, toSession } from "../storage/items.ts";
 import * as store from "../storage/session-store.ts";
 import { backoffMs, RACE_RETRY_BUDGET_MS, RaceRetry, sleep } from "../storage/transactions.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { cursorContext, decodeCursor, encodeCursor } from "./cursor.ts";
 
 export const MAX_ATTEMPTS = 6;
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
@@ -367,7 +367,8 @@ export async function listSessions(
     cursor?: string | undefined;
   },
 ): Promise<SessionList> {
-  const position = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const bound = cursorContext(principal, query);
+  const position = query.cursor ? decodeCursor(query.cursor, bound) : undefined;
   const now = isoNow();
   const page = await store.listSessions({
     now,
@@ -386,7 +387,7 @@ export async function listSessions(
   return {
     items,
     returned: items.length,
-    next_cursor: page.nextPosition ? encodeCursor(page.nextPosition) : null,
+    next_cursor: page.nextPosition ? encodeCursor(page.nextPosition, bound) : null,
   };
 }
 
