@@ -149,7 +149,7 @@ export const deleteSessionRoute = {
     "Delete a session, its events and its workspace; with If-Match, only the session version named (else 412).",
   request: { params: SessionPathParams, headers: IF_MATCH_HEADER },
   responses: { 204: { description: "Deleted." } },
-  errors: ["NOT_FOUND", "PRECONDITION_FAILED"],
+  errors: ["VALIDATION_ERROR", "NOT_FOUND", "PRECONDITION_FAILED"],
 } as const satisfies RouteDefinition;
 
 export const getSessionStatisticsRoute = {
