@@ -202,6 +202,13 @@ describe("If-Match", () => {
       headers: { "If-Match": '"999"' },
     });
     expectStale(stale, 1, "delete");
+    const malformed = await api<ErrorAnswer & { details: { field?: string } }>(
+      "DELETE",
+      `/sessions/${id}`,
+      { key, headers: { "If-Match": "1" } },
+    );
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.details.field).toBe("If-Match");
     expect((await read(id)).status).toBe(200);
     const deleted = await api("DELETE", `/sessions/${id}`, { key, headers: { "If-Match": '"1"' } });
     expect(deleted.status).toBe(204);
