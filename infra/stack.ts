@@ -16,6 +16,7 @@ import { DEFAULT_AWS_REQUEST_TIMEOUT_MS } from "#shared/config.ts";
 import { FUNCTIONS, type FunctionDefinition } from "#shared/contract/routes.ts";
 import { grantDeclaredAccess } from "./constructs/access.ts";
 import { SessionApi } from "./constructs/api.ts";
+import { CursorSecret } from "./constructs/cursor-secret.ts";
 import { ServiceDashboard } from "./constructs/dashboard.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
 import { ScheduledRunFailures } from "./constructs/scheduled-runs.ts";
@@ -127,6 +128,7 @@ export class SessionTrailStack extends Stack {
       POWERTOOLS_TRACE_ENABLED: String(settings.tracing),
     };
 
+    const cursorSecret = new CursorSecret(this, "CursorSecret");
     const functions = new Map<string, ServiceFunction>();
     const definitions: Record<string, FunctionDefinition> = FUNCTIONS;
     for (const [name, definition] of Object.entries(definitions)) {
@@ -134,7 +136,9 @@ export class SessionTrailStack extends Stack {
         name,
         definition,
         projectRoot: PROJECT_ROOT,
-        environment,
+        environment: definition.signsCursors
+          ? { ...environment, CURSOR_SECRET: cursorSecret.environmentValue }
+          : environment,
         tracing: settings.tracing,
         bundleAwsSdk: settings.bundleAwsSdk,
       });

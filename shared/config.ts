@@ -57,6 +57,8 @@ const EnvSchema = z.object({
     .min(100)
     .max(60_000)
     .default(DEFAULT_AWS_REQUEST_TIMEOUT_MS),
+  /** Key of the listing cursors' HMAC: set by the stack, kept in the data dir locally. */
+  CURSOR_SECRET: z.string().min(32).optional(),
 });
 
 export type Config = z.infer<typeof EnvSchema>;
@@ -126,7 +128,9 @@ export function parseSettings<S extends z.ZodObject>(
   const problems = parsed.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? "(environment)");
     const field: z.ZodType | undefined = schema.shape[name];
-    return `${name}: ${problemOf(issue, env[name])}; set it to ${expectedForm(field)}`;
+    // A secret is never echoed, not even a short, wrong one.
+    const shown = name.endsWith("_SECRET") ? undefined : env[name];
+    return `${name}: ${problemOf(issue, shown)}; set it to ${expectedForm(field)}`;
   });
   throw new ConfigError(`Invalid configuration: ${[...new Set(problems)].join("; ")}.`);
 }
@@ -156,6 +160,14 @@ export function bucketName(): string {
     throw new ConfigError("BUCKET_NAME is not set: set it to the workspace S3 bucket name.");
   }
   return name;
+}
+
+export function cursorSecret(): string {
+  const secret = config().CURSOR_SECRET;
+  if (!secret) {
+    throw new ConfigError("CURSOR_SECRET is not set: set it to at least 32 random characters.");
+  }
+  return secret;
 }
 
 /** Forget the parsed configuration; the local stack sets env before handlers load. */

@@ -4,8 +4,9 @@ import {
   resumeSessionRoute,
 } from "#shared/contract/routes/sessions.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
+import { parseIfMatch } from "#shared/http/if-match.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { transitionSession } from "#shared/usecases/sessions.ts";
+import { etagOf, transitionSession } from "#shared/usecases/sessions.ts";
 
 /** One function serves /end, /pause and /resume; the route called names the step. */
 const STEP = {
@@ -16,10 +17,11 @@ const STEP = {
 
 export const handler = apiHandler(
   [endSessionRoute, pauseSessionRoute, resumeSessionRoute],
-  async ({ route, params, body, principal }) => {
+  async ({ route, params, body, principal, headers }) => {
     const step = STEP[route.operationId];
-    const result = await transitionSession(principal, params.id, step.action, body);
+    const precondition = parseIfMatch(headers["if-match"]);
+    const result = await transitionSession(principal, params.id, step.action, body, precondition);
     recordMetric(step.metric, 1);
-    return { status: 200, body: result };
+    return { status: 200, body: result, headers: { ETag: etagOf(result.session) } };
   },
 );

@@ -13,6 +13,7 @@ import {
   ensureLocalCredentials,
   type LocalCredentials,
 } from "./credentials.ts";
+import { ensureCursorSecret } from "./cursor-secret.ts";
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { ENDPOINTS_FILE, type LocalEndpoints, writeEndpoints } from "./endpoints.ts";
 import { LocalGateway } from "./gateway.ts";
@@ -96,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Local runs are on Node 20; the deployed functions run on Node 24.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   mkdirSync(options.dataDir, { recursive: true });
+  process.env.CURSOR_SECRET ||= ensureCursorSecret(options.dataDir);
   const pidFile = join(options.dataDir, "local-stack.pids");
   await clearStaleChildren(pidFile);
   const supervisor = new Supervisor({

@@ -44,6 +44,8 @@ export interface FunctionDefinition {
   timeoutSeconds?: number;
   /** Files under the function's folder that it reads at run time; the bundle carries them. */
   assets?: readonly string[];
+  /** It issues and checks listing cursors, so it gets CURSOR_SECRET (no other function does). */
+  signsCursors?: boolean;
 }
 
 /**
@@ -70,6 +72,7 @@ export const FUNCTIONS = {
   "list-sessions": {
     description: "List the tenant's sessions",
     access: { table: ["query"], bucket: [] },
+    signsCursors: true,
   },
   "get-session": { description: "Read one session", access: { table: ["get"], bucket: [] } },
   "transition-session": {

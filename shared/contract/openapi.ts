@@ -143,7 +143,7 @@ const DESCRIPTION = `Sessions, time-ordered events and per-session workspaces.
 
 **Timestamps** are ISO 8601 UTC with milliseconds and \`Z\`, always set by the server.
 
-**Rules the schemas cannot state.** A request that passes every schema here is still refused with 400 when: an operation that takes query parameters gets one it does not list (operations without query parameters ignore the query string); a transition body's \`session_id\` is not the path's session; \`cursor\` is not a \`next_cursor\` this API issued for the same filters; a workspace path is longer in UTF-8 bytes than its \`x-max-utf8-bytes\` / \`x-max-segment-utf8-bytes\` or not NFC-normalised; a JSON body holds a \`__proto__\` member; an \`event_data\` number is outside what DynamoDB stores (see \`event_data\`). Query values are sent as text: an integer parameter takes an optional sign and decimal digits.`;
+**Rules the schemas cannot state.** A request that passes every schema here is still refused with 400 when: an operation that takes query parameters gets one it does not list (operations without query parameters ignore the query string); a transition body's \`session_id\` is not the path's session; \`cursor\` is not a \`next_cursor\` this API issued for the same filters, tenant and key scope; a workspace path is longer in UTF-8 bytes than its \`x-max-utf8-bytes\` / \`x-max-segment-utf8-bytes\` or not NFC-normalised; a JSON body holds a \`__proto__\` member; an \`event_data\` number is outside what DynamoDB stores (see \`event_data\`). Query values are sent as text: an integer parameter takes an optional sign and decimal digits.`;
 
 const TAGS: readonly (oas31.TagObject & { matches: (path: string) => boolean })[] = [
   {

@@ -29,7 +29,7 @@ import { isSessionId } from "../domain/ids.ts";
 import { KEY_SCOPES, type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics, tracer } from "../observability.ts";
 import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
-import { lowerCaseHeaders } from "./headers.ts";
+import { lowerCaseHeaders, requestHeaders } from "./headers.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
 
 export type { ApiResult };
@@ -312,7 +312,7 @@ function parseRequest<R extends RouteDefinition>(
   route: R,
   event: APIGatewayProxyEvent,
 ): Omit<ApiRequest<R>, "requestId"> {
-  const headers = lowerCaseHeaders(event.headers);
+  const headers = requestHeaders(event);
   const principal = route.roles === "public" ? undefined : principalOf(event);
   if (principal) logger.appendKeys({ tenant_id: principal.tenantId, key_id: principal.keyId });
   const rawParams = event.pathParameters ?? {};

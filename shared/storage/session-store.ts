@@ -39,6 +39,7 @@ import {
   type TransactItem,
   transactWrite,
 } from "./transactions.ts";
+import { VERSION_AS_READ, versionAsReadValues } from "./version-condition.ts";
 
 /** An Idempotency-Key as sent, and the own-scoped key it belongs to (null: the tenant's). */
 export interface ReplayKey {
@@ -314,9 +315,9 @@ export async function commitTransition(input: TransitionInput): Promise<Transiti
         TableName: tableName(),
         Key: keys.session(tenant, read.session_id),
         UpdateExpression: `SET ${update.sets.join(", ")}${update.removes.length ? ` REMOVE ${update.removes.join(", ")}` : ""}`,
-        ConditionExpression: `#status IN (${update.fromTokens.join(", ")}) AND last_seq = :read_seq AND attribute_not_exists(deleting)`,
+        ConditionExpression: `#status IN (${update.fromTokens.join(", ")}) AND last_seq = :read_seq AND ${VERSION_AS_READ} AND attribute_not_exists(deleting)`,
         ExpressionAttributeNames: update.names,
-        ExpressionAttributeValues: update.values,
+        ExpressionAttributeValues: { ...update.values, ...versionAsReadValues(read) },
       },
     },
     boundaryEventPut(tenant, read, input.event, input.eventTtlEpoch),
@@ -642,11 +643,15 @@ export async function markDeleting(tenant: string, read: SessionItem): Promise<T
         TableName: table,
         Key: keys.session(tenant, read.session_id),
         UpdateExpression: `SET deleting = :true REMOVE ${OPEN_BY_EXPIRY_ATTRIBUTES.join(", ")}`,
-        // On the status read (it picks the counter and whether a lock is held), not on
-        // last_seq: appends change neither, and a stream of them must not starve a delete.
-        ConditionExpression: "#status = :read_status AND attribute_not_exists(deleting)",
+        // On the status (it picks the counter and whether a lock is held) and version read, not
+        // on last_seq: appends change neither, and a stream of them must not starve a delete.
+        ConditionExpression: `#status = :read_status AND ${VERSION_AS_READ} AND attribute_not_exists(deleting)`,
         ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":true": true, ":read_status": read.status },
+        ExpressionAttributeValues: {
+          ":true": true,
+          ":read_status": read.status,
+          ...versionAsReadValues(read),
+        },
       },
     },
     ...statsUpdates(tenant, read, {

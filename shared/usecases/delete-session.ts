@@ -4,6 +4,7 @@
  * loads the S3 SDK.
  */
 import { sessionNotFound, UnavailableError } from "../domain/errors.ts";
+import { requireVersion, type VersionPrecondition } from "../domain/preconditions.ts";
 import { maySee, type Principal } from "../domain/principal.ts";
 import * as store from "../storage/session-store.ts";
 import { backoffMs, sleep } from "../storage/transactions.ts";
@@ -12,10 +13,16 @@ import { MAX_ATTEMPTS, readVisibleSession } from "./sessions.ts";
 
 /**
  * Delete: the session vanishes for callers and releases its lock in one
- * transaction, then its events and workspace are removed. A delete that was
- * interrupted is finished by the next delete of the same id.
+ * transaction (conditional on the version read, so If-Match holds), then its
+ * events and workspace are removed. A delete that was interrupted is finished
+ * by the next delete of the same id, whatever its If-Match: the session is
+ * already gone for every caller.
  */
-export async function deleteSession(principal: Principal, sessionId: string): Promise<void> {
+export async function deleteSession(
+  principal: Principal,
+  sessionId: string,
+  precondition?: VersionPrecondition,
+): Promise<void> {
   const tenant = principal.tenantId;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     const read = await readVisibleSession(principal, sessionId);
@@ -24,6 +31,8 @@ export async function deleteSession(principal: Principal, sessionId: string): Pr
       if (deleting && maySee(principal, deleting.startedByKey)) break;
       throw sessionNotFound();
     }
+    // Checked on every read: the delete below is conditional on this version.
+    requireVersion(precondition, read.version);
     if ((await store.markDeleting(tenant, read)) === "committed") break;
     await sleep(backoffMs(attempt));
     if (attempt === MAX_ATTEMPTS - 1) throw new UnavailableError();

@@ -11,7 +11,7 @@ import type {
   NewEvent,
   SessionEvent,
 } from "../contract/schemas/events.ts";
-import { followingTimestamps, isoNow, justBefore, laterOf } from "../domain/clock.ts";
+import { followingTimestamps, isoNow, justBefore } from "../domain/clock.ts";
 import {
   AppError,
   PayloadTooLargeError,
@@ -295,7 +295,6 @@ async function pollPage(
     total: Math.max(0, upper - range.from + 1),
     ascending,
     coversLatest: true,
-    since: undefined,
   });
 }
 
@@ -341,7 +340,6 @@ async function filteredPage(
     total,
     ascending,
     coversLatest: range.to >= session.last_seq,
-    since: query.since,
   });
 }
 
@@ -370,7 +368,6 @@ function pageOf(input: {
   ascending: boolean;
   /** The range read reached the session's newest event. */
   coversLatest: boolean;
-  since: string | undefined;
 }): EventPage {
   const items: SessionEvent[] = [];
   let bytes = 0;
@@ -410,11 +407,11 @@ function watermark(input: {
   hasMore: boolean;
   ascending: boolean;
   coversLatest: boolean;
-  since: string | undefined;
 }): string {
-  const floor = input.since ?? justBefore(input.session.created_at);
+  // Never the request's `since`: a future one would run ahead of every event yet to commit.
+  const floor = justBefore(input.session.created_at);
   const newest = input.ascending ? input.items[input.items.length - 1] : input.items[0];
   if (input.ascending && input.hasMore) return newest?.timestamp ?? floor;
-  if (input.coversLatest) return laterOf(input.session.last_event_at, floor);
-  return newest ? laterOf(newest.timestamp, floor) : floor;
+  if (input.coversLatest) return input.session.last_event_at;
+  return newest?.timestamp ?? floor;
 }

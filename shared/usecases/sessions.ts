@@ -18,6 +18,11 @@ import { addSeconds, epochSeconds, followingTimestamps, isoNow } from "../domain
 import { AppError, sessionNotFound, UnavailableError, ValidationError } from "../domain/errors.ts";
 import { EVENT_SOURCE_SERVER } from "../domain/events.ts";
 import { newRecordId, newSessionId } from "../domain/ids.ts";
+import {
+  etagOfVersion,
+  requireVersion,
+  type VersionPrecondition,
+} from "../domain/preconditions.ts";
 import { maySee, type Principal } from "../domain/principal.ts";
 import {
   allowedFrom,
@@ -35,7 +40,7 @@ import { eventTtl } from "../storage/event-items.ts";
 import { type SessionItem, toSession } from "../storage/items.ts";
 import * as store from "../storage/session-store.ts";
 import { backoffMs, RACE_RETRY_BUDGET_MS, RaceRetry, sleep } from "../storage/transactions.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { cursorContext, decodeCursor, encodeCursor } from "./cursor.ts";
 
 export const MAX_ATTEMPTS = 6;
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
@@ -238,6 +243,7 @@ export async function transitionSession(
     outcome?: SessionOutcome | undefined;
     reason?: string | undefined;
   },
+  precondition?: VersionPrecondition,
 ): Promise<SessionWithEvent> {
   if (caller.session_id !== undefined && caller.session_id !== sessionId) {
     throw new ValidationError("session_id in the body must equal the session id in the path.", {
@@ -255,7 +261,8 @@ export async function transitionSession(
     transition === "end"
       ? { outcome: caller.outcome ?? null, reason: caller.reason ?? null }
       : undefined;
-  return applyTransition(principal.tenantId, read, transition, caller.performer_id, ending);
+  const tenant = principal.tenantId;
+  return applyTransition(tenant, read, transition, caller.performer_id, ending, precondition);
 }
 
 /** What an end says about how the session went; kept on the session and in its event. */
@@ -275,6 +282,7 @@ export async function applyTransition(
   transition: Transition,
   performerId: string,
   ending?: Ending,
+  precondition?: VersionPrecondition,
 ): Promise<SessionWithEvent> {
   let read: SessionItem | undefined = initial;
   const retry = new RaceRetry(RACE_RETRY_BUDGET_MS, 10, 200);
@@ -287,6 +295,7 @@ export async function applyTransition(
       read = await store.readSession(tenant, initial.session_id);
       continue;
     }
+    requireVersion(precondition, read.version);
     const committed = await attemptTransition(tenant, read, transition, performerId, ending);
     if (committed) return committed;
     if (!(await retry.pause())) break;
@@ -367,7 +376,8 @@ export async function listSessions(
     cursor?: string | undefined;
   },
 ): Promise<SessionList> {
-  const position = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const bound = cursorContext(principal, query);
+  const position = query.cursor ? decodeCursor(query.cursor, bound) : undefined;
   const now = isoNow();
   const page = await store.listSessions({
     now,
@@ -386,7 +396,7 @@ export async function listSessions(
   return {
     items,
     returned: items.length,
-    next_cursor: page.nextPosition ? encodeCursor(page.nextPosition) : null,
+    next_cursor: page.nextPosition ? encodeCursor(page.nextPosition, bound) : null,
   };
 }
 
@@ -396,12 +406,9 @@ function splitLabel(filter: string): { key: string; value: string } {
   return { key: filter.slice(0, colon), value: filter.slice(colon + 1) };
 }
 
-/** What If-Match asked for: any version (`*`) or one of the listed ones. */
-export type VersionPrecondition = "any" | readonly number[];
-
 /** The ETag of a session version: a strong entity tag. */
 export function etagOf(session: Session): string {
-  return `"${session.version}"`;
+  return etagOfVersion(session.version);
 }
 
 export type UpdateResult = { session: Session; event: SessionEvent | null };
@@ -432,17 +439,7 @@ export async function updateSession(
       read = await store.readSession(tenant, sessionId);
       continue;
     }
-    if (
-      precondition !== undefined &&
-      precondition !== "any" &&
-      !precondition.includes(read.version)
-    ) {
-      throw new AppError(
-        "PRECONDITION_FAILED",
-        "The session changed since the version in If-Match; read it again and retry.",
-        { current_version: read.version },
-      );
-    }
+    requireVersion(precondition, read.version);
     const merged = mergeSessionPatch(read, patch);
     if (merged.changed.length === 0) return { session: toSession(read), event: null };
     const now = followingTimestamps(read.last_event_at, 1)[0] ?? isoNow();

@@ -42,4 +42,10 @@ describe("a bad setting", () => {
     expect(message).toContain(`${name}: ${says}`);
     expect(message.startsWith("Invalid configuration: ")).toBe(true);
   });
+
+  it("never echoes a secret, not even a short, wrong one", () => {
+    const message = messageFor("CURSOR_SECRET", "short-secret");
+    expect(message).toContain("CURSOR_SECRET: the value given is too short");
+    expect(message).not.toContain("short-secret");
+  });
 });

@@ -80,12 +80,32 @@ describe("storage keys", () => {
 });
 
 describe("listing cursors", () => {
-  it("round-trips a position and refuses anything else with a 400", () => {
-    const position = "2026-11-21T12:00:00.000Z#sess_AAAAAAAAAAAAAAAAAAAAAA";
-    expect(decodeCursor(encodeCursor(position))).toBe(position);
-    const forged = Buffer.from(JSON.stringify({ v: 1, p: "T#other#S#x" })).toString("base64url");
-    for (const bad of ["", "!!", "e30", forged, encodeCursor(position).slice(0, -3)]) {
-      expect(() => decodeCursor(bad)).toThrowError(/cursor/);
+  const secret = "s".repeat(32);
+  const position = "2026-11-21T12:00:00.000Z#sess_AAAAAAAAAAAAAAAAAAAAAA";
+  const context = { tenant: "acme", keyScope: "tenant", filters: { status: "ended" } };
+
+  it("round-trips a position for the same tenant, key scope and filters", () => {
+    expect(decodeCursor(encodeCursor(position, context, secret), context, secret)).toBe(position);
+  });
+
+  it("refuses a cursor made for another context, under another secret, or changed at all", () => {
+    const cursor = encodeCursor(position, context, secret);
+    const [payload = "", tag = ""] = cursor.split(".");
+    const unsigned = Buffer.from(JSON.stringify({ v: 1, p: position })).toString("base64url");
+    const flipped = `${tag.slice(0, -1)}${tag.endsWith("A") ? "B" : "A"}`;
+    const others = [
+      { ...context, tenant: "other" },
+      { ...context, keyScope: "own:key-1" },
+      { ...context, filters: {} },
+      { ...context, filters: { status: "ended", label: "a:b" } },
+    ];
+    for (const other of others) {
+      expect(() => decodeCursor(cursor, other, secret)).toThrowError(/cursor/);
     }
+    for (const bad of ["", "!!", "e30", unsigned, `${cursor}A`, cursor.slice(0, -1)]) {
+      expect(() => decodeCursor(bad, context, secret)).toThrowError(/cursor/);
+    }
+    expect(() => decodeCursor(`${payload}.${flipped}`, context, secret)).toThrowError(/cursor/);
+    expect(() => decodeCursor(cursor, context, "t".repeat(32))).toThrowError(/cursor/);
   });
 });

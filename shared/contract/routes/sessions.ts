@@ -24,6 +24,17 @@ import { SessionStatistics } from "#shared/contract/schemas/statistics.ts";
 import type { RouteDefinition } from "../route-definition.ts";
 import { ANY, WRITERS } from "./roles.ts";
 
+/** Every route that changes a session takes If-Match the same way. */
+const IF_MATCH_HEADER = {
+  "If-Match": {
+    description:
+      'The ETag of the version read ("3"), a list of tags, or *: answers 412 PRECONDITION_FAILED when the session has another version now, checked in the same transaction as the change. Strong comparison (RFC 9110): a tag matches only when its text is exactly the ETag\'s ("03" is not "3"), and weak tags (W/"3") never match. Several If-Match lines are read as one list. Without it, or empty, the change applies to the session as it is.',
+    required: false,
+    pattern: IF_MATCH_PATTERN,
+    maxLength: MAX_IF_MATCH_LENGTH,
+  },
+} as const;
+
 export const startSessionRoute = {
   method: "POST",
   path: "/sessions",
@@ -90,15 +101,7 @@ export const updateSessionRoute = {
   request: {
     params: SessionPathParams,
     body: UpdateSessionBody,
-    headers: {
-      "If-Match": {
-        description:
-          'The ETag of the version read ("3"), a list of tags, or *: answers 412 PRECONDITION_FAILED when the session has another version now (weak tags never match). Without it, or empty, the last writer wins.',
-        required: false,
-        pattern: IF_MATCH_PATTERN,
-        maxLength: MAX_IF_MATCH_LENGTH,
-      },
-    },
+    headers: IF_MATCH_HEADER,
   },
   responses: {
     200: { description: "Updated (or unchanged).", schema: SessionUpdate, headers: ["ETag"] },
@@ -116,15 +119,18 @@ function transitionRoute<const A extends "end" | "pause" | "resume", B extends z
     function: "transition-session",
     roles: WRITERS,
     operationId: `${action}Session`,
-    summary: `${action[0]?.toUpperCase()}${action.slice(1)} a session.`,
-    request: { params: SessionPathParams, body },
-    responses: { 200: { description: "Changed.", schema: SessionWithEvent } },
+    summary: `${action[0]?.toUpperCase()}${action.slice(1)} a session; with If-Match, only the session version named (else 412).`,
+    request: { params: SessionPathParams, body, headers: IF_MATCH_HEADER },
+    responses: {
+      200: { description: "Changed.", schema: SessionWithEvent, headers: ["ETag"] },
+    },
     errors: [
       "VALIDATION_ERROR",
       "NOT_FOUND",
       "SESSION_USER_MISMATCH",
       "SESSION_ALREADY_ENDED",
       "INVALID_TRANSITION",
+      "PRECONDITION_FAILED",
     ],
   } as const satisfies RouteDefinition;
 }
@@ -139,10 +145,11 @@ export const deleteSessionRoute = {
   function: "delete-session",
   roles: ["admin"],
   operationId: "deleteSession",
-  summary: "Delete a session, its events and its workspace.",
-  request: { params: SessionPathParams },
+  summary:
+    "Delete a session, its events and its workspace; with If-Match, only the session version named (else 412).",
+  request: { params: SessionPathParams, headers: IF_MATCH_HEADER },
   responses: { 204: { description: "Deleted." } },
-  errors: ["NOT_FOUND"],
+  errors: ["VALIDATION_ERROR", "NOT_FOUND", "PRECONDITION_FAILED"],
 } as const satisfies RouteDefinition;
 
 export const getSessionStatisticsRoute = {

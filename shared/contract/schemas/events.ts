@@ -168,7 +168,7 @@ export const EventPage = z
     latest_seq: z.number().int().min(0).meta({ description: "The session's newest seq." }),
     server_time: IsoTimestamp.meta({
       description:
-        "The `since` to send next: every event stamped at or before it (and after this request's `since`) is in this answer, or, newest first with `has_more`, in it and the older pages read with `before`; every event committed later is stamped after it. It is the newest covered event's timestamp, not the wall clock, so it may trail the clock.",
+        "The `since` to send next: every event stamped at or before it (and after this request's `since`) is in this answer, or, newest first with `has_more`, in it and the older pages read with `before`; every event committed later is stamped after it. It is the newest covered event's timestamp, not the wall clock, so it may trail the clock; it never echoes `since` (with no event covered it is the session's newest event timestamp), so it never runs ahead of what the read saw.",
     }),
   })
   .meta({

@@ -226,7 +226,7 @@ export const ListSessionsQuery = z.strictObject({
     .meta({ description: "Most sessions to return, 1 to 100; 20 when not given." }),
   cursor: z.string().max(2048).optional().meta({
     description:
-      "Opaque: next_cursor of the previous page, with the same filters. Any other value is refused with 400.",
+      "Opaque and signed: next_cursor of the previous page, unchanged, with the same filters (user_id, status, outcome, label, created_after, created_before; limit may change) and a key of the same tenant and scope. Any other value is refused with 400 naming cursor.",
   }),
 });
 export type ListSessionsQuery = z.infer<typeof ListSessionsQuery>;
