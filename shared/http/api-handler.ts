@@ -24,8 +24,9 @@ import {
   UnavailableError,
   ValidationError,
 } from "../domain/errors.ts";
-import { findRoundedInteger, findUnstorableKey, type UnstorableValue } from "../domain/events.ts";
+import { findUnstorableKey, type UnstorableValue } from "../domain/events.ts";
 import { isSessionId } from "../domain/ids.ts";
+import { findAlteredNumber } from "../domain/number-literals.ts";
 import { KEY_SCOPES, type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics, tracer } from "../observability.ts";
 import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
@@ -148,7 +149,7 @@ function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, stri
     throw new ValidationError("The request body is not valid JSON.", { field: "body" });
   }
   refuseUnstorableMembers(value);
-  refuseUnstorable(findRoundedInteger(text, value));
+  refuseUnstorable(findAlteredNumber(text));
   return value;
 }
 

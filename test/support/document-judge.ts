@@ -10,7 +10,8 @@
  * that a valid request is never answered 400 and an invalid one never 2xx.
  */
 import type { oas31 } from "zod-openapi";
-import { findRoundedInteger, MAX_EVENT_DATA_DEPTH, nestingDepth } from "#shared/domain/events.ts";
+import { MAX_EVENT_DATA_DEPTH, nestingDepth } from "#shared/domain/events.ts";
+import { findAlteredNumber } from "#shared/domain/number-literals.ts";
 import { describeErrors, schemaValidator } from "./response-check.ts";
 
 export type Verdict =
@@ -232,8 +233,8 @@ export class DocumentJudge {
       unjudged.push("session_id is not the path's session");
     }
     if (hasUnstorableNumber(value)) unjudged.push("a number DynamoDB cannot hold");
-    if (findRoundedInteger(new TextDecoder().decode(body.bytes), value)) {
-      unjudged.push("an integer a double cannot hold");
+    if (findAlteredNumber(new TextDecoder().decode(body.bytes))) {
+      unjudged.push("a number literal a double cannot hold as written");
     }
     // event_data's nesting limit is stated in words, like the numbers above.
     if (nestingDepth(value, MAX_EVENT_DATA_DEPTH + 10) > MAX_EVENT_DATA_DEPTH) {
