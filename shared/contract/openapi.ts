@@ -343,7 +343,15 @@ function operationOf(route: RouteDefinition): ZodOpenApiOperationObject {
     }));
   }
   if (route.request?.body) {
-    operation.requestBody = { required: true, content: jsonContent(route.request.body) };
+    const content = jsonContent(route.request.body);
+    operation.requestBody = {
+      required: true,
+      // The edge reads a PATCH body sent as a JSON merge patch (RFC 7396) as JSON.
+      content:
+        route.method === "PATCH"
+          ? { ...content, "application/merge-patch+json": content["application/json"] }
+          : content,
+    };
   }
   return operation;
 }
