@@ -170,11 +170,16 @@ export class DocumentJudge {
     );
     for (const parameter of parameters.filter((p) => p.in === "header")) {
       const sentName = headerNames.get(parameter.name.toLowerCase());
-      // HTTP strips the spaces and tabs around a field value; an empty one is no value.
-      const value =
+      // HTTP strips the spaces and tabs around a field value. An empty one is a
+      // value the schema judges, unless the header's description says it counts as none.
+      const stripped =
         sentName === undefined
           ? undefined
-          : request.headers[sentName]?.replace(/^[ \t]+|[ \t]+$/g, "") || undefined;
+          : request.headers[sentName]?.replace(/^[ \t]+|[ \t]+$/g, "");
+      const emptyIsNone = /\bor empty\b|empty value counts as no/i.test(
+        parameter.description ?? "",
+      );
+      const value = stripped === "" && emptyIsNone ? undefined : stripped;
       if (value === undefined) {
         if (parameter.required) problems.push(`header ${parameter.name}: missing`);
       } else {
