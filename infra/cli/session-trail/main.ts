@@ -23,6 +23,7 @@ import {
   Painter,
   sessionSummary,
   sessionTable,
+  terminalJson,
 } from "./format.ts";
 import { resolveTarget } from "./target.ts";
 import { downloadFile, guessContentType, uploadFile } from "./transfer.ts";
@@ -60,7 +61,7 @@ function writeLines(lines: readonly string[]): void {
 }
 
 function writeJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  process.stdout.write(`${terminalJson(value)}\n`);
 }
 
 function note(message: string): void {
