@@ -32,6 +32,8 @@ export interface RequestToJudge {
 type Schema = oas31.SchemaObject | oas31.ReferenceObject;
 
 const INTEGER_TEXT = /^[+-]?[0-9]+$/;
+/** The edge refuses a larger body with 413, as the document says in words. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 function isReference(value: object): value is oas31.ReferenceObject {
   return "$ref" in value;
@@ -118,6 +120,17 @@ function hasUnstorableNumber(value: unknown): boolean {
     }
   }
   return false;
+}
+
+/** An update that sets a label: the limit of 20 applies to the labels after the merge. */
+function setsLabels(request: RequestToJudge, value: unknown): boolean {
+  if (request.operationId !== "updateSession") return false;
+  const labels = (value as { labels?: unknown }).labels;
+  return (
+    typeof labels === "object" &&
+    labels !== null &&
+    Object.values(labels).some((label) => label !== null)
+  );
 }
 
 export class DocumentJudge {
@@ -238,9 +251,13 @@ export class DocumentJudge {
       unjudged.push("session_id is not the path's session");
     }
     if (hasUnstorableNumber(value)) unjudged.push("a number DynamoDB cannot hold");
-    if (findAlteredNumber(new TextDecoder().decode(body.bytes))) {
-      unjudged.push("a number literal a double cannot hold as written");
+    // Stated in the document's rules: refused, not stored changed.
+    const altered = findAlteredNumber(new TextDecoder().decode(body.bytes));
+    if (altered) return `body: ${altered.path.join(".")} ${altered.message}`;
+    if (setsLabels(request, value)) {
+      unjudged.push("whether the merged labels stay within 20 depends on the session's labels");
     }
+    if (body.bytes.length > MAX_BODY_BYTES) unjudged.push("a body above the 1 MiB limit");
     // event_data's nesting limit is stated in words, like the numbers above.
     if (nestingDepth(value, MAX_EVENT_DATA_DEPTH + 10) > MAX_EVENT_DATA_DEPTH) {
       unjudged.push("nesting deeper than event_data may go");
