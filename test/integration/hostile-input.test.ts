@@ -253,15 +253,16 @@ describe("an empty Idempotency-Key", () => {
   it.each(["", "  "])(
     "is refused with 400 naming the header (%j was read as no key)",
     async (value) => {
-      const answer = await start({});
-      expect(answer.status).toBe(201);
+      const user = uniqueUser("idem");
       const refused = await api<ErrorAnswer>("POST", "/sessions", {
         key,
-        body: { user_id: uniqueUser("idem"), performer_id: "p" },
+        body: { user_id: user, performer_id: "p" },
         headers: { "Idempotency-Key": value },
       });
       expect(refused.status).toBe(400);
       expect(refused.body.details.field).toBe("Idempotency-Key");
+      const listed = await api<{ items: unknown[] }>("GET", `/sessions?user_id=${user}`, { key });
+      expect(listed.body.items).toEqual([]);
     },
   );
 });
