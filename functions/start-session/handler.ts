@@ -6,8 +6,8 @@ import { recordMetric } from "#shared/observability.ts";
 import { startSession } from "#shared/usecases/sessions.ts";
 
 export const handler = apiHandler(startSessionRoute, async ({ body, principal, headers }) => {
-  // HTTP strips the blanks around a field value; an empty one is no key at all.
-  const idempotencyKey = headers["idempotency-key"]?.replace(/^[ \t]+|[ \t]+$/g, "") || undefined;
+  // HTTP strips the blanks around a field value; an empty one is a key that breaks the pattern.
+  const idempotencyKey = headers["idempotency-key"]?.replace(/^[ \t]+|[ \t]+$/g, "");
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     throw new ValidationError(
       "Idempotency-Key must be 1-255 characters of letters, digits and _ . : -.",

@@ -5,6 +5,7 @@
  * per-key rate limit, then the function's handler. Errors the gateway itself
  * produces use the contract's error body, as the stack's gateway responses do.
  */
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -172,8 +173,10 @@ function proxyEvent(parts: ProxyEventParts): APIGatewayProxyEvent {
     ...queryParameters(parts.url),
     pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
-    body: body.length ? body.toString("utf8") : null,
-    isBase64Encoded: false,
+    // Bytes that are not UTF-8 go as base64, as API Gateway hands over a binary
+    // body, so the function sees them rather than replacement characters.
+    body: body.length ? body.toString(isUtf8(body) ? "utf8" : "base64") : null,
+    isBase64Encoded: !isUtf8(body),
     requestContext: {
       accountId: "000000000000",
       apiId: "local",

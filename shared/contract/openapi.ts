@@ -47,7 +47,8 @@ const ERROR_EXAMPLES: Readonly<Record<ErrorCode, { meaning: string; message: str
     message: "User user-42 already has an open session.",
   },
   SESSION_ALREADY_ENDED: {
-    meaning: "the session is ended or expired",
+    meaning:
+      "the session is expired, or ended where the operation needs an open one (an ended session still takes appends until it expires)",
     message: "The session has already ended.",
   },
   INVALID_TRANSITION: {
@@ -55,7 +56,8 @@ const ERROR_EXAMPLES: Readonly<Record<ErrorCode, { meaning: string; message: str
     message: "A paused session cannot be paused.",
   },
   PAYLOAD_TOO_LARGE: {
-    meaning: "the body, a message or event_data is above its limit",
+    meaning:
+      "the body, a message or event_data is above its limit, or an upload's size_bytes is above the upload limit",
     message: "The request body is larger than 1048576 bytes.",
   },
   UNSUPPORTED_MEDIA_TYPE: {
@@ -143,7 +145,7 @@ const DESCRIPTION = `Sessions, time-ordered events and per-session workspaces.
 
 **Timestamps** are ISO 8601 UTC with milliseconds and \`Z\`, always set by the server.
 
-**Rules the schemas cannot state.** A request that passes every schema here is still refused with 400 when: an operation that takes query parameters gets one it does not list (operations without query parameters ignore the query string); a transition body's \`session_id\` is not the path's session; \`cursor\` is not a \`next_cursor\` this API issued for the same filters, tenant and key scope; a workspace path is longer in UTF-8 bytes than its \`x-max-utf8-bytes\` / \`x-max-segment-utf8-bytes\` or not NFC-normalised; a JSON body holds a \`__proto__\` member; an \`event_data\` number is outside what DynamoDB stores (see \`event_data\`). Query values are sent as text: an integer parameter takes an optional sign and decimal digits.`;
+**Rules the schemas cannot state.** A request that passes every schema here is still refused with 400 when: an operation that takes query parameters gets one it does not list (operations without query parameters ignore the query string); a transition body's \`session_id\` is not the path's session; \`cursor\` is not a \`next_cursor\` this API issued for the same filters, tenant and key scope; a workspace path is longer in UTF-8 bytes than its \`x-max-utf8-bytes\` / \`x-max-segment-utf8-bytes\` or not NFC-normalised; a JSON body holds a \`__proto__\` member, is not valid UTF-8, or holds a number literal a double would change (an integer beyond ±9007199254740991, or a literal with a non-zero digit that becomes 0, such as \`1e-400\`); an \`event_data\` number is outside what DynamoDB stores (see \`event_data\`); an update would leave the session more than 20 labels. Query values are sent as text: an integer parameter takes an optional sign and decimal digits.`;
 
 const TAGS: readonly (oas31.TagObject & { matches: (path: string) => boolean })[] = [
   {
@@ -323,7 +325,7 @@ function operationOf(route: RouteDefinition): ZodOpenApiOperationObject {
   };
   const greedy = [...route.path.matchAll(/\{(\w+)\+\}/g)].map((match) => `\`${match[1]}\``);
   if (greedy.length) {
-    operation.description += ` ${greedy.join(", ")} may span several segments: send its slashes as they are.`;
+    operation.description += ` ${greedy.join(", ")} may span several segments: send its slashes as they are or percent-encoded as %2F, which the server reads alike.`;
   }
   const requestParams = requestParamsOf(route);
   if (requestParams) operation.requestParams = requestParams;
@@ -343,7 +345,15 @@ function operationOf(route: RouteDefinition): ZodOpenApiOperationObject {
     }));
   }
   if (route.request?.body) {
-    operation.requestBody = { required: true, content: jsonContent(route.request.body) };
+    const content = jsonContent(route.request.body);
+    operation.requestBody = {
+      required: true,
+      // The edge reads a PATCH body sent as a JSON merge patch (RFC 7396) as JSON.
+      content:
+        route.method === "PATCH"
+          ? { ...content, "application/merge-patch+json": content["application/json"] }
+          : content,
+    };
   }
   return operation;
 }

@@ -24,11 +24,13 @@ import {
   UnavailableError,
   ValidationError,
 } from "../domain/errors.ts";
-import { findRoundedInteger, findUnstorableKey, type UnstorableValue } from "../domain/events.ts";
+import { findUnstorableKey, type UnstorableValue } from "../domain/events.ts";
 import { isSessionId } from "../domain/ids.ts";
+import { findAlteredNumber } from "../domain/number-literals.ts";
 import { KEY_SCOPES, type Principal, ROLES } from "../domain/principal.ts";
 import { logger, metrics, tracer } from "../observability.ts";
 import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
+import { requestBodyText } from "./body-text.ts";
 import { lowerCaseHeaders, requestHeaders } from "./headers.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
 
@@ -121,8 +123,7 @@ function parseQuery(event: APIGatewayProxyEvent): Record<string, string> {
 }
 
 function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
-  const raw = event.body ?? "";
-  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+  const text = requestBodyText(event);
   if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`, {
       max_bytes: MAX_BODY_BYTES,
@@ -148,7 +149,7 @@ function parseJsonBody(event: APIGatewayProxyEvent, headers: Record<string, stri
     throw new ValidationError("The request body is not valid JSON.", { field: "body" });
   }
   refuseUnstorableMembers(value);
-  refuseUnstorable(findRoundedInteger(text, value));
+  refuseUnstorable(findAlteredNumber(text));
   return value;
 }
 

@@ -39,6 +39,7 @@ import {
   type TransactItem,
   transactWrite,
 } from "./transactions.ts";
+import { userKeyedMap } from "./user-keyed-maps.ts";
 import { VERSION_AS_READ, versionAsReadValues } from "./version-condition.ts";
 
 /** An Idempotency-Key as sent, and the own-scoped key it belongs to (null: the tenant's). */
@@ -120,6 +121,7 @@ function releaseLock(tenant: string, session: SessionItem): TransactItem {
 export function sessionItemOf(tenant: string, session: SessionItem): Record<string, unknown> {
   return {
     ...session,
+    labels: userKeyedMap(session.labels),
     ...keys.session(tenant, session.session_id),
     ...indexKeys.sessionsByCreated(tenant, session.created_at, session.session_id),
     ...indexKeys.sessionsByUser(tenant, session.user_id, session.created_at, session.session_id),
@@ -426,7 +428,7 @@ export async function commitUpdate(input: {
         ExpressionAttributeNames: { "#tc": "type_counts", "#type": event.event_type },
         ExpressionAttributeValues: {
           ":notes": input.sessionNotes,
-          ":labels": input.labels,
+          ":labels": userKeyedMap(input.labels),
           ":version": read.version + 1,
           ":read_version": read.version,
           ":now": event.timestamp,

@@ -112,6 +112,28 @@ describe("session-trail command line", () => {
     expect(jsonLines(afterTwo.stdout).map((event) => event.seq)).toEqual([3]);
   });
 
+  it("escapes bidi and C1 controls in events, as text and as --json (U+202E and U+009B went out raw)", async () => {
+    const { id } = await startSession();
+    const message = "file\u202Etxt.exe \u009B31m \u2066x\u2069 \u200F\u061C\u0085";
+    await append(id, message);
+    const unsafe = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+    const text = await runCli(["events", id], target);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).not.toMatch(unsafe);
+    expect(text.stdout).toContain(
+      "file\\u202etxt.exe \\u009b31m \\u2066x\\u2069 \\u200f\\u061c\\u0085",
+    );
+
+    const json = await runCli(["events", id, "--json"], target);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stdout).not.toMatch(unsafe);
+    expect(json.stdout).toContain("\\u202e");
+    expect(json.stdout).toContain("\\u009b");
+    // The same value as the API sent, only written with escapes.
+    expect(jsonLines(json.stdout).map((event) => event.message)).toContain(message);
+  });
+
   it("events --follow prints events appended while it runs, each once, and exits 0 when the session ends", async () => {
     const { id, user } = await startSession();
     await append(id, "before");

@@ -10,7 +10,8 @@
  * that a valid request is never answered 400 and an invalid one never 2xx.
  */
 import type { oas31 } from "zod-openapi";
-import { findRoundedInteger, MAX_EVENT_DATA_DEPTH, nestingDepth } from "#shared/domain/events.ts";
+import { MAX_EVENT_DATA_DEPTH, nestingDepth } from "#shared/domain/events.ts";
+import { findAlteredNumber } from "#shared/domain/number-literals.ts";
 import { describeErrors, schemaValidator } from "./response-check.ts";
 
 export type Verdict =
@@ -31,6 +32,8 @@ export interface RequestToJudge {
 type Schema = oas31.SchemaObject | oas31.ReferenceObject;
 
 const INTEGER_TEXT = /^[+-]?[0-9]+$/;
+/** The edge refuses a larger body with 413, as the document says in words. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 function isReference(value: object): value is oas31.ReferenceObject {
   return "$ref" in value;
@@ -119,6 +122,17 @@ function hasUnstorableNumber(value: unknown): boolean {
   return false;
 }
 
+/** An update that sets a label: the limit of 20 applies to the labels after the merge. */
+function setsLabels(request: RequestToJudge, value: unknown): boolean {
+  if (request.operationId !== "updateSession") return false;
+  const labels = (value as { labels?: unknown }).labels;
+  return (
+    typeof labels === "object" &&
+    labels !== null &&
+    Object.values(labels).some((label) => label !== null)
+  );
+}
+
 export class DocumentJudge {
   private readonly operations = new Map<string, oas31.OperationObject>();
 
@@ -169,11 +183,16 @@ export class DocumentJudge {
     );
     for (const parameter of parameters.filter((p) => p.in === "header")) {
       const sentName = headerNames.get(parameter.name.toLowerCase());
-      // HTTP strips the spaces and tabs around a field value; an empty one is no value.
-      const value =
+      // HTTP strips the spaces and tabs around a field value. An empty one is a
+      // value the schema judges, unless the header's description says it counts as none.
+      const stripped =
         sentName === undefined
           ? undefined
-          : request.headers[sentName]?.replace(/^[ \t]+|[ \t]+$/g, "") || undefined;
+          : request.headers[sentName]?.replace(/^[ \t]+|[ \t]+$/g, "");
+      const emptyIsNone = /\bor empty\b|empty value counts as no/i.test(
+        parameter.description ?? "",
+      );
+      const value = stripped === "" && emptyIsNone ? undefined : stripped;
       if (value === undefined) {
         if (parameter.required) problems.push(`header ${parameter.name}: missing`);
       } else {
@@ -232,9 +251,13 @@ export class DocumentJudge {
       unjudged.push("session_id is not the path's session");
     }
     if (hasUnstorableNumber(value)) unjudged.push("a number DynamoDB cannot hold");
-    if (findRoundedInteger(new TextDecoder().decode(body.bytes), value)) {
-      unjudged.push("an integer a double cannot hold");
+    // Stated in the document's rules: refused, not stored changed.
+    const altered = findAlteredNumber(new TextDecoder().decode(body.bytes));
+    if (altered) return `body: ${altered.path.join(".")} ${altered.message}`;
+    if (setsLabels(request, value)) {
+      unjudged.push("whether the merged labels stay within 20 depends on the session's labels");
     }
+    if (body.bytes.length > MAX_BODY_BYTES) unjudged.push("a body above the 1 MiB limit");
     // event_data's nesting limit is stated in words, like the numbers above.
     if (nestingDepth(value, MAX_EVENT_DATA_DEPTH + 10) > MAX_EVENT_DATA_DEPTH) {
       unjudged.push("nesting deeper than event_data may go");

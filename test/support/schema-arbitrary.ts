@@ -15,9 +15,24 @@ type JsonType = "string" | "number" | "integer" | "boolean" | "null" | "array" |
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
-/** Valid values are kept small: the point is to reach the handlers, not to test limits. */
+/** Valid values are mostly small: the point is to reach the handlers. */
 const MAX_VALID_ITEMS = 4;
 const MAX_VALID_STRING = 40;
+/**
+ * But not only small: a value at the limit the document states, or past
+ * where a server could hide one when it states none, is valid too. Kept only
+ * to small ones, valid values never reached a limit the server enforces and
+ * the document leaves out (20 labels, 4096 bytes of UTF-8 in a text field),
+ * so "valid is never refused" could not see such a gap.
+ */
+const UNSTATED_STRING_LIMIT = 6_000;
+const UNSTATED_MEMBER_LIMIT = 30;
+/** Units an edge-sized string is made of: multi-byte, astral, line breaks of every kind. */
+const EDGE_UNITS = ["a", "é", "😀", "𝄞", "\n", "\u2028", "\u2029", "\r\n", "ab c"];
+/** Member names Object.prototype has: data in any user-keyed map. */
+export const PROTOTYPE_MEMBER_NAMES = Object.getOwnPropertyNames(Object.prototype).filter(
+  (name) => name !== "__proto__",
+);
 
 function isReference(schema: Schema): schema is oas31.ReferenceObject {
   return typeof (schema as oas31.ReferenceObject).$ref === "string";
@@ -98,18 +113,37 @@ export class SchemaArbitraries {
 
   private validObject(schema: oas31.SchemaObject): fc.Arbitrary<Record<string, unknown>> {
     const properties = Object.entries(schema.properties ?? {});
-    if (properties.length === 0) {
-      // A free-form object (a record): a few JSON members.
-      return fc.dictionary(
-        fc.string({ minLength: 1, maxLength: 12 }),
-        fc.jsonValue({ maxDepth: 2 }),
-        { maxKeys: 4 },
-      );
-    }
+    if (properties.length === 0) return this.validRecord(schema);
     const model: Record<string, fc.Arbitrary<unknown>> = {};
     for (const [name, property] of properties) model[name] = this.valid(property);
     const requiredKeys = (schema.required ?? []).filter((name) => name in model);
     return fc.record(model, { requiredKeys }) as fc.Arbitrary<Record<string, unknown>>;
+  }
+
+  /**
+   * A free-form object (a record): keys as `propertyNames` allows (prototype
+   * member names among them where they fit), values as
+   * `additionalProperties` says, and sometimes exactly `maxProperties`
+   * members, or more than a handful when the document states no maximum.
+   */
+  private validRecord(schema: oas31.SchemaObject): fc.Arbitrary<Record<string, unknown>> {
+    const names = schema.propertyNames ? this.resolve(schema.propertyNames) : undefined;
+    const pattern = typeof names?.pattern === "string" ? new RegExp(names.pattern) : undefined;
+    const prototypeNames = PROTOTYPE_MEMBER_NAMES.filter((name) => !pattern || pattern.test(name));
+    const ordinary = pattern ? matching(pattern) : fc.string({ minLength: 1, maxLength: 12 });
+    const key = prototypeNames.length
+      ? fc.oneof({ arbitrary: ordinary, weight: 3 }, fc.constantFrom(...prototypeNames))
+      : ordinary;
+    const members =
+      typeof schema.additionalProperties === "object"
+        ? this.valid(schema.additionalProperties)
+        : fc.jsonValue({ maxDepth: 2 });
+    const most =
+      typeof schema.maxProperties === "number" ? schema.maxProperties : UNSTATED_MEMBER_LIMIT;
+    return fc.oneof(
+      { arbitrary: fc.dictionary(key, members, { maxKeys: Math.min(4, most) }), weight: 4 },
+      fc.dictionary(key, members, { minKeys: most, maxKeys: most }),
+    );
   }
 
   /**
@@ -189,9 +223,10 @@ function validString(schema: oas31.SchemaObject): fc.Arbitrary<string> {
   const maxBytes = limits["x-max-utf8-bytes"];
   const maxSegmentBytes = limits["x-max-segment-utf8-bytes"];
   // The byte limits and normalisation the document states beside the schema.
+  // JSON Schema counts characters (code points), not UTF-16 units.
   const fits = (value: string) =>
-    value.length >= minLength &&
-    value.length <= maxLength &&
+    [...value].length >= minLength &&
+    [...value].length <= maxLength &&
     (typeof maxBytes !== "number" || Buffer.byteLength(value) <= maxBytes) &&
     (typeof maxSegmentBytes !== "number" ||
       value.split("/").every((part) => Buffer.byteLength(part) <= maxSegmentBytes)) &&
@@ -209,19 +244,60 @@ function validString(schema: oas31.SchemaObject): fc.Arbitrary<string> {
       })
       .map((date) => date.toISOString());
   }
-  const options: fc.Arbitrary<string>[] = [];
+  const options: { arbitrary: fc.Arbitrary<string>; weight: number }[] = [];
   if (schema.pattern !== undefined) {
-    options.push(fc.stringMatching(new RegExp(schema.pattern)).filter(fits));
+    options.push({
+      arbitrary: fc.stringMatching(new RegExp(schema.pattern)).filter(fits),
+      weight: 4,
+    });
   } else {
-    options.push(
-      fc.string({
+    options.push({
+      arbitrary: fc.string({
         minLength: Math.max(minLength, 1),
         maxLength: Math.max(Math.min(maxLength, MAX_VALID_STRING), minLength, 1),
       }),
-    );
+      weight: 4,
+    });
+    options.push({ arbitrary: edgeString(maxLength, maxBytes).filter(fits), weight: 1 });
   }
   if (typeof schema.example === "string" && fits(schema.example)) {
-    options.push(fc.constant(schema.example));
+    options.push({ arbitrary: fc.constant(schema.example), weight: 1 });
   }
   return fc.oneof(...options);
+}
+
+/** Strings a pattern matches; one fast-check cannot build from (a lookahead) is filtered for. */
+function matching(pattern: RegExp): fc.Arbitrary<string> {
+  try {
+    return fc.stringMatching(pattern);
+  } catch {
+    return fc.string({ minLength: 1, maxLength: 12 }).filter((value) => pattern.test(value));
+  }
+}
+
+/**
+ * A string as long as the document lets it be: a unit repeated up to the
+ * stated characters and UTF-8 bytes, or to several kilobytes when neither is
+ * stated (a limit the server keeps and the document leaves out is then hit).
+ */
+function edgeString(maxLength: number, maxBytes: unknown): fc.Arbitrary<string> {
+  const byteLimit = typeof maxBytes === "number" ? maxBytes : undefined;
+  const unstated = !Number.isFinite(maxLength) && byteLimit === undefined;
+  return fc.constantFrom(...EDGE_UNITS).map((unit) => {
+    const characters = Number.isFinite(maxLength) ? maxLength : Number.POSITIVE_INFINITY;
+    const bytes = byteLimit ?? (unstated ? UNSTATED_STRING_LIMIT : Number.POSITIVE_INFINITY);
+    const chars = [...unit];
+    let out = "";
+    let count = 0;
+    let size = 0;
+    for (let index = 0; ; index += 1) {
+      const char = chars[index % chars.length] ?? "a";
+      const next = Buffer.byteLength(char);
+      if (count + 1 > characters || size + next > bytes) break;
+      out += char;
+      count += 1;
+      size += next;
+    }
+    return out;
+  });
 }

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  findRoundedInteger,
-  findUnstorableKey,
-  findUnstorableValue,
-} from "#shared/domain/events.ts";
+import { findUnstorableKey, findUnstorableValue } from "#shared/domain/events.ts";
+import { findAlteredNumber } from "#shared/domain/number-literals.ts";
 
 describe("event data that would not come back as it was sent", () => {
   it.each([
@@ -42,7 +39,7 @@ describe("integers a double would round", () => {
     ['{"a":[0,{"b":-18446744073709551617}]}', ["a", 1, "b"]],
     ["[12345678901234567890]", [0]],
   ])("finds %s at %j", (text, path) => {
-    expect(findRoundedInteger(text, JSON.parse(text))?.path).toEqual(path);
+    expect(findAlteredNumber(text)?.path).toEqual(path);
   });
 
   it.each([
@@ -50,6 +47,36 @@ describe("integers a double would round", () => {
     '{"s":"9007199254740993","t":"a \\" 9007199254740993"}',
     '{"f":9007199254740993.5,"e":9007199254740993e0}',
   ])("leaves %s alone", (text) => {
-    expect(findRoundedInteger(text, JSON.parse(text))).toBeUndefined();
+    expect(findAlteredNumber(text)).toBeUndefined();
+  });
+});
+
+describe("non-zero literals a double turns into zero", () => {
+  it.each([
+    ['{"a":1e-400}', ["a"]],
+    ['{"a":-1e-400}', ["a"]],
+    ['{"z":0,"a":{"b":[0,1e-330]}}', ["a", "b", 1]],
+    ['{"a":0.0001e-400}', ["a"]],
+    ['{"a":2.5E-999}', ["a"]],
+    ["[0,0,-7e-1000]", [2]],
+  ])("finds %s at %j", (text, path) => {
+    const found = findAlteredNumber(text);
+    expect(found?.path).toEqual(path);
+    expect(found?.message).toContain("too small");
+  });
+
+  it.each([
+    '{"z":0,"m":-0,"f":0.0,"e":0e-400,"g":-0.000E+5}',
+    '{"tiny":5e-324,"small":1e-131}',
+    '{"s":"1e-400","t":"a \\" 1e-400"}',
+  ])("leaves %s alone (zero as written, or not zero)", (text) => {
+    expect(findAlteredNumber(text)).toBeUndefined();
+  });
+
+  it("names the literal's own place, not another zero before it", () => {
+    expect(findAlteredNumber('{"first":0,"second":{"deep":1e-400}}')?.path).toEqual([
+      "second",
+      "deep",
+    ]);
   });
 });

@@ -30,12 +30,33 @@ export class Painter {
 
 const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-/** One line of text with control characters (C0, DEL, C1) shown as escapes. */
-export function printable(value: string): string {
+/**
+ * Bidirectional controls (U+061C, U+200E/200F, U+202A–202E, U+2066–2069)
+ * reorder what a terminal shows after them, so text can look like what it is
+ * not; C1 controls (U+0080–009F) are read by some terminals as escape
+ * sequences (U+009B as CSI).
+ */
+const BIDI_AND_C1 = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_FOR_TERMINAL =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces.
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
-    return ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function unicodeEscape(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/** One line of text with control characters (C0, DEL, C1) and bidi controls shown as escapes. */
+export function printable(value: string): string {
+  return value.replace(UNSAFE_FOR_TERMINAL, (char) => ESCAPES[char] ?? unicodeEscape(char));
+}
+
+/**
+ * JSON text for a terminal: the same value, with C1 and bidi controls
+ * written as `\u` escapes (JSON.stringify escapes only C0 and quotes).
+ * They can occur only inside strings, where an escape means the same.
+ */
+export function terminalJson(value: unknown): string {
+  return JSON.stringify(value).replace(BIDI_AND_C1, unicodeEscape);
 }
 
 export function formatBytes(bytes: number): string {

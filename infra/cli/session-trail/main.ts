@@ -24,6 +24,7 @@ import {
   Painter,
   sessionSummary,
   sessionTable,
+  terminalJson,
 } from "./format.ts";
 import { listFilters, outcome, type StatusFilter, statusOrOutcome } from "./list-filters.ts";
 import { callerPath, refuseOverwrite } from "./paths.ts";
@@ -63,7 +64,7 @@ function writeLines(lines: readonly string[]): void {
 }
 
 function writeJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  process.stdout.write(`${terminalJson(value)}\n`);
 }
 
 function note(message: string): void {

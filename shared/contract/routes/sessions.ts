@@ -47,7 +47,7 @@ export const startSessionRoute = {
     headers: {
       "Idempotency-Key": {
         description:
-          "Replays the first answer for the same key and body within 24 h (with Idempotent-Replayed: true); the same key with another body is 422. An empty value counts as no key.",
+          "Replays the first answer for the same key and body within 24 h (with Idempotent-Replayed: true); the same key with another body is 422. An empty value is refused with 400 naming the header. A replay answers as the first start did, even if that session has since been deleted: its Location and session_id then answer 404.",
         required: false,
         pattern: IDEMPOTENCY_KEY_PATTERN,
         maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,

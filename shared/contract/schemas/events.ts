@@ -5,6 +5,7 @@ import {
   isReservedEventType,
   MAX_EVENT_DATA_DEPTH,
   MAX_EVENTS_PER_APPEND,
+  MAX_MESSAGE_BYTES,
   nestingDepth,
   UNSTORABLE_KEY,
 } from "../../domain/events.ts";
@@ -66,7 +67,14 @@ export const NewEvent = z
       description: "Who acts; defaults to the calling key's id.",
     }),
     step_id: z.string().min(1).max(128).nullable().optional(),
-    message: z.string().nullable().optional().meta({ description: "At most 4 KiB (UTF-8)." }),
+    message: z
+      .string()
+      .meta({
+        description: `At most ${MAX_MESSAGE_BYTES} bytes of UTF-8 (4 KiB).`,
+        override: { "x-max-utf8-bytes": MAX_MESSAGE_BYTES },
+      })
+      .nullable()
+      .optional(),
     event_data: z
       // The record would drop a top-level `__proto__` before any refinement saw it.
       .record(

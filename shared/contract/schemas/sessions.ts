@@ -3,6 +3,7 @@ import { USER_ID_PATTERN } from "../../domain/ids.ts";
 import { SESSION_OUTCOMES, SESSION_STATUSES } from "../../domain/session.ts";
 import { IsoQueryTime, IsoTimestamp, QueryInteger, SessionId } from "./common.ts";
 import { SessionEvent } from "./events.ts";
+import { LabelFilter, LabelKey, LabelValue, MAX_LABEL_VALUE_LENGTH, MAX_LABELS } from "./labels.ts";
 
 export const UserId = z
   .string()
@@ -34,9 +35,7 @@ export const MAX_IF_MATCH_LENGTH = 1024;
 export const IF_MATCH_PATTERN = /^[ \t]*(\*|(W\/)?"[^"]*"([ \t]*,[ \t]*(W\/)?"[^"]*")*)[ \t]*$/;
 
 export const MAX_NOTES_BYTES = 4096;
-export const MAX_LABELS = 20;
-export const LABEL_KEY_PATTERN = /^[a-z0-9_.-]{1,64}$/;
-const LABEL_VALUE_MAX = 256;
+export { LABEL_KEY_PATTERN, MAX_LABELS } from "./labels.ts";
 
 export const SessionNotes = z
   .string()
@@ -45,9 +44,10 @@ export const SessionNotes = z
     (value) => Buffer.byteLength(value, "utf8") <= MAX_NOTES_BYTES,
     `must be at most ${MAX_NOTES_BYTES} bytes of UTF-8`,
   )
-  .meta({ description: `Free text, at most ${MAX_NOTES_BYTES} bytes of UTF-8.` });
-
-const LabelKey = z.string().regex(LABEL_KEY_PATTERN, "label keys must match ^[a-z0-9_.-]{1,64}$");
+  .meta({
+    description: `Free text, at most ${MAX_NOTES_BYTES} bytes of UTF-8.`,
+    override: { "x-max-utf8-bytes": MAX_NOTES_BYTES },
+  });
 
 /**
  * zod leaves a `__proto__` member out of a parsed record (it cannot be a
@@ -62,14 +62,13 @@ function refusingProtoKey<S extends z.ZodType>(schema: S) {
   }, schema);
 }
 
-const LabelValue = z.string().max(LABEL_VALUE_MAX);
-
 export const Labels = z
   .record(LabelKey, LabelValue)
   .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`)
   .meta({
-    description: `At most ${MAX_LABELS} labels; keys match ^[a-z0-9_.-]{1,64}$, values are at most ${LABEL_VALUE_MAX} characters.`,
+    description: `At most ${MAX_LABELS} labels; keys match ^[a-z0-9_.-]{1,64}$, values are at most ${MAX_LABEL_VALUE_LENGTH} characters (Unicode code points), any character allowed.`,
     example: { device: "ios", flow: "onboarding" },
+    override: { maxProperties: MAX_LABELS },
   });
 
 export const StartSessionBody = z
@@ -207,14 +206,10 @@ export const ListSessionsQuery = z.strictObject({
     description:
       "Only ended sessions whose end gave this outcome (a filter on the listing index: a sparse page may come back short, with next_cursor).",
   }),
-  label: z
-    .string()
-    .regex(/^[a-z0-9_.-]{1,64}:.{0,256}$/, "must be key:value")
-    .optional()
-    .meta({
-      description:
-        "key:value: only sessions with this label (a filter on the listing index: it reads the tenant's sessions newest first and keeps the matching ones, so a sparse page may come back short, with next_cursor).",
-    }),
+  label: LabelFilter.optional().meta({
+    description:
+      "key:value: only sessions with this label. The key and value are read as labels take them (the value up to 256 characters, any character, line breaks included; percent-encode it), split at the first colon, so every stored label can be asked for (a filter on the listing index: it reads the tenant's sessions newest first and keeps the matching ones, so a sparse page may come back short, with next_cursor).",
+  }),
   created_after: IsoQueryTime.optional().meta({
     description: "Only sessions created strictly after (ISO 8601).",
   }),
