@@ -68,8 +68,11 @@ export function checkOutRef(projectRoot: string, ref: string): Tree {
   }
 }
 
-/** CPU ticks (utime + stime) of `pid` and all its descendants, in milliseconds. */
-export function treeCpuMs(pid: number): number {
+/**
+ * CPU (utime + stime) of `pid` and all its descendants, and of `pid` alone
+ * (the gateway and the handlers), in milliseconds.
+ */
+export function treeCpuMs(pid: number): { tree: number; gateway: number } {
   const children = new Map<number, number[]>();
   const ticks = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
@@ -93,7 +96,7 @@ export function treeCpuMs(pid: number): number {
     total += ticks.get(next) ?? 0;
     queue.push(...(children.get(next) ?? []));
   }
-  return total * TICK_MS;
+  return { tree: total * TICK_MS, gateway: (ticks.get(pid) ?? 0) * TICK_MS };
 }
 
 const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());

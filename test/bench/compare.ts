@@ -32,6 +32,7 @@ const PROFILE_DIR = process.env.COMPARE_PROFILE_DIR;
 interface Measured {
   results: LoadResult[];
   cpuMs: number;
+  gatewayCpuMs: number;
 }
 
 function pad(value: string | number, width: number): string {
@@ -53,7 +54,7 @@ async function measureLoads(stacks: RunningStack[]): Promise<Record<string, Meas
   for (const load of loads) {
     const requests = [];
     for (const stack of stacks) requests.push(await load.prepare(stack));
-    const measured: Measured[] = stacks.map(() => ({ results: [], cpuMs: 0 }));
+    const measured: Measured[] = stacks.map(() => ({ results: [], cpuMs: 0, gatewayCpuMs: 0 }));
     // A short warm-up on each, so neither pays its first-call costs in the figures.
     for (const [index] of stacks.entries()) {
       await closedLoop(load.clients, 1000, requests[index] as (client: number) => Request);
@@ -69,7 +70,9 @@ async function measureLoads(stacks: RunningStack[]): Promise<Record<string, Meas
           requests[index] as (client: number) => Request,
         );
         const entry = measured[index] as Measured;
-        entry.cpuMs += treeCpuMs(stack.pid) - cpuBefore;
+        const cpuAfter = treeCpuMs(stack.pid);
+        entry.cpuMs += cpuAfter.tree - cpuBefore.tree;
+        entry.gatewayCpuMs += cpuAfter.gateway - cpuBefore.gateway;
         entry.results.push(result);
       }
     }
@@ -85,11 +88,14 @@ function printRow(name: string, [fresh, ref]: Measured[]): void {
   const b = pooled(ref.results);
   const cpuA = fresh.cpuMs / a.requests;
   const cpuB = ref.cpuMs / b.requests;
+  const gwA = fresh.gatewayCpuMs / a.requests;
+  const gwB = ref.gatewayCpuMs / b.requests;
   const errors = a.errors + b.errors ? `  errors new ${a.errors}, ref ${b.errors}` : "";
   console.log(
     `${name.padEnd(38)} ${pad(a.rps.toFixed(0), 6)} ${pad(b.rps.toFixed(0), 6)} ${pad(ratio(a.rps, b.rps), 5)}` +
       ` ${pad(a.p95.toFixed(1), 7)} ${pad(b.p95.toFixed(1), 7)} ${pad(ratio(a.p95, b.p95), 5)}` +
-      ` ${pad(cpuA.toFixed(2), 6)} ${pad(cpuB.toFixed(2), 6)} ${pad(ratio(cpuA, cpuB), 5)}${errors}`,
+      ` ${pad(cpuA.toFixed(2), 6)} ${pad(cpuB.toFixed(2), 6)} ${pad(ratio(cpuA, cpuB), 5)}` +
+      ` ${pad(gwA.toFixed(2), 6)} ${pad(gwB.toFixed(2), 6)} ${pad(ratio(gwA, gwB), 5)}${errors}`,
   );
 }
 
@@ -112,10 +118,10 @@ export async function benchCompare(ref: string | undefined): Promise<Record<stri
       .map((each) => each.toFixed(2))
       .join(" ");
     console.log(
-      `${ROUNDS} rounds × ${SECONDS} s per load and stack, alternating; load average ${load}; CPU per request = the stack's process tree (gateway, DynamoDB Local, S3 emulator)`,
+      `${ROUNDS} rounds × ${SECONDS} s per load and stack, alternating; load average ${load}; cpu ms: CPU per request of the stack's process tree (gateway, DynamoDB Local, S3 emulator); gw cpu: of the gateway process alone`,
     );
     console.log(
-      `${"load (clients)".padEnd(38)} ${pad("req/s", 6)} ${pad("ref", 6)} ${pad("×", 5)} ${pad("p95 ms", 7)} ${pad("ref", 7)} ${pad("×", 5)} ${pad("cpu ms", 6)} ${pad("ref", 6)} ${pad("×", 5)}`,
+      `${"load (clients)".padEnd(38)} ${pad("req/s", 6)} ${pad("ref", 6)} ${pad("×", 5)} ${pad("p95 ms", 7)} ${pad("ref", 7)} ${pad("×", 5)} ${pad("cpu ms", 6)} ${pad("ref", 6)} ${pad("×", 5)} ${pad("gw cpu", 6)} ${pad("ref", 6)} ${pad("×", 5)}`,
     );
     const rows = await measureLoads(stacks);
     for (const [name, [a, b]] of Object.entries(rows)) {
@@ -127,12 +133,14 @@ export async function benchCompare(ref: string | undefined): Promise<Record<stri
           rps: round(pa.rps, 1),
           p95_ms: round(pa.p95, 1),
           cpu_ms_per_request: round(a.cpuMs / pa.requests, 3),
+          gateway_cpu_ms_per_request: round(a.gatewayCpuMs / pa.requests, 3),
           errors: pa.errors,
         },
         ref: {
           rps: round(pb.rps, 1),
           p95_ms: round(pb.p95, 1),
           cpu_ms_per_request: round(b.cpuMs / pb.requests, 3),
+          gateway_cpu_ms_per_request: round(b.gatewayCpuMs / pb.requests, 3),
           errors: pb.errors,
         },
       };
