@@ -106,14 +106,34 @@ export async function benchCompare(ref: string | undefined): Promise<Record<stri
   const fresh: Tree = { label: "new", root: projectRoot, install: "this tree", remove: () => {} };
   const reference = checkOutRef(projectRoot, ref);
   console.log(`reference: ${reference.install}`);
+  try {
+    return await measureBoth(ref, projectRoot, fresh, reference);
+  } finally {
+    reference.remove();
+  }
+}
+
+/** Starts a tree's stack, once more if the first start fails (a loaded machine). */
+async function startWithRetry(tree: Tree): Promise<RunningStack> {
+  try {
+    return await startTreeStack(tree, nodeArgs(tree.label));
+  } catch (error) {
+    console.log(`${error instanceof Error ? error.message.split("\n")[0] : error}; retrying`);
+    return startTreeStack(tree, nodeArgs(tree.label));
+  }
+}
+
+async function measureBoth(
+  ref: string,
+  projectRoot: string,
+  fresh: Tree,
+  reference: Tree,
+): Promise<Record<string, unknown>> {
   const stacks: RunningStack[] = [];
   const figures: Record<string, unknown> = {};
   try {
-    stacks.push(
-      ...(await Promise.all(
-        [fresh, reference].map((tree) => startTreeStack(tree, nodeArgs(tree.label))),
-      )),
-    );
+    // One after the other, each kept for cleanup as soon as it runs.
+    for (const tree of [fresh, reference]) stacks.push(await startWithRetry(tree));
     const load = loadavg()
       .map((each) => each.toFixed(2))
       .join(" ");
@@ -148,23 +168,19 @@ export async function benchCompare(ref: string | undefined): Promise<Record<stri
   } finally {
     await Promise.all(stacks.map((stack) => stack.stop()));
   }
-  try {
-    if (INIT_RUNS > 0) {
+  if (INIT_RUNS > 0) {
+    console.log(
+      `\nmodule init per function bundle, ${INIT_RUNS} imports each (ms, p50 / p95; CPU p50)`,
+    );
+    console.log(
+      `${"function".padEnd(20)} ${pad("new", 13)} ${pad("ref", 13)} ${pad("× p50", 6)} ${pad("cpu new", 8)} ${pad("ref", 6)}`,
+    );
+    for (const row of await compareModuleInit(projectRoot, reference.root, INIT_RUNS)) {
       console.log(
-        `\nmodule init per function bundle, ${INIT_RUNS} imports each (ms, p50 / p95; CPU p50)`,
+        `${row.name.padEnd(20)} ${pad(`${row.newP50} / ${row.newP95}`, 13)} ${pad(`${row.refP50} / ${row.refP95}`, 13)} ${pad(ratio(row.newP50, row.refP50), 6)} ${pad(row.newCpuP50, 8)} ${pad(row.refCpuP50, 6)}`,
       );
-      console.log(
-        `${"function".padEnd(20)} ${pad("new", 13)} ${pad("ref", 13)} ${pad("× p50", 6)} ${pad("cpu new", 8)} ${pad("ref", 6)}`,
-      );
-      for (const row of await compareModuleInit(projectRoot, reference.root, INIT_RUNS)) {
-        console.log(
-          `${row.name.padEnd(20)} ${pad(`${row.newP50} / ${row.newP95}`, 13)} ${pad(`${row.refP50} / ${row.refP95}`, 13)} ${pad(ratio(row.newP50, row.refP50), 6)} ${pad(row.newCpuP50, 8)} ${pad(row.refCpuP50, 6)}`,
-        );
-        figures[`compare.init.${row.name}`] = row;
-      }
+      figures[`compare.init.${row.name}`] = row;
     }
-  } finally {
-    reference.remove();
   }
   if (PROFILE_DIR) console.log(`CPU profiles in ${join(resolve(PROFILE_DIR), "{new,ref}")}`);
   figures["compare.summary"] = { ref, rounds: ROUNDS, seconds: SECONDS, loadavg: loadavg() };
