@@ -4,7 +4,6 @@
  * call, built from the route table, so the cached answer is right for every
  * route and a role that may not call one gets a 403 from the gateway.
  */
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type {
   APIGatewayAuthorizerResult,
@@ -18,8 +17,9 @@ import {
   RouteAccessTable,
 } from "#shared/contract/route-access.ts";
 import { headerValue } from "#shared/http/headers.ts";
-import { logger, metrics, recordMetric, tracer } from "#shared/observability.ts";
+import { logger, metrics, recordMetric } from "#shared/observability.ts";
 import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
+import { traceHandler } from "#shared/tracing.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 
 /**
@@ -79,5 +79,5 @@ export const handler = middy<
   Context
 >()
   // The answer is a policy and the caller's tenant: traces keep timings only.
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler)
   .handler(authorize);

@@ -3,17 +3,17 @@
  * time budget, keeping a margin to finish the transactions under way.
  */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { logger, metrics, recordMetric, tracer } from "#shared/observability.ts";
+import { logger, metrics, recordMetric } from "#shared/observability.ts";
+import { traceHandler } from "#shared/tracing.ts";
 import { type ExpiryReport, expireDueSessions } from "#shared/usecases/expiry.ts";
 
 const SAFETY_MARGIN_MS = 5_000;
 
 export const handler = middy<ScheduledEvent, ExpiryReport, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceHandler)
   .handler(async (_event, context) => {
     const started = Date.now();
     const report = await expireDueSessions(

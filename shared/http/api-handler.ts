@@ -5,7 +5,6 @@
  */
 
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import {
   isServerError,
@@ -28,8 +27,9 @@ import { findUnstorableKey, type UnstorableValue } from "../domain/events.ts";
 import { isSessionId } from "../domain/ids.ts";
 import { findAlteredNumber } from "../domain/number-literals.ts";
 import { KEY_SCOPES, type Principal, ROLES } from "../domain/principal.ts";
-import { logger, metrics, tracer } from "../observability.ts";
+import { logger, metrics } from "../observability.ts";
 import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
+import { traceHandler } from "../tracing.ts";
 import { requestBodyText } from "./body-text.ts";
 import { lowerCaseHeaders, requestHeaders } from "./headers.ts";
 import { type ApiResult, errorResult, toProxyResult } from "./responses.ts";
@@ -264,9 +264,6 @@ function storageBudgetOf(event: APIGatewayProxyEvent, context: Context): number 
   return Math.max(0, invocationStorageBudget(context) - spent);
 }
 
-/** Response bodies hold tenant data: traces keep timings and errors only. */
-const traceHandler = captureLambdaHandler(tracer, { captureResponse: false });
-
 /**
  * The HTTP edge of one function: it takes the route (or the routes) it
  * serves from the route table, so the schemas, whether a key is needed and
@@ -280,7 +277,7 @@ export function apiHandler<const R extends RouteDefinition>(
   const routes: readonly R[] = isRouteList(served) ? served : [served];
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use([traceHandler, flushMetrics()])
+    .use([...traceHandler, flushMetrics()])
     .use(errorMapping())
     .handler(async (event, context) => {
       const route = routeOf(routes, event);

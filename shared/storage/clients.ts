@@ -22,7 +22,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { config, RESPONSE_MARGIN_MS, SDK_MAX_ATTEMPTS } from "../config.ts";
-import { tracer } from "../observability.ts";
+import { traceClient } from "../tracing.ts";
 
 let documentClient: DynamoDBDocumentClient | undefined;
 const traced = new WeakSet<object>();
@@ -31,7 +31,7 @@ const traced = new WeakSet<object>();
 export function withTracing<Client extends object>(client: Client): Client {
   if (traced.has(client)) return client;
   traced.add(client);
-  return tracer.captureAWSv3Client(client);
+  return traceClient(client);
 }
 
 const invocationDeadline = new AsyncLocalStorage<number>();

@@ -52,7 +52,7 @@ const LAMBDA_LIKE_ENV = {
   LOG_LEVEL: "ERROR",
 };
 
-function importOnce(file: string): { wall: number; cpu: number } {
+export function importOnce(file: string): { wall: number; cpu: number } {
   const out = execFileSync(
     process.execPath,
     ["--enable-source-maps", "--input-type=module", "-e", IMPORT_TIMER, pathToFileURL(file).href],

@@ -3,6 +3,7 @@
  * table per suite and writes every figure as JSON to $BENCH_OUT (default
  * `.data/bench.json`). Suites: `npm run bench -- events investigate appends logscan
  * coldstart` (all by default); the local stack starts only for the suites that need it.
+ * `npm run bench -- compare <git-ref>` compares this tree with another build (compare.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -27,6 +28,11 @@ const SUITES: Record<string, () => Promise<Suite>> = {
 const STACKLESS = new Set(["logscan", "coldstart"]);
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "compare") {
+    // Both stacks run with the settings `npm start` has, so nothing below applies.
+    const { benchCompare } = await import("./compare.ts");
+    return write(await benchCompare(process.argv[3]));
+  }
   // Before any product module loads: Powertools reads these when it is imported.
   process.env.LOG_LEVEL ??= "CRITICAL";
   process.env.POWERTOOLS_METRICS_DISABLED = "true";
@@ -55,6 +61,10 @@ async function main(): Promise<void> {
   } finally {
     await ctx?.stack.stop();
   }
+  write(figures);
+}
+
+function write(figures: Record<string, unknown>): void {
   const out = resolve(process.env.BENCH_OUT ?? ".data/bench.json");
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);

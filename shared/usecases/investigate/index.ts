@@ -42,7 +42,7 @@ import {
 } from "./directories.ts";
 import { findingsOf } from "./findings.ts";
 import { type LogResult, summarizeNewestLog } from "./log-summary.ts";
-import { listWorkspaceOnce } from "./memory.ts";
+import { listWorkspaceOnce, memoryOf, versionKey } from "./memory.ts";
 import { statusFieldsFinding } from "./status-fields.ts";
 import {
   errorDetailsOf,
@@ -182,21 +182,35 @@ function answerOf(
   };
 }
 
+/** How long a processing status this process stored stands before the same one is stored again. */
+export const STATUS_RESTORE_MS = 60_000;
+
 /**
  * Keeps the processing status this investigation read for the session's
  * statistics. Best effort: a failed write costs the statistics a stale
- * value, never the investigation its answer.
+ * value, never the investigation its answer. The same status this process
+ * stored less than STATUS_RESTORE_MS ago is not written again, so repeated
+ * investigations of a session cost no write each.
  */
 async function rememberStatus(
   context: RequestContext,
   answer: SessionInvestigationResponse,
 ): Promise<void> {
   if (answer.processing_status === null) return;
+  const stored = memoryOf(context.ports).storedStatuses;
+  const key = versionKey(context, "processing-status");
+  const last = stored.get(key);
+  const now = Date.now();
+  if (last?.status === answer.processing_status && now - last.storedAt < STATUS_RESTORE_MS) return;
   const write = context.ports.rememberProcessingStatus(
     context.scope,
     { status: answer.processing_status, observedAt: answer.investigation_timestamp },
     summaryTtl(context.session, Date.now()),
   );
-  const stored = await context.budget.run(write, "processing status");
-  if (!stored.ok) logger.warn("processing status not remembered", { reason: stored.reason });
+  const written = await context.budget.run(write, "processing status");
+  if (!written.ok) {
+    logger.warn("processing status not remembered", { reason: written.reason });
+    return;
+  }
+  stored.set(key, { status: answer.processing_status, storedAt: now }, 64);
 }

@@ -23,6 +23,11 @@ class ProcessMemory {
   readonly jsonFiles = new BoundedCache<JsonFileOutcome>(1024, 16 * 1024 * 1024);
   readonly tails = new BoundedCache<TailWindow>(256, 16 * 1024 * 1024);
   readonly completeCounts = new BoundedCache<LogCounts>(4096, 4096 * 256);
+  /** The processing status this process last stored per session, and when. */
+  readonly storedStatuses = new BoundedCache<{ status: string; storedAt: number }>(
+    4096,
+    4096 * 128,
+  );
   readonly listingFlights = new Map<string, Promise<WorkspaceListing>>();
   readonly countFlights = new Map<string, Promise<{ counts: LogCounts; exact: boolean }>>();
 }
