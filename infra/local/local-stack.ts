@@ -100,15 +100,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   process.env.CURSOR_SECRET ||= ensureCursorSecret(options.dataDir);
   const pidFile = join(options.dataDir, "local-stack.pids");
   await clearStaleChildren(pidFile);
-  const supervisor = new Supervisor({
-    ...CHILD_RESTART_POLICY,
-    log: (line) => console.error(line),
-    onGiveUp: (message) => {
-      console.error(message);
-      options.onChildLost?.(message);
-    },
-    onRestarted: () => recordChildren(pidFile),
-  });
+  const supervisor = watchChildren(options, pidFile);
   try {
     const { dynamo, s3, credentials } = await startChildren(options, supervisor, pidFile);
     const partial = {
@@ -154,6 +146,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+/** Restarts a child that dies, keeps the pid file current, and gives up as configured. */
+function watchChildren(options: LocalStackOptions, pidFile: string): Supervisor {
+  return new Supervisor({
+    ...CHILD_RESTART_POLICY,
+    log: (line) => console.error(line),
+    onGiveUp: (message) => {
+      console.error(message);
+      options.onChildLost?.(message);
+    },
+    onRestarted: () => recordChildren(pidFile),
+  });
 }
 
 /**
