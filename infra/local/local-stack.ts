@@ -7,10 +7,12 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { resetConfig } from "#shared/config.ts";
 import { ensureTable, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { ENDPOINTS_FILE, type LocalEndpoints } from "./endpoints.ts";
 import { LocalGateway } from "./gateway.ts";
 import { clearStaleChildren, recordChildren, stopAll } from "./processes.ts";
+import { type LocalPushStream, startPushStream } from "./push-stream.ts";
 import { startS3Emulator } from "./s3-emulator.ts";
 import { Supervisor } from "./supervisor.ts";
 
@@ -54,6 +56,8 @@ export interface LocalStack {
   endpoints: LocalEndpoints;
   gateway: LocalGateway;
   supervisor: Supervisor;
+  /** The WebSocket stream, its `@connections` endpoint and the stream poller. */
+  stream: LocalPushStream;
   stop: () => Promise<void>;
 }
 
@@ -112,7 +116,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     useLocalServices({ ...partial, baseUrl: "" });
     process.env.CORS_ALLOWED_ORIGINS = options.corsOrigins.join(",");
+    const stream = await startPushStream({
+      dynamodbEndpoint: dynamo.endpoint,
+      region: partial.region,
+      tableName: LOCAL_TABLE,
+      loadHandler: (name) => gateway.loadHandler(name),
+      supervisor,
+    });
     const gateway = new LocalGateway({
+      onUpgrade: stream.server.onUpgrade,
       port: options.port,
       functionsDir: join(PROJECT_ROOT, "functions"),
       rateLimit: options.rateLimit,
@@ -121,6 +133,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       downDependencies: () => supervisor.down(),
     });
     const baseUrl = await gateway.listen();
+    process.env.STREAM_URL = `${baseUrl.replace(/^http/, "ws")}/stream`;
+    resetConfig();
     const endpoints: LocalEndpoints = { ...partial, baseUrl };
     writeFileSync(join(options.dataDir, ENDPOINTS_FILE), JSON.stringify(endpoints, null, 2));
     let stopped = false;
@@ -128,10 +142,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoints,
       gateway,
       supervisor,
+      stream,
       stop: async () => {
         if (stopped) return;
         stopped = true;
         supervisor.stop();
+        await stream.stop();
         await gateway.close();
         await stopAll();
         rmSync(join(options.dataDir, ENDPOINTS_FILE), { force: true });

@@ -30,6 +30,7 @@ import {
   startSessionRoute,
   updateSessionRoute,
 } from "./routes/sessions.ts";
+import { createStreamTicketRoute } from "./routes/stream.ts";
 import {
   createUploadRoute,
   getWorkspaceFileRoute,
@@ -79,6 +80,8 @@ export interface FunctionDefinition {
   timeoutSeconds?: number;
   /** Files under the function's folder that it reads at run time; the bundle carries them. */
   assets?: readonly string[];
+  /** Posts to push-stream connections (`@connections`, execute-api:ManageConnections). */
+  manageConnections?: boolean;
 }
 
 /**
@@ -171,6 +174,31 @@ export const FUNCTIONS = {
     access: { table: [], bucket: [] },
     assets: ["assets/viewer.js", "assets/viewer.css"],
   },
+  "create-stream-ticket": {
+    description: "A single-use ticket for the push stream",
+    access: { table: ["put"], bucket: [] },
+  },
+  "stream-authorizer": {
+    description: "WebSocket $connect authorizer: consumes the ticket (conditional delete)",
+    access: { table: ["delete"], bucket: [] },
+  },
+  "stream-connection": {
+    description: "WebSocket $connect and $disconnect: records and clears a connection",
+    access: { table: ["put", "get", "update", "delete"], bucket: [] },
+  },
+  "stream-messages": {
+    description: "WebSocket subscribe, unsubscribe and ping; sends the backlog",
+    access: { table: ["get", "query", "put", "update", "delete"], bucket: [] },
+    manageConnections: true,
+  },
+  "stream-fanout": {
+    description: "DynamoDB Streams to subscribers: posts new events to their connections",
+    // Query finds a session's subscribers; get, update and delete clear the
+    // subscriptions of a connection that is gone or of a deleted session.
+    access: { table: ["get", "query", "update", "delete"], bucket: [] },
+    manageConnections: true,
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -228,6 +256,7 @@ export const ROUTES = [
   getHealthRoute,
   getViewerRoute,
   getOpenApiDocumentRoute,
+  createStreamTicketRoute,
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof ROUTES)[number];
