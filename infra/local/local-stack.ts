@@ -116,25 +116,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     useLocalServices({ ...partial, baseUrl: "" });
     process.env.CORS_ALLOWED_ORIGINS = options.corsOrigins.join(",");
-    const stream = await startPushStream({
-      dynamodbEndpoint: dynamo.endpoint,
-      region: partial.region,
-      tableName: LOCAL_TABLE,
-      loadHandler: (name) => gateway.loadHandler(name),
-      supervisor,
-    });
-    const gateway = new LocalGateway({
-      onUpgrade: stream.server.onUpgrade,
-      port: options.port,
-      functionsDir: join(PROJECT_ROOT, "functions"),
-      rateLimit: options.rateLimit,
-      authorizerCacheSeconds: options.authorizerCacheSeconds,
-      corsOrigins: options.corsOrigins,
-      downDependencies: () => supervisor.down(),
-    });
-    const baseUrl = await gateway.listen();
-    process.env.STREAM_URL = `${baseUrl.replace(/^http/, "ws")}/stream`;
-    resetConfig();
+    const { gateway, stream, baseUrl } = await startFrontDoor(options, partial, supervisor);
     const endpoints: LocalEndpoints = { ...partial, baseUrl };
     writeFileSync(join(options.dataDir, ENDPOINTS_FILE), JSON.stringify(endpoints, null, 2));
     let stopped = false;
@@ -159,6 +141,35 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The gateway and the push stream on its port (the stream's functions are
+ * the gateway's, loaded once); tickets point at the gateway's address.
+ */
+async function startFrontDoor(
+  options: LocalStackOptions,
+  services: { dynamodbEndpoint: string; region: string; tableName: string },
+  supervisor: Supervisor,
+): Promise<{ gateway: LocalGateway; stream: LocalPushStream; baseUrl: string }> {
+  const stream = await startPushStream({
+    ...services,
+    loadHandler: (name) => gateway.loadHandler(name),
+    supervisor,
+  });
+  const gateway = new LocalGateway({
+    onUpgrade: stream.server.onUpgrade,
+    port: options.port,
+    functionsDir: join(PROJECT_ROOT, "functions"),
+    rateLimit: options.rateLimit,
+    authorizerCacheSeconds: options.authorizerCacheSeconds,
+    corsOrigins: options.corsOrigins,
+    downDependencies: () => supervisor.down(),
+  });
+  const baseUrl = await gateway.listen();
+  process.env.STREAM_URL = `${baseUrl.replace(/^http/, "ws")}/stream`;
+  resetConfig();
+  return { gateway, stream, baseUrl };
 }
 
 /**

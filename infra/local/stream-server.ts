@@ -106,9 +106,8 @@ export class LocalStreamServer {
       refuseHandshake(socket, 404, "Not Found");
       return;
     }
-    const ticket = url.searchParams.get("ticket");
     // API Gateway refuses a handshake without the identity source before calling the authorizer.
-    if (!ticket) {
+    if (!url.searchParams.get("ticket")) {
       refuseHandshake(socket, 401, "Unauthorized");
       return;
     }
@@ -121,6 +120,40 @@ export class LocalStreamServer {
     );
     const queryStringParameters = Object.fromEntries(url.searchParams);
     const context = this.requestContext(connectionId, request, "$connect", "CONNECT", connectedAt);
+    const verdict = await this.authorize(headers, queryStringParameters, context);
+    if (typeof verdict === "number") {
+      refuseHandshake(socket, verdict, verdict === 401 ? "Unauthorized" : "Forbidden");
+      return;
+    }
+    const connected = await this.route("stream-connection", {
+      headers,
+      queryStringParameters,
+      isBase64Encoded: false,
+      requestContext: { ...context, authorizer: verdict },
+    });
+    if (connected !== 200) {
+      refuseHandshake(socket, Math.min(connected, 500), "Connection refused");
+      return;
+    }
+    this.server.handleUpgrade(request, socket, head, (ws) =>
+      this.accept(ws, request, connectionId, {
+        socket: ws,
+        authorizer: verdict,
+        connectedAt,
+        lastActiveAt: connectedAt,
+        sourceIp: context.identity.sourceIp,
+        userAgent: context.identity.userAgent,
+        queue: Promise.resolve(),
+      }),
+    );
+  }
+
+  /** The $connect authorizer's context, or the status the handshake is refused with. */
+  private async authorize(
+    headers: Record<string, string>,
+    queryStringParameters: Record<string, string>,
+    context: ReturnType<LocalStreamServer["requestContext"]>,
+  ): Promise<Record<string, unknown> | number> {
     const authorizer =
       await this.options.loadHandler<
         Handler<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>
@@ -145,13 +178,7 @@ export class LocalStreamServer {
         this.context("stream-authorizer"),
       );
     } catch (error) {
-      const unauthorized = error instanceof Error && error.message === "Unauthorized";
-      refuseHandshake(
-        socket,
-        unauthorized ? 401 : 500,
-        unauthorized ? "Unauthorized" : "Internal Server Error",
-      );
-      return;
+      return error instanceof Error && error.message === "Unauthorized" ? 401 : 500;
     }
     const allowed = verdict.policyDocument.Statement.some(
       (statement) =>
@@ -159,59 +186,43 @@ export class LocalStreamServer {
         "Resource" in statement &&
         [statement.Resource].flat().includes(METHOD_ARN),
     );
-    if (!allowed) {
-      refuseHandshake(socket, 403, "Forbidden");
-      return;
-    }
-    const authorizerContext = { ...verdict.context, principalId: verdict.principalId };
-    const connected = await this.route("stream-connection", {
-      headers,
-      queryStringParameters,
-      isBase64Encoded: false,
-      requestContext: { ...context, authorizer: authorizerContext },
+    return allowed ? { ...verdict.context, principalId: verdict.principalId } : 403;
+  }
+
+  /** An open connection: frames run its routes in order, a close runs $disconnect. */
+  private accept(
+    ws: WebSocket,
+    request: IncomingMessage,
+    connectionId: string,
+    connection: LocalConnection,
+  ): void {
+    this.connections.set(connectionId, connection);
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      connection.lastActiveAt = Date.now();
+      const body = isBinary ? Buffer.from(data as Buffer).toString("base64") : data.toString();
+      connection.queue = connection.queue.then(() =>
+        this.message(request, connectionId, connection, body, isBinary),
+      );
     });
-    if (connected !== 200) {
-      refuseHandshake(socket, connected >= 500 ? 500 : connected, "Connection refused");
-      return;
-    }
-    this.server.handleUpgrade(request, socket, head, (ws) => {
-      const connection: LocalConnection = {
-        socket: ws,
-        authorizer: authorizerContext,
-        connectedAt,
-        lastActiveAt: connectedAt,
-        sourceIp: context.identity.sourceIp,
-        userAgent: context.identity.userAgent,
-        queue: Promise.resolve(),
-      };
-      this.connections.set(connectionId, connection);
-      ws.on("message", (data: RawData, isBinary: boolean) => {
-        connection.lastActiveAt = Date.now();
-        const body = isBinary ? Buffer.from(data as Buffer).toString("base64") : data.toString();
-        connection.queue = connection.queue.then(() =>
-          this.message(request, connectionId, connection, body, isBinary),
-        );
-      });
-      ws.on("close", () => {
-        this.connections.delete(connectionId);
-        void connection.queue.then(() =>
-          this.route("stream-connection", {
-            isBase64Encoded: false,
-            requestContext: {
-              ...this.requestContext(
-                connectionId,
-                request,
-                "$disconnect",
-                "DISCONNECT",
-                connectedAt,
-              ),
-              authorizer: authorizerContext,
-              disconnectStatusCode: 1005,
-              disconnectReason: "",
-            },
-          }),
-        );
-      });
+    ws.on("close", () => {
+      this.connections.delete(connectionId);
+      void connection.queue.then(() =>
+        this.route("stream-connection", {
+          isBase64Encoded: false,
+          requestContext: {
+            ...this.requestContext(
+              connectionId,
+              request,
+              "$disconnect",
+              "DISCONNECT",
+              connection.connectedAt,
+            ),
+            authorizer: connection.authorizer,
+            disconnectStatusCode: 1005,
+            disconnectReason: "",
+          },
+        }),
+      );
     });
   }
 

@@ -118,6 +118,33 @@ export async function addSubscription(input: {
   return true;
 }
 
+/**
+ * Moves a subscription's watermark forward to what its backlog delivered,
+ * so the fan-out does not send those events a second time.
+ */
+export async function advanceSubscription(
+  tenant: string,
+  sessionId: string,
+  connectionId: string,
+  after: number,
+): Promise<void> {
+  await dynamo()
+    .send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.subscription(tenant, sessionId, connectionId),
+        UpdateExpression: "SET #after = :after",
+        ConditionExpression: "attribute_exists(pk) AND #after < :after",
+        ExpressionAttributeNames: { "#after": "after" },
+        ExpressionAttributeValues: { ":after": after },
+      }),
+    )
+    .catch((error: unknown) => {
+      // Unsubscribed meanwhile, or already further on: nothing to move.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
+}
+
 export async function removeSubscription(
   tenant: string,
   sessionId: string,

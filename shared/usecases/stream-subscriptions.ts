@@ -7,7 +7,6 @@
  * nothing; the connection stays open.
  */
 import type * as z from "zod";
-import type { SessionEvent } from "../contract/schemas/events.ts";
 import {
   ClientFrame,
   type ServerMessage,
@@ -22,7 +21,11 @@ import {
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
 } from "../domain/stream-batches.ts";
 import { type PostOutcome, postToConnection } from "../storage/connections-client.ts";
-import { addSubscription, removeSubscription } from "../storage/subscription-store.ts";
+import {
+  addSubscription,
+  advanceSubscription,
+  removeSubscription,
+} from "../storage/subscription-store.ts";
 import { queryEvents } from "./events.ts";
 import { getSession } from "./sessions.ts";
 
@@ -162,13 +165,26 @@ async function subscribe(
     );
     return;
   }
+  await sendBacklog(principal, connectionId, sessionId, after, session.status);
+}
+
+/**
+ * `subscribed`, then what committed after `after` (or a `gap` past 1,000
+ * events), then the subscription's watermark moves to what was sent.
+ */
+async function sendBacklog(
+  principal: Principal,
+  connectionId: string,
+  sessionId: string,
+  after: number,
+  status: string,
+): Promise<void> {
+  const tenant = principal.tenantId;
+  const read = (from: number) =>
+    queryEvents(principal, sessionId, { after: from, order: "asc", limit: MAX_BACKLOG_EVENTS });
   let page: Awaited<ReturnType<typeof queryEvents>>;
   try {
-    page = await queryEvents(principal, sessionId, {
-      after,
-      order: "asc",
-      limit: MAX_BACKLOG_EVENTS,
-    });
+    page = await read(after);
   } catch (error) {
     await removeSubscription(tenant, sessionId, connectionId);
     throw error;
@@ -177,7 +193,7 @@ async function subscribe(
     type: "subscribed",
     session_id: sessionId,
     latest_seq: page.latest_seq,
-    status: session.status,
+    status,
   };
   if ((await send(connectionId, subscribed)) !== "sent") return;
   if (page.latest_seq - after > MAX_BACKLOG_EVENTS) {
@@ -189,18 +205,13 @@ async function subscribe(
     });
     return;
   }
-  let items: SessionEvent[] = page.items;
   for (;;) {
-    for (const message of eventMessages(sessionId, items)) {
+    for (const message of eventMessages(sessionId, page.items)) {
       if ((await deliver(connectionId, message)) === "gone") return;
     }
-    const last = items[items.length - 1];
+    const last = page.items[page.items.length - 1];
+    if (last) await advanceSubscription(tenant, sessionId, connectionId, last.seq);
     if (!page.has_more || !last) return;
-    page = await queryEvents(principal, sessionId, {
-      after: last.seq,
-      order: "asc",
-      limit: MAX_BACKLOG_EVENTS,
-    });
-    items = page.items;
+    page = await read(last.seq);
   }
 }

@@ -138,7 +138,7 @@ export async function followerHolds(
     }
   };
   for (const message of messages) {
-    if (message.session_id !== sessionId && "session_id" in message) continue;
+    if ("session_id" in message && message.session_id !== sessionId) continue;
     if (message.type === "gap") await fill(message.before - 1);
     if (message.type !== "events") continue;
     for (const item of message.items) {
