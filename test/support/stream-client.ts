@@ -119,11 +119,13 @@ export async function followerHolds(
   messages: readonly ServerMessage[],
   sessionId: string,
   key: string,
+  /** The seq the follower already held when it subscribed. */
+  start = 0,
 ): Promise<{ seqs: number[]; filled: number; dropped: number }> {
   const seqs: number[] = [];
   let filled = 0;
   let dropped = 0;
-  const last = () => seqs[seqs.length - 1] ?? 0;
+  const last = () => seqs[seqs.length - 1] ?? start;
   const fill = async (upTo: number) => {
     while (last() < upTo) {
       const page = await api<{ items: SessionEvent[] }>(
