@@ -20,6 +20,7 @@ import { ServiceDashboard } from "./constructs/dashboard.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
 import { ServiceFunction } from "./constructs/service-function.ts";
 import { Storage } from "./constructs/storage.ts";
+import { PushStream } from "./constructs/stream.ts";
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -166,16 +167,23 @@ export class SessionTrailStack extends Stack {
       });
     }
     const expire = functions.get(EXPIRE_FUNCTION);
+    const stream = new PushStream(this, "Stream", { functions, table: storage.table });
 
     new Monitoring(this, "Monitoring", {
       api,
       expireFunction: expire,
       alarmEmail: settings.alarmEmail,
+      pushStream: stream,
     });
 
-    new ServiceDashboard(this, "Dashboard", { api, functions });
+    new ServiceDashboard(this, "Dashboard", { api, functions, pushStream: stream });
 
     new CfnOutput(this, "ApiUrl", { value: api.url, description: "Base URL, stage included." });
+    new CfnOutput(this, "StreamUrl", {
+      value: stream.stage.url,
+      description:
+        "The push stream's WebSocket URL (open it with a ticket from POST /stream-tickets).",
+    });
     new CfnOutput(this, "TableName", { value: storage.table.tableName });
     new CfnOutput(this, "BucketName", { value: storage.bucket.bucketName });
     new CfnOutput(this, "UsagePlanId", {
