@@ -7,7 +7,7 @@
  * shard at a time), with bounded retries and record age, bisect on error
  * and an encrypted SQS queue for what still fails.
  */
-import { Duration } from "aws-cdk-lib";
+import { type CfnElement, Duration, Stack } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { WebSocketLambdaAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
@@ -69,6 +69,11 @@ export class PushStream extends Construct {
       defaultRouteOptions: { integration: messages },
     });
     for (const action of STREAM_ACTIONS) this.api.addRoute(action, { integration: messages });
+    acknowledgeFinding(
+      this.api,
+      "AwsSolutions-APIG4",
+      "A WebSocket API authorizes at $connect only (the ticket authorizer); every later route runs on that authorized connection with the authorizer's context.",
+    );
 
     const accessLogs = new LogGroup(this, "AccessLogs", { retention: RetentionDays.ONE_MONTH });
     this.stage = new WebSocketStage(this, "Stage", {
@@ -94,6 +99,7 @@ export class PushStream extends Construct {
     });
 
     fn("create-stream-ticket").addEnvironment("STREAM_URL", this.stage.url);
+    const apiLogicalId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
     const definitions: Record<string, FunctionDefinition> = FUNCTIONS;
     for (const [name, definition] of Object.entries(definitions)) {
       const pusher = props.functions.get(name);
@@ -104,7 +110,7 @@ export class PushStream extends Construct {
       if (pusher.role) {
         acknowledgeFinding(
           pusher.role,
-          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.api.node.id}>/${STAGE}/*/@connections/*]`,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${STAGE}/*/@connections/*]`,
           "Connection ids are known only at run time; the grant is ManageConnections on this stage's @connections.",
         );
       }
@@ -121,6 +127,13 @@ export class PushStream extends Construct {
       "This queue is the fan-out's on-failure destination (it holds stream batch descriptions); it is a dead-letter queue itself.",
     );
     this.fanOut = fn("stream-fanout");
+    if (this.fanOut.role) {
+      acknowledgeFinding(
+        this.fanOut.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "dynamodb:ListStreams, which the stream's event source mapping needs, takes no resource but *; the stream reads themselves are on this table's stream only.",
+      );
+    }
     this.fanOut.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.LATEST,
