@@ -15,7 +15,8 @@ import { SESSION_STATUSES } from "#shared/domain/session.ts";
 import packageJson from "../../../package.json" with { type: "json" };
 import { ApiClient, pathSegments } from "./client.ts";
 import { ApiError, EXIT, NetworkError, UsageError } from "./errors.ts";
-import { followEvents, listEvents } from "./events.ts";
+import { listEvents } from "./events.ts";
+import { followSession } from "./follow.ts";
 import {
   colourWanted,
   eventLine,
@@ -128,6 +129,7 @@ export function buildProgram(): Command {
     .option("--json", "one JSON object per event and line, as the API sent it")
     .option("--follow", "keep printing new events until the session is closed")
     .option("--interval <seconds>", "with --follow: seconds between polls", seconds, 2)
+    .option("--poll", "with --follow: poll instead of subscribing to the push stream")
     .action(
       async (
         sessionId: string,
@@ -139,6 +141,7 @@ export function buildProgram(): Command {
           json?: boolean;
           follow?: boolean;
           interval: number;
+          poll?: boolean;
         },
         command,
       ) => {
@@ -156,7 +159,7 @@ export function buildProgram(): Command {
         }
         if (options.limit !== undefined)
           throw new UsageError("--limit cannot be used with --follow.");
-        const end = await followEvents(client, sessionId, options, options.interval, sink);
+        const end = await followSession(client, sessionId, options, sink, note);
         note(`${NAME}: the session was ${end}.`);
       },
     );
