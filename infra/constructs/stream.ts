@@ -32,6 +32,13 @@ export const TICKET_IDENTITY_SOURCE = "route.request.querystring.ticket";
 /** Fan-out retries before a batch goes to the failure queue, and the oldest record it still delivers. */
 export const FANOUT_RETRY_ATTEMPTS = 3;
 export const FANOUT_MAX_RECORD_AGE = Duration.minutes(5);
+/** What the event source mapping grants a function fed by the table's stream (`tableStream`). */
+export const STREAM_READ_IAM_ACTIONS = [
+  "dynamodb:DescribeStream",
+  "dynamodb:GetRecords",
+  "dynamodb:GetShardIterator",
+  "dynamodb:ListStreams",
+] as const;
 /** Ceiling for the WebSocket stage (messages and connects per second). */
 export const STREAM_STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
 

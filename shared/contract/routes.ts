@@ -82,6 +82,8 @@ export interface FunctionDefinition {
   assets?: readonly string[];
   /** Posts to push-stream connections (`@connections`, execute-api:ManageConnections). */
   manageConnections?: boolean;
+  /** Fed by the table's stream (the event source mapping grants the stream reads). */
+  tableStream?: boolean;
 }
 
 /**
@@ -197,6 +199,7 @@ export const FUNCTIONS = {
     // subscriptions of a connection that is gone or of a deleted session.
     access: { table: ["get", "query", "update", "delete"], bucket: [] },
     manageConnections: true,
+    tableStream: true,
     timeoutSeconds: 60,
   },
 } as const satisfies Record<string, FunctionDefinition>;

@@ -56,18 +56,21 @@ export async function fanOut(
     deliveryFailures: 0,
     gaps: 0,
   };
-  for (const group of bySession(changes)) {
-    // A failed read of subscribers fails the batch: the event source mapping retries it.
-    const subscribers = await subscribersOf(group.tenant, group.sessionId);
-    await Promise.all(
-      subscribers.map((subscriber) =>
-        deliverTo(group, subscriber, report).catch((error: unknown) => {
-          report.deliveryFailures += 1;
-          onFailure(error, subscriber.connectionId);
-        }),
-      ),
-    );
-  }
+  // Sessions are independent; within one, a subscriber's messages go out in seq order.
+  await Promise.all(
+    bySession(changes).map(async (group) => {
+      // A failed read of subscribers fails the batch: the event source mapping retries it.
+      const subscribers = await subscribersOf(group.tenant, group.sessionId);
+      await Promise.all(
+        subscribers.map((subscriber) =>
+          deliverTo(group, subscriber, report).catch((error: unknown) => {
+            report.deliveryFailures += 1;
+            onFailure(error, subscriber.connectionId);
+          }),
+        ),
+      );
+    }),
+  );
   return report;
 }
 
