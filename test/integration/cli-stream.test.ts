@@ -46,7 +46,7 @@ describe("events --follow on the push stream", () => {
       startCli(["events", id, "--follow", "--interval", "60", "--json"], cliEnv(target)),
     );
     await vi.waitFor(() => expect(follower.output().stderr).toContain("following live"), {
-      timeout: 15_000,
+      timeout: 45_000,
       interval: 20,
     });
     await vi.waitFor(() => expect(seqsOf(follower.output().stdout)).toEqual([1, 2]), {
@@ -77,7 +77,7 @@ describe("events --follow on the push stream", () => {
       startCli(["events", id, "--follow", "--interval", "60", "--json"], cliEnv(target)),
     );
     await vi.waitFor(() => expect(follower.output().stderr).toContain("following live"), {
-      timeout: 15_000,
+      timeout: 45_000,
       interval: 20,
     });
     expect((await api("DELETE", `/sessions/${id}`, { key: target.key })).status).toBe(204);
@@ -92,7 +92,7 @@ describe("events --follow on the push stream", () => {
       startCli(["events", id, "--follow", "--poll", "--interval", "0.3", "--json"], cliEnv(target)),
     );
     await vi.waitFor(() => expect(follower.output().stdout).toContain('"seq":1'), {
-      timeout: 15_000,
+      timeout: 45_000,
       interval: 20,
     });
     expect(follower.output().stderr).toContain("following by polling");

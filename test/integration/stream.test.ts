@@ -66,7 +66,7 @@ async function subscribed(stream: TestStream, sessionId: string, after?: number)
       "session_id" in message &&
       message.session_id === sessionId &&
       (message.type === "subscribed" || message.type === "error"),
-    5000,
+    15_000,
     from,
   );
 }
@@ -116,7 +116,7 @@ describe("subscribe", () => {
     await writing;
     const latest = (await api<{ last_seq: number }>("GET", `/sessions/${id}`, { key: app })).body
       .last_seq;
-    await stream.next(() => receivedSeqs(stream.messages, id).includes(latest), 5000);
+    await stream.next(() => receivedSeqs(stream.messages, id).includes(latest), 15_000);
     const held = await followerHolds(stream.messages, id, app);
     expect(held.seqs).toEqual(Array.from({ length: latest }, (_, index) => index + 1));
     expect(receivedSeqs(stream.messages, id).every((seq) => seq >= 1 && seq <= latest)).toBe(true);
@@ -294,14 +294,14 @@ describe("bad frames", () => {
     for (const frame of frames) {
       const from = stream.messages.length;
       stream.send(frame);
-      expect(await stream.next(() => true, 5000, from)).toMatchObject({
+      expect(await stream.next(() => true, 15_000, from)).toMatchObject({
         type: "error",
         error_code: "VALIDATION_ERROR",
       });
     }
     const from = stream.messages.length;
     stream.send({ action: "ping" });
-    expect(await stream.next(() => true, 5000, from)).toEqual({ type: "pong" });
+    expect(await stream.next(() => true, 15_000, from)).toEqual({ type: "pong" });
     await stream.close();
   });
 });

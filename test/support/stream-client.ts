@@ -52,7 +52,7 @@ export async function openStream(key: string): Promise<TestStream> {
     socket.once("open", () => resolve());
     socket.once("error", reject);
   });
-  const next: TestStream["next"] = (match, timeoutMs = 5000, from = 0) =>
+  const next: TestStream["next"] = (match, timeoutMs = 15_000, from = 0) =>
     new Promise((resolve, reject) => {
       const check = () => {
         const found = messages.slice(from).find(match);
