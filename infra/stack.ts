@@ -22,6 +22,7 @@ import { Monitoring } from "./constructs/monitoring.ts";
 import { ScheduledRunFailures } from "./constructs/scheduled-runs.ts";
 import { ServiceFunction } from "./constructs/service-function.ts";
 import { Storage } from "./constructs/storage.ts";
+import { PushStream } from "./constructs/stream.ts";
 import { WebAclLogging } from "./constructs/waf-logging.ts";
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -177,17 +178,24 @@ export class SessionTrailStack extends Stack {
       });
     }
     const expire = functions.get(EXPIRE_FUNCTION);
+    const stream = new PushStream(this, "Stream", { functions, table: storage.table });
 
     new Monitoring(this, "Monitoring", {
       api,
       expireFunction: expire,
       expireFailedRuns: failedRuns.get(EXPIRE_FUNCTION)?.queue,
       alarmEmail: settings.alarmEmail,
+      pushStream: stream,
     });
 
-    new ServiceDashboard(this, "Dashboard", { api, functions });
+    new ServiceDashboard(this, "Dashboard", { api, functions, pushStream: stream });
 
     new CfnOutput(this, "ApiUrl", { value: api.url, description: "Base URL, stage included." });
+    new CfnOutput(this, "StreamUrl", {
+      value: stream.stage.url,
+      description:
+        "The push stream's WebSocket URL (open it with a ticket from POST /stream-tickets).",
+    });
     new CfnOutput(this, "TableName", { value: storage.table.tableName });
     new CfnOutput(this, "BucketName", { value: storage.bucket.bucketName });
     new CfnOutput(this, "UsagePlanId", {

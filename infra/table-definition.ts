@@ -8,6 +8,8 @@ import { INDEX, INDEX_KEY_ATTRIBUTES } from "#shared/storage/keys.ts";
 
 export const GLOBAL_INDEXES = [INDEX.byTenant, INDEX.byOwner, INDEX.openByExpiry] as const;
 export const LOCAL_INDEXES = [INDEX.eventsByTime, INDEX.eventsByType] as const;
+/** What the table's stream carries: the new item, all the fan-out needs. */
+export const TABLE_STREAM_VIEW = "NEW_IMAGE" as const;
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const attributes = new Set<string>();
@@ -18,6 +20,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: "PAY_PER_REQUEST",
+    // The push stream's fan-out reads new events off the table's stream (DESIGN §9).
+    StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_STREAM_VIEW },
     AttributeDefinitions: [...attributes].map((name) => ({
       AttributeName: name,
       AttributeType: "S",

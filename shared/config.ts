@@ -50,6 +50,10 @@ const EnvSchema = z.object({
     .default(64 * 1024),
   /** How long one instance answers /health from its last check (0: check every time). */
   HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /** The push stream's WebSocket URL that tickets point to (`wss://…/v1`, locally `ws://…/v1/stream`). */
+  STREAM_URL: z.url().optional(),
+  /** Where `@connections` calls go: the WebSocket stage's callback URL (`https://…/v1`). */
+  STREAM_CONNECTIONS_ENDPOINT: z.url().optional(),
   /** Per-call timeout of the SDK clients, in milliseconds. */
   AWS_REQUEST_TIMEOUT_MS: z.coerce
     .number()
@@ -168,6 +172,23 @@ export function cursorSecret(): string {
     throw new ConfigError("CURSOR_SECRET is not set: set it to at least 32 random characters.");
   }
   return secret;
+}
+
+export function streamUrl(): string {
+  const url = config().STREAM_URL;
+  if (!url)
+    throw new ConfigError("STREAM_URL is not set: set it to the push stream's WebSocket URL.");
+  return url;
+}
+
+export function streamConnectionsEndpoint(): string {
+  const url = config().STREAM_CONNECTIONS_ENDPOINT;
+  if (!url) {
+    throw new ConfigError(
+      "STREAM_CONNECTIONS_ENDPOINT is not set: set it to the WebSocket stage's @connections URL.",
+    );
+  }
+  return url;
 }
 
 /** Forget the parsed configuration; the local stack sets env before handlers load. */

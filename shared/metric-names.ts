@@ -24,6 +24,14 @@ export const METRICS = {
   EventPolls: { unit: "Count", what: "event reads (polls)" },
   InvestigateDuration: { unit: "Milliseconds", what: "time to answer an investigation" },
   AuthorizerDenials: { unit: "Count", what: "API keys the authorizer refused" },
+  StreamTicketDenials: {
+    unit: "Count",
+    what: "stream connects refused: ticket reused, expired or forged",
+  },
+  StreamMessagesSent: { unit: "Count", what: "push messages the fan-out posted to connections" },
+  StreamGoneConnections: { unit: "Count", what: "connections found gone (410) and cleared" },
+  StreamDeliveryFailures: { unit: "Count", what: "push messages that failed other than gone" },
+  StreamGaps: { unit: "Count", what: "gap notices sent in place of events" },
 } as const satisfies Record<string, { unit: MetricUnitName; what: string }>;
 
 export type MetricName = keyof typeof METRICS;

@@ -24,11 +24,14 @@ import {
   METRICS,
   type MetricName,
 } from "#shared/metric-names.ts";
+import type { PushStream } from "./stream.ts";
 
 export interface ServiceDashboardProps {
   api: RestApi;
   /** Every function by its folder name. */
   functions: ReadonlyMap<string, IFunction>;
+  /** The push stream: its fan-out's iterator age beside the stream metrics. */
+  pushStream?: PushStream;
 }
 
 const PERIOD = Duration.minutes(1);
@@ -56,6 +59,17 @@ const SERVICE_GRAPHS: readonly { title: string; names: readonly MetricName[]; st
     names: ["StartConflicts", "AuthorizerDenials", "ExpiryFailures"],
     stat: "Sum",
   },
+  {
+    title: "Push stream (per minute)",
+    names: [
+      "StreamMessagesSent",
+      "StreamGoneConnections",
+      "StreamDeliveryFailures",
+      "StreamGaps",
+      "StreamTicketDenials",
+    ],
+    stat: "Sum",
+  },
 ];
 
 export class ServiceDashboard extends Construct {
@@ -78,6 +92,17 @@ export class ServiceDashboard extends Construct {
     this.dashboard.addWidgets(...apiOverview(props.api));
     this.dashboard.addWidgets(...serviceWidgets());
     this.dashboard.addWidgets(...functionWidgets(props.functions));
+    if (props.pushStream) {
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: "Push stream fan-out: iterator age (max, ms)",
+          left: [
+            props.pushStream.fanOut.metric("IteratorAge", { period: PERIOD, statistic: "Maximum" }),
+          ],
+          width: WIDE,
+        }),
+      );
+    }
     this.dashboard.addWidgets(
       ...(ROUTES as readonly RouteDefinition[]).map((route) => routeWidget(props.api, route)),
     );

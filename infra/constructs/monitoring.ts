@@ -8,6 +8,7 @@ import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import {
   Alarm,
   ComparisonOperator,
+  type IMetric,
   MathExpression,
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
@@ -17,6 +18,10 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import type { PushStream } from "./stream.ts";
+
+/** Age of the newest record the fan-out read, in ms, above which pushes are late. */
+export const FANOUT_ITERATOR_AGE_THRESHOLD_MS = 60_000;
 
 /** Share of requests, in percent, answered with a 5xx over five minutes. */
 export const SERVER_ERROR_RATE_THRESHOLD_PERCENT = 5;
@@ -29,6 +34,8 @@ export interface MonitoringProps {
   expireFailedRuns?: IQueue;
   /** Address subscribed to the alarm topic; none by default. */
   alarmEmail?: string;
+  /** The push stream, whose fan-out is watched. */
+  pushStream?: PushStream;
 }
 
 export class Monitoring extends Construct {
@@ -93,6 +100,44 @@ export class Monitoring extends Construct {
       );
     }
 
+    if (props.pushStream) this.watchPushStream(props.pushStream, period);
+
     for (const alarm of this.alarms) alarm.addAlarmAction(action);
+  }
+
+  /** The fan-out falling behind the stream, failing, or sending batches to its failure queue. */
+  private watchPushStream(stream: PushStream, period: Duration): void {
+    const alarm = (id: string, description: string, metric: IMetric, threshold: number) =>
+      this.alarms.push(
+        new Alarm(this, id, {
+          alarmDescription: description,
+          metric,
+          threshold,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    alarm(
+      "FanOutIteratorAge",
+      `The push stream's fan-out is more than ${FANOUT_ITERATOR_AGE_THRESHOLD_MS / 1000} s behind the table's stream: followers get events late.`,
+      stream.fanOut.metric("IteratorAge", { period, statistic: "Maximum" }),
+      FANOUT_ITERATOR_AGE_THRESHOLD_MS,
+    );
+    alarm(
+      "FanOutErrors",
+      "The push stream's fan-out failed batches (they are retried, then go to the failure queue).",
+      stream.fanOut.metricErrors({ period, statistic: "Sum" }),
+      0,
+    );
+    alarm(
+      "FanOutFailedBatches",
+      "Stream batches the fan-out could not deliver are in its failure queue: followers fill the holes by polling.",
+      stream.failureQueue.metricApproximateNumberOfMessagesVisible({
+        period,
+        statistic: "Maximum",
+      }),
+      0,
+    );
   }
 }

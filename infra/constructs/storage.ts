@@ -4,7 +4,13 @@
  * deleted; everything else can be rebuilt.
  */
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+} from "aws-cdk-lib/aws-dynamodb";
 import {
   BlockPublicAccess,
   Bucket,
@@ -13,7 +19,7 @@ import {
   ObjectOwnership,
 } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { GLOBAL_INDEXES, LOCAL_INDEXES } from "#infra/table-definition.ts";
+import { GLOBAL_INDEXES, LOCAL_INDEXES, TABLE_STREAM_VIEW } from "#infra/table-definition.ts";
 import { INDEX_KEY_ATTRIBUTES, TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
 import { acknowledgeFinding } from "./acknowledge.ts";
 
@@ -50,6 +56,8 @@ export class Storage extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // The push stream's fan-out reads new events from it.
+      stream: StreamViewType[TABLE_STREAM_VIEW],
       removalPolicy: RemovalPolicy.RETAIN,
       // RETAIN keeps it when the stack goes; this keeps it from a delete by hand or a replacement.
       deletionProtection: true,

@@ -60,6 +60,8 @@ export interface GatewayOptions {
   corsOrigins: string[];
   /** Dependencies whose local child is down (restarting): /health names them and answers 503. */
   downDependencies?: () => Dependency[];
+  /** Takes HTTP upgrades (the push stream's WebSocket handshake). */
+  onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 interface CompiledRoute {
@@ -242,7 +244,7 @@ function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): bo
   return allowed;
 }
 
-function lambdaContext(functionName: string, timeoutMs: number): Context {
+export function lambdaContext(functionName: string, timeoutMs: number): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -289,6 +291,8 @@ export class LocalGateway {
     this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
       this.onClientError(error, socket),
     );
+    const onUpgrade = this.options.onUpgrade;
+    if (onUpgrade) this.server.on("upgrade", onUpgrade);
     // CONNECT never reaches the request handler; API Gateway has no such route.
     this.server.on("connect", (request: IncomingMessage, socket: Duplex) => {
       endWithError(
@@ -572,10 +576,14 @@ export class LocalGateway {
       return result;
     }
     for (const dependency of down) {
-      report.checks[dependency] = { ...report.checks[dependency], status: "failing" };
+      report.checks[dependency] = {
+        latency_ms: 0,
+        ...report.checks[dependency],
+        status: "failing",
+      };
     }
-    const failing = (["dynamodb", "s3"] as const).filter(
-      (name) => report.checks[name].status === "failing",
+    const failing = (["dynamodb", "s3", "stream"] as const).filter(
+      (name) => report.checks[name]?.status === "failing",
     );
     return {
       ...result,

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { resetConfig } from "#shared/config.ts";
 import { writeViewerDataForSource } from "../bundling.ts";
 import {
   adoptSharedDatabase,
@@ -18,6 +19,7 @@ import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from "./dynamodb-local.
 import { ENDPOINTS_FILE, type LocalEndpoints, writeEndpoints } from "./endpoints.ts";
 import { LocalGateway } from "./gateway.ts";
 import { clearStaleChildren, recordChildren, stopAll } from "./processes.ts";
+import { type LocalPushStream, startPushStream } from "./push-stream.ts";
 import { startS3Emulator } from "./s3-emulator.ts";
 import { Supervisor } from "./supervisor.ts";
 
@@ -61,6 +63,8 @@ export interface LocalStack {
   endpoints: LocalEndpoints;
   gateway: LocalGateway;
   supervisor: Supervisor;
+  /** The WebSocket stream, its `@connections` endpoint and the stream poller. */
+  stream: LocalPushStream;
   stop: () => Promise<void>;
 }
 
@@ -115,15 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.CORS_ALLOWED_ORIGINS = options.corsOrigins.join(",");
     // The viewer's page inlines its built script, as the deployed bundle carries it.
     await writeViewerDataForSource(PROJECT_ROOT);
-    const gateway = new LocalGateway({
-      port: options.port,
-      functionsDir: join(PROJECT_ROOT, "functions"),
-      rateLimit: options.rateLimit,
-      authorizerCacheSeconds: options.authorizerCacheSeconds,
-      corsOrigins: options.corsOrigins,
-      downDependencies: () => supervisor.down(),
-    });
-    const baseUrl = await gateway.listen();
+    const { gateway, stream, baseUrl } = await startFrontDoor(options, partial, supervisor);
     const endpoints: LocalEndpoints = { ...partial, baseUrl };
     writeEndpoints(options.dataDir, endpoints);
     let stopped = false;
@@ -131,10 +127,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoints,
       gateway,
       supervisor,
+      stream,
       stop: async () => {
         if (stopped) return;
         stopped = true;
         supervisor.stop();
+        await stream.stop();
         await gateway.close();
         await stopAll();
         rmSync(join(options.dataDir, ENDPOINTS_FILE), { force: true });
@@ -159,6 +157,35 @@ function watchChildren(options: LocalStackOptions, pidFile: string): Supervisor 
     },
     onRestarted: () => recordChildren(pidFile),
   });
+}
+
+/**
+ * The gateway and the push stream on its port (the stream's functions are
+ * the gateway's, loaded once); tickets point at the gateway's address.
+ */
+async function startFrontDoor(
+  options: LocalStackOptions,
+  services: { dynamodbEndpoint: string; region: string; tableName: string },
+  supervisor: Supervisor,
+): Promise<{ gateway: LocalGateway; stream: LocalPushStream; baseUrl: string }> {
+  const stream = await startPushStream({
+    ...services,
+    loadHandler: (name) => gateway.loadHandler(name),
+    supervisor,
+  });
+  const gateway = new LocalGateway({
+    onUpgrade: stream.server.onUpgrade,
+    port: options.port,
+    functionsDir: join(PROJECT_ROOT, "functions"),
+    rateLimit: options.rateLimit,
+    authorizerCacheSeconds: options.authorizerCacheSeconds,
+    corsOrigins: options.corsOrigins,
+    downDependencies: () => supervisor.down(),
+  });
+  const baseUrl = await gateway.listen();
+  process.env.STREAM_URL = `${baseUrl.replace(/^http/, "ws")}/stream`;
+  resetConfig();
+  return { gateway, stream, baseUrl };
 }
 
 /**

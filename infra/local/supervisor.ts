@@ -7,17 +7,24 @@
  * many exits within a minute), the supervisor gives up and says so: the
  * caller stops the whole stack.
  */
-import type { ChildProcess } from "node:child_process";
-
 /** What the health check calls each dependency. */
-export type Dependency = "dynamodb" | "s3";
+export type Dependency = "dynamodb" | "s3" | "stream";
+
+/** A child process, or an in-process worker (the stream poller) that reports its end the same way. */
+export interface Exitable {
+  readonly pid?: number | undefined;
+  once(
+    event: "exit",
+    listener: (code: number | null, signal: NodeJS.Signals | null) => void,
+  ): unknown;
+}
 
 export interface SupervisedChild {
   /** How an operator knows it, e.g. "DynamoDB Local". */
   label: string;
   dependency: Dependency;
   /** Starts it (again) and resolves once it answers. */
-  start: () => Promise<ChildProcess>;
+  start: () => Promise<Exitable>;
   /** Runs after a restart, before it counts as up (e.g. the table of an in-memory database). */
   afterRestart?: () => Promise<void>;
 }
@@ -38,7 +45,7 @@ export interface SupervisorOptions {
 
 interface Watched {
   spec: SupervisedChild;
-  child: ChildProcess;
+  child: Exitable;
   down: boolean;
   exits: number[];
 }
@@ -56,7 +63,7 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {}
 
-  watch(spec: SupervisedChild, child: ChildProcess): void {
+  watch(spec: SupervisedChild, child: Exitable): void {
     const entry: Watched = { spec, child, down: false, exits: [] };
     this.watched.push(entry);
     this.follow(entry);

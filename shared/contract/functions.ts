@@ -46,6 +46,10 @@ export interface FunctionDefinition {
   assets?: readonly string[];
   /** It issues and checks listing cursors, so it gets CURSOR_SECRET (no other function does). */
   signsCursors?: boolean;
+  /** Posts to push-stream connections (`@connections`, execute-api:ManageConnections). */
+  manageConnections?: boolean;
+  /** Fed by the table's stream (the event source mapping grants the stream reads). */
+  tableStream?: boolean;
 }
 
 /**
@@ -138,6 +142,32 @@ export const FUNCTIONS = {
     description: "The session viewer page; it calls the API from the browser with the user's key",
     access: { table: [], bucket: [] },
     assets: ["assets/viewer.css"],
+  },
+  "create-stream-ticket": {
+    description: "A single-use ticket for the push stream",
+    access: { table: ["put"], bucket: [] },
+  },
+  "stream-authorizer": {
+    description: "WebSocket $connect authorizer: consumes the ticket (conditional delete)",
+    access: { table: ["delete"], bucket: [] },
+  },
+  "stream-connection": {
+    description: "WebSocket $connect and $disconnect: records and clears a connection",
+    access: { table: ["put", "get", "update", "delete"], bucket: [] },
+  },
+  "stream-messages": {
+    description: "WebSocket subscribe, unsubscribe and ping; sends the backlog",
+    access: { table: ["get", "query", "put", "update", "delete"], bucket: [] },
+    manageConnections: true,
+  },
+  "stream-fanout": {
+    description: "DynamoDB Streams to subscribers: posts new events to their connections",
+    // Query finds a session's subscribers; get, update and delete clear the
+    // subscriptions of a connection that is gone or of a deleted session.
+    access: { table: ["get", "query", "update", "delete"], bucket: [] },
+    manageConnections: true,
+    tableStream: true,
+    timeoutSeconds: 60,
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

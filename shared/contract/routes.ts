@@ -32,6 +32,7 @@ import {
   startSessionRoute,
   updateSessionRoute,
 } from "./routes/sessions.ts";
+import { createStreamTicketRoute } from "./routes/stream.ts";
 import {
   createUploadRoute,
   getWorkspaceFileRoute,
@@ -71,6 +72,7 @@ export const ROUTES = [
   getHealthRoute,
   getViewerRoute,
   getOpenApiDocumentRoute,
+  createStreamTicketRoute,
 ] as const satisfies readonly RouteDefinition[];
 
 export type Route = (typeof ROUTES)[number];

@@ -11,6 +11,8 @@ export const OPEN_LOCK_SK = "OPEN";
 export const API_KEY_SK = "KEY";
 export const IDEMPOTENCY_SK = "IDEMPOTENCY";
 export const STATS_SK = "STATS";
+export const STREAM_TICKET_SK = "TICKET";
+export const CONNECTION_SK = "CONNECTION";
 /**
  * Sort keys in a session partition: events (`E#…`) sort before the session
  * item (`SESSION`), so one Query from an event up to `SESSION` returns the
@@ -68,6 +70,24 @@ function sessionPk(tenant: string, sessionId: string): string {
   return `T#${tenant}#S#${sessionId}`;
 }
 
+function subscriptionsPk(tenant: string, sessionId: string): string {
+  return `T#${tenant}#SUBS#${sessionId}`;
+}
+
+/** The tenant and session a session partition key names (a stream record carries only keys). */
+export function parseSessionPartition(
+  pk: string,
+): { tenant: string; sessionId: string } | undefined {
+  const match = /^T#([a-z0-9][a-z0-9-]{0,62})#S#(sess_[A-Za-z0-9_-]{22})$/.exec(pk);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { tenant: match[1], sessionId: match[2] };
+}
+
+/** The connection id a subscription's sort key names. */
+export function connectionIdFromSubscriptionSk(sk: string): string {
+  return sk.slice(2);
+}
+
 export const keys = {
   session: (tenant: string, sessionId: string): ItemKey => ({
     pk: sessionPk(tenant, sessionId),
@@ -106,6 +126,29 @@ export const keys = {
     pk: sessionPk(tenant, sessionId),
     sk: PROCESSING_STATUS_SK,
   }),
+  /**
+   * A push-stream ticket, by the hash of its value: looked up before the
+   * tenant is known, like an API key.
+   */
+  streamTicket: (ticketHash: string): ItemKey => ({
+    pk: `STT#${ticketHash}`,
+    sk: STREAM_TICKET_SK,
+  }),
+  /** A push-stream connection: its subscribed sessions, for cleanup and the per-connection cap. */
+  connection: (tenant: string, connectionId: string): ItemKey => ({
+    pk: `T#${tenant}#C#${connectionId}`,
+    sk: CONNECTION_SK,
+  }),
+  /**
+   * One connection's subscription to one session. Kept outside the session's
+   * partition, so deleting the session leaves them for the fan-out to end.
+   */
+  subscription: (tenant: string, sessionId: string, connectionId: string): ItemKey => ({
+    pk: subscriptionsPk(tenant, sessionId),
+    sk: `C#${connectionId}`,
+  }),
+  subscriptionsPartition: (tenant: string, sessionId: string): string =>
+    subscriptionsPk(tenant, sessionId),
   /** Cached log summary of one log object version, beside the session's events. */
   logSummary: (tenant: string, sessionId: string, logName: string, etag: string): ItemKey => ({
     pk: sessionPk(tenant, sessionId),

@@ -10,6 +10,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LAMBDA_RUNTIME } from "#infra/bundling.ts";
 import { BUCKET_IAM_ACTIONS, TABLE_IAM_ACTIONS } from "#infra/constructs/access.ts";
+import { STREAM_READ_IAM_ACTIONS } from "#infra/constructs/stream.ts";
 import { SessionTrailStack } from "#infra/stack.ts";
 import { GLOBAL_INDEXES, LOCAL_INDEXES } from "#infra/table-definition.ts";
 import {
@@ -361,7 +362,12 @@ describe("SessionTrail stack with default settings", () => {
       const granted = (prefix: string) =>
         [...actionsOf(statements)].filter((action) => action.startsWith(prefix)).sort();
       expect(granted("dynamodb:"), name).toEqual(
-        [...new Set(access.table.map((action) => TABLE_IAM_ACTIONS[action]))].sort(),
+        [
+          ...new Set([
+            ...access.table.map((action) => TABLE_IAM_ACTIONS[action]),
+            ...(definitions[name]?.tableStream ? STREAM_READ_IAM_ACTIONS : []),
+          ]),
+        ].sort(),
       );
       expect(granted("s3:"), name).toEqual(
         [...new Set(access.bucket.map((action) => BUCKET_IAM_ACTIONS[action]))].sort(),
@@ -370,7 +376,9 @@ describe("SessionTrail stack with default settings", () => {
         const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
         const resources = JSON.stringify(statement.Resource);
         if (actions.some((action) => action.startsWith("dynamodb:"))) {
-          expect(resources, name).toMatch(/Table/);
+          // ListStreams (event source mapping) takes no resource but *; nothing else may.
+          if (resources === '"*"') expect(actions, name).toEqual(["dynamodb:ListStreams"]);
+          else expect(resources, name).toMatch(/Table/);
           // Only queries reach the indexes.
           if (resources.includes("/index/*")) expect(actions, name).toEqual(["dynamodb:Query"]);
         }
@@ -497,10 +505,13 @@ describe("SessionTrail stack with default settings", () => {
 
   it("lets API Gateway invoke each routed function only from its methods, without test invokes", () => {
     const permissions = resourcesOf(template, "AWS::Lambda::Permission");
+    const [[webSocketApiId] = [""]] = resourcesOf(template, "AWS::ApiGatewayV2::Api");
     const fromApi = permissions.filter(
-      ([, props]) => props.Principal === "apigateway.amazonaws.com",
+      ([, props]) =>
+        props.Principal === "apigateway.amazonaws.com" &&
+        !JSON.stringify(props.SourceArn).includes(webSocketApiId),
     );
-    // One per route plus the authorizer's.
+    // One per route plus the authorizer's (the push stream's WebSocket API has its own).
     expect(fromApi).toHaveLength(routes.length + 1);
     for (const [, props] of fromApi) {
       expect(JSON.stringify(props.SourceArn)).not.toContain("test-invoke-stage");
@@ -585,8 +596,11 @@ describe("SessionTrail stack with default settings", () => {
 
   it("runs the expiry job every minute and alarms on its errors exactly when FUNCTIONS has one", () => {
     const rules = resourcesOf(template, "AWS::Events::Rule");
+    const pushStreamFanOut = JSON.stringify({ Ref: functionIdFor(template, "stream-fanout") });
     const errorAlarms = resourcesOf(template, "AWS::CloudWatch::Alarm").filter(
-      ([, props]) => props.MetricName === "Errors",
+      ([, props]) =>
+        props.MetricName === "Errors" &&
+        !JSON.stringify(props.Dimensions).includes(pushStreamFanOut),
     );
     if ("expire" in definitions) {
       const expireId = functionIdFor(template, "expire");

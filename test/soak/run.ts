@@ -304,6 +304,8 @@ async function startStack(dataDir: string): Promise<{ child: ChildProcess; baseU
 const stopStack = stopStackProcess;
 
 async function main(): Promise<void> {
+  // `npm run soak -- push`: churn on the push stream instead of the request mix.
+  if (process.argv.includes("push")) return (await import("./push.ts")).soakPush();
   const env = Env.parse(process.env);
   setGlobalDispatcher(new Agent({ connections: 256, keepAliveTimeout: 10_000 }));
   const dataDir = mkdtempSync(join(tmpdir(), "session-trail-soak-"));

@@ -14,8 +14,9 @@ import { Session, SessionList, SessionWithEvent } from "#shared/contract/schemas
 import packageJson from "../../../package.json" with { type: "json" };
 import { ApiClient, pathSegments } from "./client.ts";
 import { ApiError, EXIT, NetworkError, UsageError } from "./errors.ts";
-import { followEvents, listEvents } from "./events.ts";
+import { listEvents } from "./events.ts";
 import { explainApiError } from "./explain.ts";
+import { followSession } from "./follow.ts";
 import {
   colourWanted,
   eventLine,
@@ -132,6 +133,7 @@ export function buildProgram(): Command {
     .option("--json", "one JSON object per event and line, as the API sent it")
     .option("--follow", "keep printing new events until the session is closed")
     .option("--interval <seconds>", "with --follow: seconds between polls", seconds, 2)
+    .option("--poll", "with --follow: poll instead of subscribing to the push stream")
     .action(
       async (
         sessionId: string,
@@ -143,6 +145,7 @@ export function buildProgram(): Command {
           json?: boolean;
           follow?: boolean;
           interval: number;
+          poll?: boolean;
         },
         command,
       ) => {
@@ -160,7 +163,7 @@ export function buildProgram(): Command {
         }
         if (options.limit !== undefined)
           throw new UsageError("--limit cannot be used with --follow.");
-        const end = await followEvents(client, sessionId, options, options.interval, sink);
+        const end = await followSession(client, sessionId, options, sink, note);
         note(`${NAME}: the session was ${end}.`);
       },
     );

@@ -8,8 +8,15 @@ export const HealthCheck = z.object({
 export const HealthReport = z
   .object({
     status: z.enum(["healthy", "unhealthy"]),
-    checks: z.object({ dynamodb: HealthCheck, s3: HealthCheck }),
-    failing: z.array(z.enum(["dynamodb", "s3"])),
+    checks: z.object({
+      dynamodb: HealthCheck,
+      s3: HealthCheck,
+      stream: HealthCheck.optional().meta({
+        description:
+          "Local stack only: the poller that feeds the push stream from the table's stream.",
+      }),
+    }),
+    failing: z.array(z.enum(["dynamodb", "s3", "stream"])),
     server_time: z.string(),
   })
   .meta({

@@ -182,6 +182,7 @@ async function everyRoute(main: string): Promise<RouteCall[]> {
       path: `/sessions/${main}/investigate`,
     },
     { route: "GET /statistics", method: "GET", path: "/statistics" },
+    { route: "POST /stream-tickets", method: "POST", path: "/stream-tickets" },
     { route: "GET /health", method: "GET", path: "/health" },
     { route: "GET /openapi.json", method: "GET", path: "/openapi.json" },
     { route: "GET /viewer", method: "GET", path: "/viewer" },

@@ -245,6 +245,14 @@ const REQUESTS: Record<string, MatrixEntry> = {
     prepare: async () => ({ path: `/sessions/${shared.id}/statistics`, sessionId: shared.id }),
     checkSuccess: namesSharedSession,
   },
+  createStreamTicket: {
+    contractRoles: ANY,
+    prepare: async () => ({ path: "/stream-tickets" }),
+    checkSuccess: (answer) =>
+      typeof (answer.body as { ticket?: unknown }).ticket === "string"
+        ? undefined
+        : "a 201 without a ticket",
+  },
   getStatistics: {
     contractRoles: ["admin", "support"],
     prepare: async () => ({ path: "/statistics" }),

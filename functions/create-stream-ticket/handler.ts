@@ -1,0 +1,8 @@
+import { createStreamTicketRoute } from "#shared/contract/routes/stream.ts";
+import { apiHandler } from "#shared/http/api-handler.ts";
+import { createStreamTicket } from "#shared/usecases/stream-tickets.ts";
+
+export const handler = apiHandler(createStreamTicketRoute, async ({ principal }) => ({
+  status: 201,
+  body: await createStreamTicket(principal),
+}));
