@@ -1,6 +1,6 @@
 import { getSessionRoute } from "#shared/contract/routes/sessions.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { etagOf, getSession } from "#shared/usecases/sessions.ts";
+import { etagOf, getSession } from "#shared/usecases/sessions/read.ts";
 
 export const handler = apiHandler(getSessionRoute, async ({ params, principal }) => {
   const session = await getSession(principal, params.id);

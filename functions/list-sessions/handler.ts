@@ -1,6 +1,6 @@
 import { listSessionsRoute } from "#shared/contract/routes/sessions.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
-import { listSessions } from "#shared/usecases/sessions.ts";
+import { listSessions } from "#shared/usecases/sessions/list.ts";
 
 export const handler = apiHandler(listSessionsRoute, async ({ query, principal }) => ({
   status: 200,

@@ -3,7 +3,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from "#shared/contract/schemas/sessions.ts";
 import { AppError, ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { startSession } from "#shared/usecases/sessions.ts";
+import { startSession } from "#shared/usecases/sessions/start.ts";
 
 export const handler = apiHandler(startSessionRoute, async ({ body, principal, headers }) => {
   // HTTP strips the blanks around a field value; an empty one is a key that breaks the pattern.

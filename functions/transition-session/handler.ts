@@ -6,7 +6,8 @@ import {
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { parseIfMatch } from "#shared/http/if-match.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { etagOf, transitionSession } from "#shared/usecases/sessions.ts";
+import { etagOf } from "#shared/usecases/sessions/read.ts";
+import { transitionSession } from "#shared/usecases/sessions/transition.ts";
 
 /** One function serves /end, /pause and /resume; the route called names the step. */
 const STEP = {

@@ -2,7 +2,8 @@ import { updateSessionRoute } from "#shared/contract/routes/sessions.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { parseIfMatch } from "#shared/http/if-match.ts";
 import { recordMetric } from "#shared/observability.ts";
-import { etagOf, updateSession } from "#shared/usecases/sessions.ts";
+import { etagOf } from "#shared/usecases/sessions/read.ts";
+import { updateSession } from "#shared/usecases/sessions/update.ts";
 
 export const handler = apiHandler(
   updateSessionRoute,

@@ -6,10 +6,15 @@
 import { sessionNotFound, UnavailableError } from "../domain/errors.ts";
 import { requireVersion, type VersionPrecondition } from "../domain/preconditions.ts";
 import { maySee, type Principal } from "../domain/principal.ts";
-import * as store from "../storage/session-store.ts";
+import {
+  markDeleting,
+  purgeSessionPartition,
+  readDeletingSession,
+} from "../storage/sessions/delete.ts";
 import { backoffMs, sleep } from "../storage/transactions.ts";
 import { deleteWorkspace } from "../storage/workspace-store.ts";
-import { MAX_ATTEMPTS, readVisibleSession } from "./sessions.ts";
+import { readVisibleSession } from "./sessions/read.ts";
+import { MAX_ATTEMPTS } from "./sessions/start.ts";
 
 /**
  * Delete: the session vanishes for callers and releases its lock in one
@@ -27,16 +32,16 @@ export async function deleteSession(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     const read = await readVisibleSession(principal, sessionId);
     if (!read) {
-      const deleting = await store.readDeletingSession(tenant, sessionId);
+      const deleting = await readDeletingSession(tenant, sessionId);
       if (deleting && maySee(principal, deleting.startedByKey)) break;
       throw sessionNotFound();
     }
     // Checked on every read: the delete below is conditional on this version.
     requireVersion(precondition, read.version);
-    if ((await store.markDeleting(tenant, read)) === "committed") break;
+    if ((await markDeleting(tenant, read)) === "committed") break;
     await sleep(backoffMs(attempt));
     if (attempt === MAX_ATTEMPTS - 1) throw new UnavailableError();
   }
   await deleteWorkspace(tenant, sessionId);
-  await store.purgeSessionPartition(tenant, sessionId);
+  await purgeSessionPartition(tenant, sessionId);
 }

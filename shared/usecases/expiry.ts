@@ -10,8 +10,8 @@ import { AppError } from "../domain/errors.ts";
 import { isOpen, SYSTEM_PERFORMER } from "../domain/session.ts";
 import { logger } from "../observability.ts";
 import { type DueSession, EXPIRY_SHARD_IDS, readDuePage } from "../storage/expiry-store.ts";
-import { readSession } from "../storage/session-store.ts";
-import { applyTransition } from "./sessions.ts";
+import { readSession } from "../storage/sessions/read.ts";
+import { applyTransition } from "./sessions/transition.ts";
 
 export interface ExpiryReport {
   expired: number;

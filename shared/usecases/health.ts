@@ -8,7 +8,7 @@ import { config } from "../config.ts";
 import type { HealthReport } from "../contract/schemas/health.ts";
 import { isoNow } from "../domain/clock.ts";
 import { logger } from "../observability.ts";
-import { pingTable } from "../storage/session-store.ts";
+import { pingTable } from "../storage/sessions/read.ts";
 import { pingBucket } from "../storage/workspace-store.ts";
 
 const CHECK_TIMEOUT_MS = 1500;

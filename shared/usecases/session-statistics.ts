@@ -12,7 +12,7 @@ import { isReservedEventType } from "../domain/events.ts";
 import type { Principal } from "../domain/principal.ts";
 import { lifecycleAsOf, timeInStatus } from "../domain/session.ts";
 import { readProcessingStatus } from "../storage/processing-status-store.ts";
-import { readVisibleSession } from "./sessions.ts";
+import { readVisibleSession } from "./sessions/read.ts";
 
 export async function sessionStatistics(
   principal: Principal,

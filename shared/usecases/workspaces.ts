@@ -16,7 +16,7 @@ import {
   presignUpload,
   type WorkspaceScope,
 } from "../storage/workspace-store.ts";
-import { readVisibleSession } from "./sessions.ts";
+import { readVisibleSession } from "./sessions/read.ts";
 
 async function sessionScope(principal: Principal, sessionId: string): Promise<WorkspaceScope> {
   const session = await readVisibleSession(principal, sessionId);

@@ -9,7 +9,7 @@ import { Redactor } from "../../domain/redaction.ts";
 import type { SessionItem } from "../../storage/items.ts";
 import { readLogSummary, writeLogSummary } from "../../storage/log-summary-store.ts";
 import { rememberProcessingStatus } from "../../storage/processing-status-store.ts";
-import { readSession } from "../../storage/session-store.ts";
+import { readSession } from "../../storage/sessions/read.ts";
 import {
   listWorkspace,
   readWorkspaceRange,
