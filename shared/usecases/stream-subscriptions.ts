@@ -27,7 +27,7 @@ import {
   removeSubscription,
 } from "../storage/subscription-store.ts";
 import { queryEvents } from "./events.ts";
-import { getSession } from "./sessions.ts";
+import { getSession } from "./sessions/read.ts";
 
 export async function send(connectionId: string, message: ServerMessage): Promise<PostOutcome> {
   return postToConnection(connectionId, JSON.stringify(message));
