@@ -6,7 +6,7 @@
  */
 import { ApiError, createClient, type RouteAnswer, type RouteRef } from "#shared/client/client.ts";
 import type { InputArgs } from "#shared/client/route-types.ts";
-import { notice } from "./dom.ts";
+import { clearNotice, notice } from "./dom.ts";
 import { storedKey } from "./key.ts";
 
 /** fetch threw: the API was not reached (offline, connection dropped, blocked). */
@@ -116,7 +116,10 @@ export async function withRetry<T>(
 ): Promise<T> {
   for (;;) {
     try {
-      return await load();
+      const result = await load();
+      // A retry that went through takes its own "Retrying in" notice with it.
+      clearNotice(what);
+      return result;
     } catch (failure) {
       const seconds = report(failure, what);
       if (seconds === undefined || !isCurrent()) throw failure;
