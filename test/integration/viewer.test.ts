@@ -198,4 +198,48 @@ describe("session viewer in headless Chromium", () => {
       .poll(() => page.locator("#notice").textContent(), { timeout: 5000 })
       .toContain("was not found");
   });
+
+  it("says what failed, with the API's code, message and Retry-After, and retries after it", async () => {
+    await page.goto(`${baseUrl()}/viewer`);
+    await page.evaluate(`sessionStorage.setItem("session-trail.api-key", ${JSON.stringify(key)})`);
+    const { id } = await startSession();
+    // The local stack runs without throttling, so the first list and the
+    // first investigate each get the answer a throttled or unavailable API gives.
+    const refusals = [
+      { path: /\/v1\/sessions\?/, status: 503, code: "UNAVAILABLE", retryAfter: "1" },
+      { path: /\/investigate\?/, status: 429, code: "RATE_LIMITED", retryAfter: "2" },
+    ];
+    for (const refusal of refusals) {
+      let refused = false;
+      await page.route(refusal.path, (route) => {
+        if (refused) return route.continue();
+        refused = true;
+        return route.fulfill({
+          status: refusal.status,
+          headers: { "Retry-After": refusal.retryAfter, "Content-Type": "application/json" },
+          body: JSON.stringify({ error_code: refusal.code, message: "Try later.", details: {} }),
+        });
+      });
+    }
+    // A new document, not a fragment change: the page starts again, now with its key.
+    await page.goto("about:blank");
+    await page.goto(`${baseUrl()}/viewer#${id}`);
+    await expect
+      .poll(() => page.locator("#notice").textContent(), { timeout: 5000 })
+      .toMatch(
+        /^(Listing sessions: UNAVAILABLE|Investigating: RATE_LIMITED): Try later\. Retrying in [12]s\.$/,
+      );
+    // After the wait each load goes through: the list shows the session, investigate its report.
+    await page.locator(`tr[data-session-id="${id}"]`).waitFor({ timeout: 5000 });
+    await page.locator("#investigation:not([hidden])").waitFor({ timeout: 5000 });
+    await page.unrouteAll();
+
+    await page.route(/\/investigate\?/, (route) => route.abort("connectionrefused"));
+    await page.locator("#investigate").click();
+    await expect
+      .poll(() => page.locator("#notice").textContent(), { timeout: 5000 })
+      .toBe("Investigating: NETWORK_ERROR: The API could not be reached. Retrying in 2s.");
+    await page.unrouteAll();
+    await expect.poll(() => page.locator("#notice").isHidden(), { timeout: 5000 }).toBe(true);
+  });
 });

@@ -18,6 +18,16 @@ describe("the browser build", () => {
     expect(text).toContain("session-trail.api-key");
   });
 
+  it("calls the API from the viewer through the typed client, without zod or the schemas", async () => {
+    const { text, metafile } = await buildViewerScript(ROOT);
+    const inputs = Object.keys(metafile.inputs);
+    expect(inputs).toContain("shared/client/client.ts");
+    expect(inputs).toContain("shared/client/route-index.ts");
+    expect(inputs.filter((input) => /node_modules|contract\/|domain\//.test(input))).toEqual([]);
+    expect(text).toContain('"/sessions/{id}/investigate"');
+    expect(text).not.toMatch(/ZodError|zod/i);
+  });
+
   it("ships the typed client and the route index as data, without zod or the schemas", async () => {
     const { text, metafile } = await buildBrowserScript(
       ROOT,
