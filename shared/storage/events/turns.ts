@@ -3,7 +3,7 @@
  * handed out), `served_turn` (the last turn committed or skipped) and
  * `cancelled_turns` (turns whose writers gave up). The protocol that uses them
  * is in shared/usecases/events/append-turns.ts; the commit that serves a turn
- * is in ./append.ts.
+ * is in ./commit.ts.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";

@@ -15,16 +15,15 @@
  *   skipped by the next in line. A skipped writer queues again, so nothing
  *   commits out of turn.
  *
- * The counters are kept by shared/storage/events/turns.ts; the commit is ./commit.ts.
+ * What is committed, and whether the session still takes it, is the
+ * caller's (./append.ts); the counters are in shared/storage/events/turns.ts.
  */
-import type { AppendEventsResult, NewEvent } from "../../contract/schemas/events.ts";
+import type { AppendEventsResult } from "../../contract/schemas/events.ts";
 import { sessionNotFound, UnavailableError } from "../../domain/errors.ts";
-import type { Principal } from "../../domain/principal.ts";
 import { cancelAppendTurn, skipAppendTurn, takeAppendTurn } from "../../storage/events/turns.ts";
 import type { SessionItem } from "../../storage/items.ts";
 import { readSession } from "../../storage/session-store.ts";
 import { RACE_RETRY_BUDGET_MS, sleep } from "../../storage/transactions.ts";
-import { acceptingSession, commitEvents } from "./commit.ts";
 
 /** A turn at the head of the queue this long without committing is taken as abandoned. */
 const STUCK_TURN_MS = 1500;
@@ -32,32 +31,40 @@ const STUCK_TURN_MS = 1500;
 const TURN_POLL_STEP_MS = 10;
 const TURN_POLL_CAP_MS = 250;
 
-/** Commits the events on `read`, straight away while no append is queued, else in turn. */
-export async function commitInTurn(
-  principal: Principal,
-  read: SessionItem,
-  input: NewEvent[],
-): Promise<AppendEventsResult> {
-  if ((read.next_turn ?? 0) === (read.served_turn ?? 0)) {
-    const outcome = await commitEvents(principal, read, input, undefined);
-    if (outcome.committed) return outcome.result;
-  }
-  return appendInTurn(principal, read.session_id, input);
+/** A lost attempt may say how the session now is (from the failed condition). */
+export type CommitAttempt =
+  | { committed: true; result: AppendEventsResult }
+  | { committed: false; current?: SessionItem };
+
+export interface QueuedAppend {
+  tenant: string;
+  /** The session as read before the first attempt, already accepted. */
+  read: SessionItem;
+  /** The session if it still takes events; throws otherwise. */
+  accept(session: SessionItem | undefined): Promise<SessionItem>;
+  /** One commit on the session as given: direct without a turn, else in that turn. */
+  commit(session: SessionItem, turn: number | undefined): Promise<CommitAttempt>;
 }
 
-/** Contended: wait in turn, on the session as each read finds it. */
-async function appendInTurn(
-  principal: Principal,
-  sessionId: string,
-  input: NewEvent[],
-): Promise<AppendEventsResult> {
-  const tenant = principal.tenantId;
+/** Commits straight away while no append is queued, else in turn. */
+export async function commitInTurn(append: QueuedAppend): Promise<AppendEventsResult> {
+  const { read } = append;
+  if ((read.next_turn ?? 0) === (read.served_turn ?? 0)) {
+    const outcome = await append.commit(read, undefined);
+    if (outcome.committed) return outcome.result;
+  }
+  return appendInTurn(append, read.session_id);
+}
+
+/** Contended: wait in turn, deciding each time on the session as last read. */
+async function appendInTurn(append: QueuedAppend, sessionId: string): Promise<AppendEventsResult> {
+  const { tenant } = append;
   const deadline = Date.now() + RACE_RETRY_BUDGET_MS;
   let taken = await takeAppendTurn(tenant, sessionId);
   let headSince = { served: -1, at: Date.now() };
   while (taken) {
     const { turn } = taken;
-    const session = await acceptingSession(tenant, taken.session);
+    const session = await append.accept(taken.session);
     const served = session.served_turn ?? 0;
     if (served >= turn) {
       // Skipped as stuck while this writer was slow: queue again.
@@ -65,7 +72,7 @@ async function appendInTurn(
       continue;
     }
     if (served === turn - 1) {
-      const outcome = await commitEvents(principal, session, input, turn);
+      const outcome = await append.commit(session, turn);
       if (outcome.committed) return outcome.result;
       // A lifecycle step moved last_seq meanwhile: decide again on the session as it is.
       taken = { turn, session: outcome.current ?? (await currentSession(tenant, sessionId)) };
@@ -84,7 +91,7 @@ async function appendInTurn(
     }
     taken = { turn, session: await currentSession(tenant, sessionId) };
   }
-  if (!taken) await acceptingSession(tenant, await readSession(tenant, sessionId));
+  if (!taken) await append.accept(await readSession(tenant, sessionId));
   throw new UnavailableError("Too many concurrent appends to this session; retry shortly.", 1);
 }
 
