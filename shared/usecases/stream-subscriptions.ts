@@ -26,7 +26,7 @@ import {
   advanceSubscription,
   removeSubscription,
 } from "../storage/subscription-store.ts";
-import { queryEvents } from "./events.ts";
+import { queryEvents } from "./events/query.ts";
 import { getSession } from "./sessions/read.ts";
 
 export async function send(connectionId: string, message: ServerMessage): Promise<PostOutcome> {

@@ -49,7 +49,7 @@ describe("the key module is the only place that knows key strings", () => {
 
   it("finds the modules it guards", () => {
     expect(files).toContain(join("storage", "sessions", "create.ts"));
-    expect(files).toContain(join("storage", "event-store.ts"));
+    expect(files).toContain(join("storage", "events", "ranges.ts"));
     expect(files.length).toBeGreaterThan(20);
   });
 
