@@ -26,13 +26,11 @@ export function refuseConnect(request: IncomingMessage, socket: Duplex): void {
 
 /** Answers requests the parser refused, each after the answer already in progress on its connection. */
 export class UnparsableRequests {
-  /** Connections with an answer in progress, and that answer. */
+  /** Each connection's latest answer; in progress until it has finished. */
   private readonly answering = new WeakMap<Duplex, ServerResponse>();
 
   track(request: IncomingMessage, response: ServerResponse): void {
-    const socket = request.socket;
-    this.answering.set(socket, response);
-    response.once("close", () => this.answering.delete(socket));
+    this.answering.set(request.socket, response);
   }
 
   onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
@@ -43,7 +41,7 @@ export class UnparsableRequests {
     // A pipelined request broke while an earlier one is answered: the error
     // answer follows that answer, never interleaves with it.
     const inFlight = this.answering.get(socket);
-    if (inFlight) {
+    if (inFlight && !inFlight.writableFinished) {
       inFlight.once("finish", () => refuseUnparsable(error, socket));
       return;
     }
