@@ -17,7 +17,7 @@ import {
 import { ensureCursorSecret } from "./cursor-secret.ts";
 import { ensureTable, LOCAL_REGION, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { ENDPOINTS_FILE, type LocalEndpoints, writeEndpoints } from "./endpoints.ts";
-import { LocalGateway } from "./gateway.ts";
+import { LocalGateway } from "./gateway/server.ts";
 import { clearStaleChildren, recordChildren, stopAll } from "./processes.ts";
 import { type LocalPushStream, startPushStream } from "./push-stream.ts";
 import { startS3Emulator } from "./s3-emulator.ts";

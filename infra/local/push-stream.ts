@@ -7,7 +7,7 @@
 import type { Context, DynamoDBStreamEvent } from "aws-lambda";
 import type { FunctionName } from "#shared/contract/routes.ts";
 import { LocalConnectionsApi } from "./connections-api.ts";
-import { lambdaContext } from "./gateway.ts";
+import { lambdaContext } from "./gateway/functions.ts";
 import { StreamPoller } from "./stream-poller.ts";
 import { LocalStreamServer } from "./stream-server.ts";
 import type { Supervisor } from "./supervisor.ts";

@@ -55,7 +55,7 @@ describe("no function at the edges is longer than about a screen", () => {
   const files = FOLDERS.flatMap(sourceFiles);
 
   it("finds the modules it guards and measures what it should", () => {
-    expect(files).toContain(join("infra", "local", "gateway.ts"));
+    expect(files).toContain(join("infra", "local", "gateway", "server.ts"));
     expect(files).toContain(join("shared", "storage", "sessions", "transition.ts"));
     expect(files).toContain(join("functions", "viewer", "assets", "viewer.ts"));
     expect(files).not.toContain(join("shared", "usecases", "investigate.ts"));

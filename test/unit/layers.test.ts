@@ -62,6 +62,6 @@ describe("layers", () => {
     const authorizer = importsOf(join("functions", "authorizer", "handler.ts"));
     expect(authorizer).toContain("#shared/contract/routes.ts");
     expect(reachesInfra("#infra/routes.ts")).toBe(true);
-    expect(reachesInfra("../../infra/local/gateway.ts")).toBe(true);
+    expect(reachesInfra("../../infra/local/gateway/server.ts")).toBe(true);
   });
 });
