@@ -23,9 +23,9 @@ import { principalOf } from "./principal.ts";
 import { parseJsonBody, parseQuery, parseWith } from "./request-parsing.ts";
 import { type ApiResult, toProxyResult } from "./responses.ts";
 
-export type { ApiResult };
 export { isDependencyUnavailable } from "./error-mapping.ts";
 export { MAX_BODY_BYTES, validationErrorFrom } from "./request-parsing.ts";
+export type { ApiResult };
 
 /** What a route's schema for one part of the request parses to (undefined when it has none). */
 type Parsed<R, Part extends "params" | "query" | "body"> = R extends {
