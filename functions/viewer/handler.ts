@@ -1,4 +1,5 @@
 import { getViewerRoute } from "#shared/contract/routes/service.ts";
+import { config } from "#shared/config.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { buildViewerPage, type ViewerPage } from "./page.ts";
 
@@ -7,7 +8,7 @@ import { buildViewerPage, type ViewerPage } from "./page.ts";
 let page: ViewerPage | undefined;
 
 export const handler = apiHandler(getViewerRoute, async () => {
-  page ??= buildViewerPage();
+  page ??= buildViewerPage(config().STREAM_URL);
   return {
     status: 200,
     text: { contentType: "text/html; charset=utf-8", content: page.html },

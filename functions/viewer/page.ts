@@ -95,7 +95,11 @@ const VIEWER_MARKUP = `<header class="bar">
 </main>
 `;
 
-export function buildViewerPage(): ViewerPage {
+/**
+ * The page, its CSP allowing connections to this origin and to the push
+ * stream's origin (`streamUrl`, a WebSocket API of its own on AWS).
+ */
+export function buildViewerPage(streamUrl?: string): ViewerPage {
   const script = builtScript();
   const style = asset("viewer.css");
   const contentSecurityPolicy = [
@@ -103,7 +107,7 @@ export function buildViewerPage(): ViewerPage {
     `script-src ${sha256(script)}`,
     `style-src ${sha256(style)}`,
     // The API is on this origin; workspace downloads are navigations, not fetches.
-    "connect-src 'self'",
+    `connect-src 'self'${streamUrl ? ` ${new URL(streamUrl).origin}` : ""}`,
     "img-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",

@@ -105,7 +105,10 @@ export class PushStream extends Construct {
       },
     });
 
-    fn("create-stream-ticket").addEnvironment("STREAM_URL", this.stage.url);
+    // The ticket answer names the stream; the viewer's CSP allows connecting to it.
+    for (const name of ["create-stream-ticket", "viewer"] as const) {
+      fn(name).addEnvironment("STREAM_URL", this.stage.url);
+    }
     const apiLogicalId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
     const definitions: Record<string, FunctionDefinition> = FUNCTIONS;
     for (const [name, definition] of Object.entries(definitions)) {
