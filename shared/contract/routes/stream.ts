@@ -1,5 +1,5 @@
-import { StreamTicket } from "#shared/contract/schemas/stream.ts";
-import type { RouteDefinition } from "../routes.ts";
+import type { RouteDefinition } from "../route-definition.ts";
+import { StreamTicket } from "../schemas/stream.ts";
 import { ANY } from "./roles.ts";
 
 export const createStreamTicketRoute = {
