@@ -7,7 +7,7 @@ import { ArnFormat, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { CfnLoggingConfiguration, type CfnWebACL } from "aws-cdk-lib/aws-wafv2";
 import { Construct } from "constructs";
-import { API_KEY_HEADER } from "./api.ts";
+import { API_KEY_HEADER } from "./api-limits.ts";
 
 export class WebAclLogging extends Construct {
   readonly logGroup: LogGroup;

@@ -1,9 +1,12 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tableName } from "#shared/config.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
 import { dynamo } from "#shared/storage/clients.ts";
 import { keys } from "#shared/storage/keys.ts";
 import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { stackClient } from "../support/client.ts";
 
 interface EventBody {
   record_id: string;
@@ -47,8 +50,7 @@ beforeAll(async () => {
 
 async function newSession(): Promise<{ id: string; user: string }> {
   const user = uniqueUser();
-  const answer = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-    key: app,
+  const answer = await stackClient(app).call(startSessionRoute, {
     body: { user_id: user, performer_id: "worker" },
   });
   expect(answer.status).toBe(201);
@@ -66,13 +68,15 @@ async function append(id: string, events: Record<string, unknown>[], key = app) 
 async function appendMany(id: string, count: number, type = "info"): Promise<void> {
   for (let done = 0; done < count; ) {
     const batch = Math.min(99, count - done);
-    const answer = await append(
-      id,
-      Array.from({ length: batch }, (_, index) => ({
-        event_type: type,
-        message: `m${done + index}`,
-      })),
-    );
+    const answer = await stackClient(app).call(appendEventsRoute, {
+      params: { id },
+      body: {
+        events: Array.from({ length: batch }, (_, index) => ({
+          event_type: type,
+          message: `m${done + index}`,
+        })),
+      },
+    });
     expect(answer.status).toBe(201);
     done += batch;
   }

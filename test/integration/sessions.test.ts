@@ -1,10 +1,18 @@
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tableName } from "#shared/config.ts";
+import {
+  endSessionRoute,
+  getSessionRoute,
+  listSessionsRoute,
+  pauseSessionRoute,
+  resumeSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
 import { dynamo } from "#shared/storage/clients.ts";
 import { keys } from "#shared/storage/keys.ts";
 import { createApiKey, revokeApiKey } from "#shared/usecases/api-keys.ts";
 import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { stackClient } from "../support/client.ts";
 
 interface SessionBody {
   session_id: string;
@@ -124,9 +132,7 @@ describe("starting a session", () => {
       }),
     );
     expect(lock.Item?.session_id).toBe(winner);
-    const listed = await api<{ items: SessionBody[] }>("GET", `/sessions?user_id=${user}`, {
-      key: app,
-    });
+    const listed = await stackClient(app).call(listSessionsRoute, { query: { user_id: user } });
     expect(listed.body.items.map((item) => item.session_id)).toEqual([winner]);
     const items = await partitionItems(winner ?? "");
     expect(items.filter((item) => item.event_type === "session_started")).toHaveLength(1);
@@ -146,9 +152,7 @@ describe("starting a session", () => {
       expect(answer.status).toBe(400);
       expect(answer.body.error_code).toBe("VALIDATION_ERROR");
       expect(answer.body.message).toContain(field);
-      const listed = await api<{ items: unknown[] }>("GET", `/sessions?user_id=${user}`, {
-        key: app,
-      });
+      const listed = await stackClient(app).call(listSessionsRoute, { query: { user_id: user } });
       expect(listed.body.items).toHaveLength(0);
     },
   );
@@ -168,9 +172,7 @@ describe("starting a session", () => {
     );
     const answer = await start(user, { ttl_seconds: 600 });
     expect(answer.status).toBe(409);
-    const listed = await api<{ items: unknown[] }>("GET", `/sessions?user_id=${user}`, {
-      key: app,
-    });
+    const listed = await stackClient(app).call(listSessionsRoute, { query: { user_id: user } });
     expect(listed.body.items).toHaveLength(0);
     const lock = await dynamo().send(
       new GetCommand({
@@ -296,7 +298,8 @@ describe("the lifecycle", () => {
     const started = await start(user);
     const id = started.body.session.session_id;
     const body = { user_id: user, performer_id: "worker-2" };
-    const paused = await api<StartAnswer>("POST", `/sessions/${id}/pause`, { key: app, body });
+    const client = stackClient(app);
+    const paused = await client.call(pauseSessionRoute, { params: { id }, body });
     expect(paused.status).toBe(200);
     expect(paused.body.session.status).toBe("paused");
     expect(paused.body.event).toMatchObject({
@@ -304,10 +307,10 @@ describe("the lifecycle", () => {
       event_type: "session_paused",
       performer_id: "worker-2",
     });
-    const resumed = await api<StartAnswer>("POST", `/sessions/${id}/resume`, { key: app, body });
+    const resumed = await client.call(resumeSessionRoute, { params: { id }, body });
     expect(resumed.body.event).toMatchObject({ seq: 3, event_type: "session_resumed" });
-    const ended = await api<StartAnswer>("POST", `/sessions/${id}/end`, {
-      key: app,
+    const ended = await client.call(endSessionRoute, {
+      params: { id },
       body: { ...body, session_id: id },
     });
     expect(ended.status).toBe(200);
@@ -321,7 +324,7 @@ describe("the lifecycle", () => {
       event_type: "session_ended",
       source: "session_manager",
     });
-    const got = await api<SessionBody>("GET", `/sessions/${id}`, { key: support });
+    const got = await stackClient(support).call(getSessionRoute, { params: { id } });
     expect(got.body).toMatchObject({ status: "ended", last_seq: 4 });
     const items = await partitionItems(id);
     expect(
@@ -335,16 +338,21 @@ describe("the lifecycle", () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
     const body = { user_id: user, performer_id: "p" };
-    const resume = await api<ErrorAnswer>("POST", `/sessions/${id}/resume`, { key: app, body });
-    expect(resume.status).toBe(409);
-    expect(resume.body.error_code).toBe("INVALID_TRANSITION");
-    await api("POST", `/sessions/${id}/pause`, { key: app, body });
-    const pauseAgain = await api<ErrorAnswer>("POST", `/sessions/${id}/pause`, { key: app, body });
-    expect(pauseAgain.body.error_code).toBe("INVALID_TRANSITION");
-    expect((await api("POST", `/sessions/${id}/end`, { key: app, body })).status).toBe(200);
-    const endAgain = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, { key: app, body });
-    expect(endAgain.status).toBe(409);
-    expect(endAgain.body.error_code).toBe("SESSION_ALREADY_ENDED");
+    const client = stackClient(app);
+    await expect(client.call(resumeSessionRoute, { params: { id }, body })).rejects.toMatchObject({
+      status: 409,
+      error_code: "INVALID_TRANSITION",
+    });
+    await client.call(pauseSessionRoute, { params: { id }, body });
+    await expect(client.call(pauseSessionRoute, { params: { id }, body })).rejects.toMatchObject({
+      status: 409,
+      error_code: "INVALID_TRANSITION",
+    });
+    expect((await client.call(endSessionRoute, { params: { id }, body })).status).toBe(200);
+    await expect(client.call(endSessionRoute, { params: { id }, body })).rejects.toMatchObject({
+      status: 409,
+      error_code: "SESSION_ALREADY_ENDED",
+    });
     const events = (await partitionItems(id)).filter((item) => String(item.sk).startsWith("E#"));
     expect(events.map((item) => item.event_type)).toEqual([
       "session_started",
@@ -362,9 +370,8 @@ describe("the lifecycle", () => {
     });
     expect(answer.status).toBe(403);
     expect(answer.body.error_code).toBe("SESSION_USER_MISMATCH");
-    expect((await api<SessionBody>("GET", `/sessions/${id}`, { key: app })).body.status).toBe(
-      "active",
-    );
+    const read = await stackClient(app).call(getSessionRoute, { params: { id } });
+    expect(read.body.status).toBe("active");
   });
 
   it("rejects a body session_id that differs from the path", async () => {

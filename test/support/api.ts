@@ -1,4 +1,7 @@
-/** A small HTTP client for the integration suites: real requests to the local gateway. */
+/**
+ * Raw requests to the local gateway, kept for what the typed client (client.ts)
+ * must not send: malformed bodies, unknown paths, wrong content types, raw headers.
+ */
 import { inject } from "vitest";
 import { readEndpoints, useLocalServices } from "#infra/local/local-stack.ts";
 import type { Role } from "#shared/domain/principal.ts";

@@ -5,17 +5,11 @@
  * retried or repeated poll can neither repeat nor skip an event.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import * as z from "zod";
-import {
-  type SessionEvent,
-  SessionEvent as SessionEventSchema,
-} from "#shared/contract/schemas/events.ts";
-import { Session } from "#shared/contract/schemas/sessions.ts";
-import { type ApiClient, pathSegments } from "./client.ts";
+import { listEventsRoute } from "#shared/contract/routes/events.ts";
+import { getSessionRoute } from "#shared/contract/routes/sessions.ts";
+import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { CliApi } from "./api.ts";
 import { ApiError } from "./errors.ts";
-
-/** The fields of an events page this tool relies on; others may come and go. */
-const EventPoll = z.object({ items: z.array(SessionEventSchema), has_more: z.boolean() });
 
 const PAGE_SIZE = 1000;
 const CLOSED = new Set(["ended", "expired"]);
@@ -35,7 +29,7 @@ export interface EventSink {
 
 /** Prints every matching event after `cursor`, page by page; returns the new cursor and count. */
 async function drain(
-  client: ApiClient,
+  client: CliApi,
   sessionId: string,
   filters: EventFilters,
   cursor: number | undefined,
@@ -46,26 +40,18 @@ async function drain(
   let printed = 0;
   let next = cursor;
   while (printed < budget) {
-    const { raw, parsed } = await client.json(
-      EventPoll,
-      "GET",
-      `/sessions/${pathSegments(sessionId)}/events`,
-      {
-        query: {
-          order: "asc",
-          after: next,
-          // `since` narrows the first page only; from then on the seq cursor is exact.
-          since: next === undefined ? filters.since : undefined,
-          event_type: filters.type,
-          limit: Math.min(PAGE_SIZE, budget - printed),
-        },
-        attempts,
+    const { body: parsed } = await client.retrying(attempts).call(listEventsRoute, {
+      params: { id: sessionId },
+      query: {
+        order: "asc",
+        after: next,
+        // `since` narrows the first page only; from then on the seq cursor is exact.
+        since: next === undefined ? filters.since : undefined,
+        event_type: filters.type,
+        limit: Math.min(PAGE_SIZE, budget - printed),
       },
-    );
-    const rawItems = (raw as { items: unknown[] }).items;
-    parsed.items.forEach((event, index) => {
-      sink.event(event, rawItems[index]);
     });
+    for (const event of parsed.items) sink.event(event, event);
     printed += parsed.items.length;
     const last = parsed.items.at(-1);
     if (last) next = last.seq;
@@ -75,7 +61,7 @@ async function drain(
 }
 
 export async function listEvents(
-  client: ApiClient,
+  client: CliApi,
   sessionId: string,
   filters: EventFilters,
   sink: EventSink,
@@ -99,7 +85,7 @@ export type FollowEnd = "ended" | "expired" | "deleted";
  * closed, that drain already holds the closing event and everything before it.
  */
 export async function followEvents(
-  client: ApiClient,
+  client: CliApi,
   sessionId: string,
   filters: EventFilters,
   intervalSeconds: number,
@@ -111,10 +97,10 @@ export async function followEvents(
   for (;;) {
     let status: string;
     try {
-      const { parsed } = await client.json(Session, "GET", `/sessions/${pathSegments(sessionId)}`, {
-        attempts: forever,
-      });
-      status = parsed.status;
+      const { body } = await client
+        .retrying(forever)
+        .call(getSessionRoute, { params: { id: sessionId } });
+      status = body.status;
       known = true;
     } catch (error) {
       // A session seen once and gone now was deleted; one never seen is the caller's mistake.

@@ -8,15 +8,14 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
-import * as z from "zod";
-import { SessionEvent } from "#shared/contract/schemas/events.ts";
-import { ServerMessage, StreamTicket } from "#shared/contract/schemas/stream.ts";
-import { type ApiClient, pathSegments } from "./client.ts";
+import { listEventsRoute } from "#shared/contract/routes/events.ts";
+import { createStreamTicketRoute } from "#shared/contract/routes/stream.ts";
+import { ServerMessage } from "#shared/contract/schemas/stream.ts";
+import type { CliApi } from "./api.ts";
 import { ApiError } from "./errors.ts";
 import type { EventSink, FollowEnd } from "./events.ts";
 import { SeqFollower } from "./seq-follower.ts";
 
-const Page = z.object({ items: z.array(SessionEvent) });
 /** Pings keep the connection inside API Gateway's 10 min idle limit. */
 const PING_MS = 5 * 60_000;
 /** Reconnects in a row that may fail before the follower polls instead. */
@@ -38,7 +37,7 @@ export interface LiveFollow {
 }
 
 export function followLive(
-  client: ApiClient,
+  client: CliApi,
   sessionId: string,
   after: number,
   sink: EventSink,
@@ -53,16 +52,11 @@ export function followLive(
   const follower = new SeqFollower(
     after,
     async (from) => {
-      const { raw, parsed } = await client.json(
-        Page,
-        "GET",
-        `/sessions/${pathSegments(sessionId)}/events`,
-        {
-          query: { after: from, order: "asc", limit: 1000 },
-          attempts: Number.POSITIVE_INFINITY,
-        },
-      );
-      return { items: parsed.items, raw: (raw as { items: unknown[] }).items };
+      const { body } = await client.retrying(Number.POSITIVE_INFINITY).call(listEventsRoute, {
+        params: { id: sessionId },
+        query: { after: from, order: "asc", limit: 1000 },
+      });
+      return { items: body.items, raw: body.items };
     },
     (event, raw) => {
       if (ended) return;
@@ -95,13 +89,13 @@ export function followLive(
 
 /** One connection: subscribe from the last seq held, follow until it ends or drops. */
 async function connectOnce(
-  client: ApiClient,
+  client: CliApi,
   sessionId: string,
   follower: SeqFollower,
   ended: () => FollowEnd | undefined,
   onMode: (mode: FollowMode) => void,
 ): Promise<Outcome> {
-  const { parsed: ticket } = await client.json(StreamTicket, "POST", "/stream-tickets");
+  const { body: ticket } = await client.call(createStreamTicketRoute, {});
   const socket = new WebSocket(ticket.url);
   let opened = false;
   return new Promise<Outcome>((resolve, reject) => {

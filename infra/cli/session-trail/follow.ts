@@ -3,12 +3,12 @@
  * (`--poll`), when a filter needs the server's (`--type`, `--since`), or
  * when the stream cannot be reached, going on from the last seq printed.
  */
-import type { ApiClient } from "./client.ts";
+import type { CliApi } from "./api.ts";
 import { type EventFilters, type EventSink, type FollowEnd, followEvents } from "./events.ts";
 import { followLive } from "./follow-stream.ts";
 
 export async function followSession(
-  client: ApiClient,
+  client: CliApi,
   sessionId: string,
   options: EventFilters & { interval: number; poll?: boolean | undefined },
   sink: EventSink,

@@ -5,27 +5,40 @@
  * an outcome given there is taken as --outcome, and the tool says so.
  */
 import { InvalidArgumentError } from "commander";
-import { SESSION_OUTCOMES, SESSION_STATUSES } from "#shared/domain/session.ts";
+import {
+  SESSION_OUTCOMES,
+  SESSION_STATUSES,
+  type SessionOutcome,
+  type SessionStatus,
+} from "#shared/domain/session.ts";
 
-export type StatusFilter = { status: string } | { outcome: string };
+export type StatusFilter = { status: SessionStatus } | { outcome: SessionOutcome };
 
 export function statusOrOutcome(value: string): StatusFilter {
-  if ((SESSION_STATUSES as readonly string[]).includes(value)) return { status: value };
-  if ((SESSION_OUTCOMES as readonly string[]).includes(value)) return { outcome: value };
+  if (isStatus(value)) return { status: value };
+  if (isOutcome(value)) return { outcome: value };
   throw new InvalidArgumentError(
     `must be a lifecycle status (${SESSION_STATUSES.join(", ")}) or an outcome (${SESSION_OUTCOMES.join(", ")}).`,
   );
 }
 
-export function outcome(value: string): string {
-  if ((SESSION_OUTCOMES as readonly string[]).includes(value)) return value;
+function isStatus(value: string): value is SessionStatus {
+  return (SESSION_STATUSES as readonly string[]).includes(value);
+}
+
+function isOutcome(value: string): value is SessionOutcome {
+  return (SESSION_OUTCOMES as readonly string[]).includes(value);
+}
+
+export function outcome(value: string): SessionOutcome {
+  if (isOutcome(value)) return value;
   throw new InvalidArgumentError(`must be one of ${SESSION_OUTCOMES.join(", ")}.`);
 }
 
 /** The list query's status and outcome, and a note when --status named an outcome. */
-export function listFilters(options: { status?: StatusFilter; outcome?: string }): {
-  status: string | undefined;
-  outcome: string | undefined;
+export function listFilters(options: { status?: StatusFilter; outcome?: SessionOutcome }): {
+  status: SessionStatus | undefined;
+  outcome: SessionOutcome | undefined;
   note: string | undefined;
 } {
   const given = options.status;

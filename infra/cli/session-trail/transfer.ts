@@ -11,20 +11,13 @@ import { extname } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { SingleBar } from "cli-progress";
-import * as z from "zod";
-import { type ApiClient, pathSegments } from "./client.ts";
+import { createUploadRoute, getWorkspaceFileRoute } from "#shared/contract/routes/workspaces.ts";
+import type { CliApi } from "./api.ts";
 import { ApiError, NetworkError, UsageError } from "./errors.ts";
 import { formatBytes } from "./format.ts";
 
 /** Files above this get a progress bar (on a terminal). */
 export const PROGRESS_THRESHOLD_BYTES = 1024 * 1024;
-
-const Ticket = z.object({
-  url: z.string(),
-  method: z.literal("PUT"),
-  headers: z.record(z.string(), z.string()),
-  size_bytes: z.number(),
-});
 
 const CONTENT_TYPES: Record<string, string> = {
   ".json": "application/json",
@@ -65,7 +58,7 @@ export function wantsProgress(size: number): boolean {
 }
 
 export async function uploadFile(
-  client: ApiClient,
+  client: CliApi,
   sessionId: string,
   localFile: string,
   workspacePath: string,
@@ -80,12 +73,10 @@ export async function uploadFile(
     if (error instanceof UsageError) throw error;
     throw new UsageError(`Cannot read ${localFile}: it does not exist or is not readable.`);
   }
-  const { parsed: ticket } = await client.json(
-    Ticket,
-    "POST",
-    `/sessions/${pathSegments(sessionId)}/uploads`,
-    { body: { path: workspacePath, content_type: contentType, size_bytes: size } },
-  );
+  const { body: ticket } = await client.call(createUploadRoute, {
+    params: { id: sessionId },
+    body: { path: workspacePath, content_type: contentType, size_bytes: size },
+  });
   const target = new URL(ticket.url);
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
   const progress = progressCounter(size, wantsProgress(size));
@@ -120,17 +111,15 @@ export async function uploadFile(
 
 /** Follows the API's 307 to the presigned GET and writes the body to `output` (`-`: stdout). */
 export async function downloadFile(
-  client: ApiClient,
+  client: CliApi,
   sessionId: string,
   workspacePath: string,
   output: string,
   { force }: { force: boolean } = { force: false },
 ): Promise<{ size: number }> {
-  const redirect = await client.send(
-    "GET",
-    `/sessions/${pathSegments(sessionId)}/files/${pathSegments(workspacePath)}`,
-    { manualRedirect: true },
-  );
+  const redirect = await client.call(getWorkspaceFileRoute, {
+    params: { id: sessionId, path: workspacePath },
+  });
   const location = redirect.headers.get("location");
   if (redirect.status !== 307 || !location) {
     throw new ApiError(
