@@ -153,7 +153,7 @@ export const FUNCTIONS = {
   },
   "stream-connection": {
     description: "WebSocket $connect and $disconnect: records and clears a connection",
-    access: { table: ["put", "get", "update", "delete"], bucket: [] },
+    access: { table: ["put", "get", "delete"], bucket: [] },
   },
   "stream-messages": {
     description: "WebSocket subscribe, unsubscribe and ping; sends the backlog",

@@ -44,6 +44,10 @@ const COMMAND_ACCESS: Record<string, { table?: TableAction[]; bucket?: BucketAct
   DeleteObjectsCommand: { bucket: ["delete"] },
   ListObjectsV2Command: { bucket: ["list"] },
   HeadBucketCommand: { bucket: ["list"] },
+  // The stream's @connections calls: granted by `manageConnections`, not table or bucket access.
+  PostToConnectionCommand: {},
+  DeleteConnectionCommand: {},
+  GetConnectionCommand: {},
 };
 const TRANSACTION_ITEM_ACCESS: Record<string, TableAction> = {
   Put: "put",

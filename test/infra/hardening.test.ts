@@ -29,6 +29,17 @@ function only(from: Template, type: string): [string, Props] {
   return found[0] ?? ["", {}];
 }
 
+/** The queue the expiry job's failed runs go to (the stack has others, e.g. the push fan-out's). */
+function expireQueue(from: Template): [string, Props] {
+  const [, invokeConfig] = only(from, "AWS::Lambda::EventInvokeConfig");
+  const destination = JSON.stringify(invokeConfig.DestinationConfig);
+  const found = resourcesOf(from, "AWS::SQS::Queue").filter(([id]) =>
+    destination.includes(`"${id}"`),
+  );
+  expect(found, "the expiry job's queue").toHaveLength(1);
+  return found[0] ?? ["", {}];
+}
+
 describe("the stack's safeguards", () => {
   let stack: Template;
   let expireId: string;
@@ -58,7 +69,7 @@ describe("the stack's safeguards", () => {
 
   it("does not retry a failed expiry run and sends it to an encrypted, TLS-only queue", () => {
     const [, invokeConfig] = only(stack, "AWS::Lambda::EventInvokeConfig");
-    const [queueId, queue] = only(stack, "AWS::SQS::Queue");
+    const [queueId, queue] = expireQueue(stack);
     expect(invokeConfig.FunctionName).toEqual({ Ref: expireId });
     expect(invokeConfig.MaximumRetryAttempts).toBe(0);
     expect(invokeConfig.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(60);
@@ -68,23 +79,29 @@ describe("the stack's safeguards", () => {
     });
     expect(queue.SqsManagedSseEnabled).toBe(true);
     expect(queue.MessageRetentionPeriod).toBe(14 * 24 * 3600);
-    const [, policy] = only(stack, "AWS::SQS::QueuePolicy");
+    const policies = resourcesOf(stack, "AWS::SQS::QueuePolicy").filter(([, props]) =>
+      JSON.stringify(props.Queues).includes(`"${queueId}"`),
+    );
+    expect(policies).toHaveLength(1);
+    const [[, policy] = ["", {}]] = policies;
     expect(JSON.stringify(policy.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
   });
 
   it("sends a scheduled run EventBridge could not deliver to the same queue", () => {
     const [, rule] = only(stack, "AWS::Events::Rule");
-    const [queueId] = only(stack, "AWS::SQS::Queue");
+    const [queueId] = expireQueue(stack);
     const [target] = rule.Targets as Props[];
     expect(target?.DeadLetterConfig).toEqual({ Arn: { "Fn::GetAtt": [queueId, "Arn"] } });
     expect(target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
   });
 
   it("alarms to the alarm topic when a failed expiry run is waiting in the queue", () => {
-    const [queueId] = only(stack, "AWS::SQS::Queue");
+    const [queueId] = expireQueue(stack);
     const [topicId] = only(stack, "AWS::SNS::Topic");
     const alarms = resourcesOf(stack, "AWS::CloudWatch::Alarm").filter(
-      ([, props]) => props.MetricName === "ApproximateNumberOfMessagesVisible",
+      ([, props]) =>
+        props.MetricName === "ApproximateNumberOfMessagesVisible" &&
+        JSON.stringify(props.Dimensions).includes(`"${queueId}"`),
     );
     expect(alarms).toHaveLength(1);
     const [[, alarm] = ["", {}]] = alarms;
