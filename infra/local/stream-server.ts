@@ -19,6 +19,7 @@ import type {
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { DEFAULT_TIMEOUT_SECONDS, type FunctionName, STAGE } from "#shared/contract/routes.ts";
 import { STREAM_ACTIONS } from "#shared/contract/schemas/stream.ts";
+import { refuseHandshake } from "./stream-handshake.ts";
 
 /** API Gateway's WebSocket message limit. */
 export const STREAM_MAX_MESSAGE_BYTES = 128 * 1024;
@@ -42,13 +43,6 @@ export interface LocalConnection {
   userAgent: string;
   /** Frames run one after another per connection. */
   queue: Promise<void>;
-}
-
-function refuseHandshake(socket: Duplex, status: number, reason: string): void {
-  const body = JSON.stringify({ message: reason });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
 
 /** An id shaped like API Gateway's connection ids (base64, 12 bytes). */

@@ -76,7 +76,7 @@ describe("the local gateway's answers to requests that are not ordinary HTTP", (
     ["CONNECT", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"],
     [
       "an Upgrade request",
-      // Served as an ordinary request (no upgrade happens): a keyless call is a 401 in the contract.
+      // Only /v1/stream upgrades (the push stream); elsewhere a 404 in the contract's format.
       "GET /v1/sessions HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
     ],
     ["a bad header line", "GET /v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"],
