@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resetConfig } from "#shared/config.ts";
+import type { FunctionName } from "#shared/contract/functions.ts";
 import { writeViewerDataForSource } from "../bundling.ts";
 import {
   adoptSharedDatabase,
@@ -47,6 +48,12 @@ export interface LocalStackOptions {
    * answering 503.
    */
   onChildLost?: (message: string) => void;
+  /**
+   * false: no push stream (no WebSocket, no stream poller, no fan-out). For
+   * suites that count one request's SDK calls: on AWS the fan-out is its own
+   * function, here it would share the process's clients. Default true.
+   */
+  pushStream?: boolean;
   /** Runs after DynamoDB Local was restarted and its table ensured (an in-memory one starts empty). */
   afterDynamoRestart?: () => Promise<void>;
 }
@@ -63,8 +70,8 @@ export interface LocalStack {
   endpoints: LocalEndpoints;
   gateway: LocalGateway;
   supervisor: Supervisor;
-  /** The WebSocket stream, its `@connections` endpoint and the stream poller. */
-  stream: LocalPushStream;
+  /** The WebSocket stream, its `@connections` endpoint and the stream poller (unless turned off). */
+  stream: LocalPushStream | undefined;
   stop: () => Promise<void>;
 }
 
@@ -132,7 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         if (stopped) return;
         stopped = true;
         supervisor.stop();
-        await stream.stop();
+        await stream?.stop();
         await gateway.close();
         await stopAll();
         rmSync(join(options.dataDir, ENDPOINTS_FILE), { force: true });
@@ -167,14 +174,17 @@ async function startFrontDoor(
   options: LocalStackOptions,
   services: { dynamodbEndpoint: string; region: string; tableName: string },
   supervisor: Supervisor,
-): Promise<{ gateway: LocalGateway; stream: LocalPushStream; baseUrl: string }> {
-  const stream = await startPushStream({
-    ...services,
-    loadHandler: (name) => gateway.loadHandler(name),
-    supervisor,
-  });
+): Promise<{ gateway: LocalGateway; stream: LocalPushStream | undefined; baseUrl: string }> {
+  const stream: LocalPushStream | undefined =
+    options.pushStream === false
+      ? undefined
+      : await startPushStream({
+          ...services,
+          loadHandler: <T>(name: FunctionName): Promise<T> => gateway.loadHandler<T>(name),
+          supervisor,
+        });
   const gateway = new LocalGateway({
-    onUpgrade: stream.server.onUpgrade,
+    ...(stream ? { onUpgrade: stream.server.onUpgrade } : {}),
     port: options.port,
     functionsDir: join(PROJECT_ROOT, "functions"),
     rateLimit: options.rateLimit,

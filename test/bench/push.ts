@@ -66,7 +66,7 @@ export async function benchPush(ctx: BenchContext): Promise<Record<string, unkno
     }
   }
   const committedAt = new Map<string, number>();
-  const posted = ctx.stack.stream.connections.posted;
+  const posted = ctx.stack.stream?.connections.posted ?? 0;
   ctx.counters.reset();
   const deadline = performance.now() + SECONDS * 1000;
   let appends = 0;
@@ -116,7 +116,7 @@ export async function benchPush(ctx: BenchContext): Promise<Record<string, unkno
     push_latency_p50_ms: latency.p50,
     push_latency_p95_ms: latency.p95,
     push_latency_p99_ms: latency.p99,
-    push_messages_posted: ctx.stack.stream.connections.posted - posted,
+    push_messages_posted: (ctx.stack.stream?.connections.posted ?? 0) - posted,
     push_dynamodb_requests: ctx.counters.dynamoRequests,
     push_dynamodb_requests_per_delivered_event: round(
       ctx.counters.dynamoRequests / Math.max(1, delivered),

@@ -739,6 +739,8 @@ beforeAll(async () => {
     rateLimit: { rps: 0, burst: 0 },
     corsOrigins: [],
     authorizerCacheSeconds: 300,
+    // The fan-out would react to each write in this process, with the clients counted here.
+    pushStream: false,
   });
   baseUrl = stack.endpoints.baseUrl;
   const [apiKeys, expiry, clients, s3Client, config, storageKeys] = await Promise.all([

@@ -1143,12 +1143,14 @@ function sendRaw(
   });
 }
 
-/** The path the server routes on: dot segments resolved, backslashes read as slashes. */
+/**
+ * The path the server routes on: the request target as sent. Like API
+ * Gateway, the local gateway resolves no `.` or `..` segment and reads a
+ * backslash as itself, so a dot segment reaches the route, whose path rules
+ * refuse it.
+ */
 function routedPath(pathAndQuery: string): string {
-  const url = new URL(`/v1${pathAndQuery}`, "http://localhost");
-  if (url.pathname.startsWith("/v1/")) return `${url.pathname.slice(3)}${url.search}`;
-  // Out of the stage: no route can match, so only the gateway's 404 is right.
-  return `/(outside the stage)${url.pathname}${url.search}`;
+  return pathAndQuery;
 }
 
 function safeDecode(text: string): string {
