@@ -233,6 +233,32 @@ describe("If-Match", () => {
     ]);
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 200 || status === 204)).toHaveLength(1);
-    expect(statuses.filter((status) => status === 412)).toHaveLength(2);
+    // A loser re-reads before it checks the tag: after a winning end or pause
+    // the session is at version 2 (412); after a winning DELETE it is gone,
+    // and a request to a missing session is a 404 whatever its preconditions
+    // (RFC 9110 §13.2.1).
+    const deleted = statuses[2] === 204;
+    const losers = statuses.filter((status) => status !== 200 && status !== 204);
+    expect(losers).toEqual([deleted ? 404 : 412, deleted ? 404 : 412]);
+    const after = await read(id);
+    if (deleted) expect(after.status).toBe(404);
+    else {
+      expect(after.status).toBe(200);
+      expect(after.body.version).toBe(2);
+      expect(after.body.status).toBe(statuses[0] === 200 ? "ended" : "paused");
+    }
+  });
+
+  it("answers 404, not 412, to an end that loses to a DELETE with the same If-Match", async () => {
+    const { id, user } = await start();
+    const headers = { "If-Match": '"1"' };
+    expect((await api("DELETE", `/sessions/${id}`, { key, headers })).status).toBe(204);
+    const late = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
+      key,
+      headers,
+      body: { user_id: user, performer_id: "a" },
+    });
+    expect(late.status).toBe(404);
+    expect(late.body.error_code).toBe("NOT_FOUND");
   });
 });
