@@ -150,8 +150,26 @@ describe("session viewer in headless Chromium", () => {
     await uploadThroughApi(key, id, `input/${HOSTILE}`, "scan bytes", "text/plain");
     await appendEvent(id, { event_type: "error", message: HOSTILE });
 
+    // The session's own investigation is held until the reader has clicked
+    // Investigate too: the click joins it rather than sending a second one
+    // whose report would later replace the panel, and any download link in it.
+    let investigations = 0;
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(/\/investigate\?/, async (route) => {
+      investigations += 1;
+      await held;
+      await route.continue();
+    });
     await openSession(id);
     await page.locator("#investigate").click();
+    await expect(page.locator("#investigation").getAttribute("aria-busy")).resolves.toBe("true");
+    release();
+    await page.locator('#investigation[aria-busy="false"]').waitFor({ timeout: 10_000 });
+    await page.unrouteAll();
+    expect(investigations).toBe(1);
     const summary = page.locator("#failure-summary");
     await summary.waitFor();
     await expect(summary.textContent()).resolves.toMatch(/texture_bake.*BLENDER_OOM.*137/);

@@ -98,8 +98,29 @@ export function clearInvestigation(): void {
   byId("investigation").hidden = true;
 }
 
-/** Investigates the view's session and shows the report, unless the view changed meanwhile. */
-export async function investigate(view: SessionView): Promise<void> {
+let loading: { view: SessionView; done: Promise<void> } | undefined;
+
+/**
+ * Investigates the view's session and shows the report, unless the view
+ * changed meanwhile. A request while one for the same view is loading joins
+ * it: a second report landing later would replace the panel under the
+ * reader, and with it any download link just asked for. The panel is
+ * `aria-busy` while a report loads.
+ */
+export function investigate(view: SessionView): Promise<void> {
+  if (loading?.view === view) return loading.done;
+  const panel = byId("investigation");
+  panel.setAttribute("aria-busy", "true");
+  const done = load(view).finally(() => {
+    if (loading?.done !== done) return;
+    loading = undefined;
+    panel.setAttribute("aria-busy", "false");
+  });
+  loading = { view, done };
+  return done;
+}
+
+async function load(view: SessionView): Promise<void> {
   try {
     const { body } = await withRetry(
       "Investigating",
