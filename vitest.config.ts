@@ -7,6 +7,7 @@ const RELIABILITY_LOAD = [
   "test/integration/reliability/restart.test.ts",
   "test/integration/reliability/clients.test.ts",
   "test/integration/reliability/dependency-outage.test.ts",
+  "test/integration/reliability/stream-outage.test.ts",
 ];
 
 export default defineConfig({

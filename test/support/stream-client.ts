@@ -40,7 +40,22 @@ export async function handshake(url: string): Promise<number | "open"> {
 }
 
 export async function openStream(key: string): Promise<TestStream> {
-  const { url } = await ticketFor(key);
+  return connectStream((await ticketFor(key)).url);
+}
+
+/** A ticket from a stack other than the shared one (a suite's own), asked for over HTTP. */
+export async function ticketAt(baseUrl: string, key: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/stream-tickets`, {
+    method: "POST",
+    headers: { "X-API-Key": key },
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`ticket: ${response.status} ${text}`);
+  return (JSON.parse(text) as { url: string }).url;
+}
+
+/** Opens the stream URL of a ticket (its query carries the ticket). */
+export async function connectStream(url: string): Promise<TestStream> {
   const socket = new WebSocket(url);
   const messages: ServerMessage[] = [];
   const waiters = new Set<() => void>();
