@@ -163,9 +163,12 @@ export class StreamPoller extends EventEmitter {
   }
 
   private async loop(): Promise<void> {
-    // Iterators of an earlier run are stale: every shard resumes after its last record.
+    // A shard that handed records on resumes after the last one (an earlier run's
+    // iterator may be stale); one that has not keeps its position, as TRIM_HORIZON
+    // would replay the whole retained stream where the mapping starts at LATEST.
     for (const [shardId, state] of this.shards)
-      if (!state.closed) await this.reopen(shardId, state).catch(() => undefined);
+      if (!state.closed && state.lastSequence)
+        await this.reopen(shardId, state).catch(() => undefined);
     while (!this.stopRequested) {
       let found = 0;
       try {
