@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, renameSync, statSync, writeFileSync } from "no
 import { dirname, join } from "node:path";
 import type { BuildOptions, Metafile, Plugin } from "esbuild";
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from "#shared/contract/routes.ts";
+import { runtimeRequireAliases } from "./runtime-require.ts";
 
 /** The Lambda runtime the functions run on, and the syntax level esbuild emits for it. */
 export const LAMBDA_RUNTIME = "nodejs24.x";
@@ -44,9 +45,18 @@ export const BUNDLE_SETTINGS = {
 
 const PROJECT_ROOT = join(import.meta.dirname, "..");
 
-/** Modules replaced by a smaller one when bundling (each shim says why). */
-export function bundleAliases(projectRoot: string): Record<string, string> {
-  return { semver: join(projectRoot, "infra", "bundle-shims", "semver.cjs") };
+/**
+ * Modules replaced when bundling: by a smaller one (each shim says why) and,
+ * unless the SDK is bundled, the runtime's SDK packages by a `require` of them.
+ */
+export function bundleAliases(
+  projectRoot: string,
+  variant: { bundleSdk?: boolean } = {},
+): Record<string, string> {
+  return {
+    semver: join(projectRoot, "infra", "bundle-shims", "semver.cjs"),
+    ...(variant.bundleSdk ? {} : runtimeRequireAliases(projectRoot)),
+  };
 }
 
 /** A data file a function reads beside its bundle, written when it is bundled. */
@@ -121,7 +131,7 @@ export async function buildFunctionBundle(
     mainFields: [...BUNDLE_SETTINGS.mainFields],
     external: variant.bundleSdk ? [] : [...BUNDLE_SETTINGS.external],
     banner: { js: BUNDLE_SETTINGS.banner },
-    alias: bundleAliases(projectRoot),
+    alias: bundleAliases(projectRoot, variant),
     sourcemap: true,
     sourcesContent: false,
     entryPoints: [join(projectRoot, "functions", name, "handler.ts")],

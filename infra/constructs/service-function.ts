@@ -86,10 +86,9 @@ export class ServiceFunction extends NodejsFunction {
         banner: BUNDLE_SETTINGS.banner,
         externalModules: props.bundleAwsSdk ? [] : [...BUNDLE_SETTINGS.external],
         esbuildArgs: Object.fromEntries(
-          Object.entries(bundleAliases(props.projectRoot)).map(([name, path]) => [
-            `--alias:${name}`,
-            path,
-          ]),
+          Object.entries(bundleAliases(props.projectRoot, { bundleSdk: props.bundleAwsSdk })).map(
+            ([name, path]) => [`--alias:${name}`, path],
+          ),
         ),
         commandHooks: {
           beforeBundling: () => [],

@@ -184,7 +184,7 @@ async function startFrontDoor(
           supervisor,
         });
   const gateway = new LocalGateway({
-    ...(stream ? { onUpgrade: stream.server.onUpgrade } : {}),
+    ...(stream ? { onUpgrade: stream.server.onUpgrade, onWrite: () => stream.poller.nudge() } : {}),
     port: options.port,
     functionsDir: join(PROJECT_ROOT, "functions"),
     rateLimit: options.rateLimit,

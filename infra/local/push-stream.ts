@@ -37,6 +37,7 @@ export async function startPushStream(options: {
     region: options.region,
     tableName: options.tableName,
     log: (line) => console.error(line),
+    wanted: () => server.connections.size > 0,
     deliver: async (event) => {
       const fanOut =
         await options.loadHandler<

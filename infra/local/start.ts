@@ -63,6 +63,7 @@ function scheduleExpiry(stack: LocalStack, intervalSeconds: number): void {
       console.error(`expiry run failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       running = false;
+      stack.stream?.poller.nudge();
     }
   }, intervalSeconds * 1000);
   timer.unref();

@@ -3,14 +3,15 @@
  * fan-out function as a DynamoDBStreamEvent, as Lambda's event source
  * mapping does on AWS: the same filter, records in order per shard, a
  * failed batch retried a bounded number of times and then dropped with a
- * log line (AWS sends it to the failure queue). Positions are kept per
- * shard, so a poller started again resumes AFTER_SEQUENCE_NUMBER instead of
- * skipping what committed meanwhile; a trimmed or expired iterator, a split
- * (new shards) or a table created anew (DynamoDB Local restarted in memory)
- * is handled by describing the stream again.
+ * log line (AWS sends it to the failure queue). Unlike AWS's four reads a
+ * second, a round follows each write at once (`nudge`), and nothing is
+ * handed on while no WebSocket is open. Positions are kept per shard, so a
+ * poller started again resumes AFTER_SEQUENCE_NUMBER; a trimmed or expired
+ * iterator, new shards or a table created anew are handled by describing
+ * the stream again.
  */
 import { EventEmitter } from "node:events";
-import { DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -20,8 +21,10 @@ import {
   type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
-import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import type { DynamoDBStreamEvent } from "aws-lambda";
 import { passesStreamFilter } from "#shared/storage/stream-records.ts";
+import { lambdaRecord } from "./stream-record-shape.ts";
+import { tableStreamArn } from "./table-stream.ts";
 
 export interface StreamPollerOptions {
   endpoint: string;
@@ -29,8 +32,15 @@ export interface StreamPollerOptions {
   tableName: string;
   deliver: (event: DynamoDBStreamEvent) => Promise<void>;
   log: (line: string) => void;
-  /** Pause between rounds that found nothing. */
+  /**
+   * Whether anyone can receive what the fan-out sends (a WebSocket is open).
+   * While nobody can, records are read and passed over, and rounds are slow.
+   */
+  wanted?: () => boolean;
+  /** Pause between rounds that found nothing, while wanted; a nudge ends it early. */
   idleMs?: number;
+  /** Pause between rounds while not wanted. */
+  quietMs?: number;
   /** Attempts per batch before it is dropped (the mapping's retryAttempts + 1). */
   attempts?: number;
 }
@@ -56,6 +66,9 @@ export class StreamPoller extends EventEmitter {
   private describedAt = 0;
   /** Batches handed to the fan-out, for the bench and /health. */
   delivered = 0;
+  /** A write was made since the current round began: the next pause is skipped. */
+  private nudged = false;
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: StreamPollerOptions) {
     super();
@@ -64,7 +77,10 @@ export class StreamPoller extends EventEmitter {
     this.table = new DynamoDBClient(client);
   }
 
-  /** Starts the loop; resolves once the stream is found. `exit` is emitted when the loop ends. */
+  /**
+   * Starts the loop; resolves once the stream is found. `round` is emitted
+   * after each round with the records it read, `exit` when the loop ends.
+   */
   async start(): Promise<this> {
     this.stopRequested = false;
     await this.describe(true);
@@ -84,36 +100,45 @@ export class StreamPoller extends EventEmitter {
   /** Ends the loop as a killed process would end (the supervisor then starts it again). */
   kill(): void {
     this.stopRequested = true;
+    this.wake?.();
+  }
+
+  /**
+   * Something was written: read the stream now rather than at the end of
+   * the pause. Writes go through the gateway, which calls this after each,
+   * so a subscriber hears of an event within one round of its commit.
+   */
+  nudge(): void {
+    if (!this.isWanted()) return;
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  private isWanted(): boolean {
+    return this.options.wanted?.() ?? true;
+  }
+
+  /** The pause between rounds, ended early by a nudge. */
+  private pause(): Promise<void> {
+    if (this.nudged) return Promise.resolve();
+    const ms = this.isWanted() ? (this.options.idleMs ?? 100) : (this.options.quietMs ?? 1000);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 
   get isRunning(): boolean {
     return this.running;
   }
 
-  private async ensureStream(): Promise<string> {
-    const described = await this.table.send(
-      new DescribeTableCommand({ TableName: this.options.tableName }),
-    );
-    const arn = described.Table?.LatestStreamArn;
-    if (arn && described.Table?.StreamSpecification?.StreamEnabled) return arn;
-    // A table made before streams were part of its definition (an older data dir).
-    await this.table.send(
-      new UpdateTableCommand({
-        TableName: this.options.tableName,
-        StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },
-      }),
-    );
-    const again = await this.table.send(
-      new DescribeTableCommand({ TableName: this.options.tableName }),
-    );
-    const latest = again.Table?.LatestStreamArn;
-    if (!latest) throw new Error("the local table has no stream");
-    return latest;
-  }
-
   /** Finds the stream and its shards; new shards start where nothing can be missed. */
   private async describe(first: boolean): Promise<void> {
-    const arn = await this.ensureStream();
+    const arn = await tableStreamArn(this.table, this.options.tableName);
     if (arn !== this.streamArn) {
       // A new table (or the first look): open shards from now on, on a new table from its start.
       const fresh = this.streamArn !== undefined;
@@ -171,6 +196,7 @@ export class StreamPoller extends EventEmitter {
         await this.reopen(shardId, state).catch(() => undefined);
     while (!this.stopRequested) {
       let found = 0;
+      this.nudged = false;
       try {
         if (Date.now() - this.describedAt > REDESCRIBE_MS) await this.describe(false);
         for (const [shardId, state] of this.shards) {
@@ -191,7 +217,8 @@ export class StreamPoller extends EventEmitter {
         await sleep(250);
         continue;
       }
-      if (found === 0) await sleep(this.options.idleMs ?? 25);
+      this.emit("round", found);
+      if (found === 0) await this.pause();
     }
     this.running = false;
   }
@@ -231,9 +258,14 @@ export class StreamPoller extends EventEmitter {
   /** One GetRecords result as one invocation, after the mapping's filter. */
   private async hand(records: StreamRecord[]): Promise<void> {
     const event: DynamoDBStreamEvent = {
-      Records: records.map((record) => this.lambdaRecord(record)).filter(passesStreamFilter),
+      Records: records
+        .map((record) => lambdaRecord(record, this.options.region, this.streamArn))
+        .filter(passesStreamFilter),
     };
-    if (event.Records.length === 0) return;
+    // Nobody is connected, so no subscription can be served: the records
+    // are passed over (a subscriber that connects later gets its backlog by
+    // query when it subscribes).
+    if (event.Records.length === 0 || !this.isWanted()) return;
     const attempts = this.options.attempts ?? 4;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       try {
@@ -252,38 +284,8 @@ export class StreamPoller extends EventEmitter {
     }
   }
 
-  private lambdaRecord(record: StreamRecord): DynamoDBRecord {
-    const change = record.dynamodb;
-    return {
-      eventID: record.eventID,
-      eventName: record.eventName,
-      eventVersion: record.eventVersion ?? "1.1",
-      eventSource: "aws:dynamodb",
-      awsRegion: this.options.region,
-      eventSourceARN: this.streamArn,
-      dynamodb: {
-        ApproximateCreationDateTime: change?.ApproximateCreationDateTime
-          ? Math.floor(change.ApproximateCreationDateTime.getTime() / 1000)
-          : undefined,
-        Keys: change?.Keys as DynamoDBRecord["dynamodb"] extends infer D
-          ? D extends { Keys?: infer K }
-            ? K
-            : never
-          : never,
-        NewImage: change?.NewImage as DynamoDBRecord["dynamodb"] extends infer D
-          ? D extends { NewImage?: infer K }
-            ? K
-            : never
-          : never,
-        SequenceNumber: change?.SequenceNumber,
-        SizeBytes: change?.SizeBytes,
-        StreamViewType: change?.StreamViewType,
-      },
-    };
-  }
-
   destroy(): void {
-    this.stopRequested = true;
+    this.kill();
     this.streams.destroy();
     this.table.destroy();
   }

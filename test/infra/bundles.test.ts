@@ -3,10 +3,11 @@
  * within the size budget, keeps the weight it was cut from out, and can send
  * exactly the SDK calls its declared access allows.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BuiltBundle,
@@ -59,17 +60,13 @@ const TRANSACTION_ITEM_ACCESS: Record<string, TableAction> = {
 function accessUsedBy(code: string): { table: string[]; bucket: string[] } {
   const table = new Set<string>();
   const bucket = new Set<string>();
-  const imports = code.matchAll(/import\{([^}]*)\}from"@aws-sdk\/[a-z0-9-]+"/g);
-  for (const [, names = ""] of imports) {
-    for (const binding of names.split(",")) {
-      const [exported = "", local = exported] = binding.trim().split(/\s+as\s+/);
-      if (!exported.endsWith("Command")) continue;
-      if (!code.includes(`new ${local}(`)) continue;
-      const needs = COMMAND_ACCESS[exported];
-      if (!needs) throw new Error(`no declared-access rule for ${exported}`);
-      for (const action of needs.table ?? []) table.add(action);
-      for (const action of needs.bucket ?? []) bucket.add(action);
-    }
+  // The SDK is required (see infra/runtime-require.ts), so a command is built
+  // as a member of the required module: `new <module>.GetCommand(`.
+  for (const [, command = ""] of code.matchAll(/new [\w$]+\.(\w+Command)\(/g)) {
+    const needs = COMMAND_ACCESS[command];
+    if (!needs) throw new Error(`no declared-access rule for ${command}`);
+    for (const action of needs.table ?? []) table.add(action);
+    for (const action of needs.bucket ?? []) bucket.add(action);
   }
   for (const [, item = ""] of code.matchAll(/[{,](Put|Update|Delete|ConditionCheck):\{/g)) {
     const action = TRANSACTION_ITEM_ACCESS[item];
@@ -116,6 +113,35 @@ describe("function bundles", () => {
         expect(found, `${name}: ${heavy}`).toEqual([]);
       }
     }
+  });
+
+  it("loads every runtime package with require, none with an ESM import", () => {
+    for (const [name, bundle] of bundles) {
+      const code = readFileSync(bundle.file, "utf8");
+      expect(code.match(/(?:from|import)\s*"@(?:aws-sdk|smithy)\/[^"]+"/g), name).toBeNull();
+    }
+    // And the bundle loads: required packages resolve through NODE_PATH, which
+    // on Lambda names the runtime's node_modules (an ESM import would ignore it).
+    const file = bundles.get("get-session")?.file ?? "";
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        "const m = await import(process.argv[1]); process.stdout.write(typeof m.handler);",
+        pathToFileURL(file).href,
+      ],
+      {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          NODE_PATH: join(PROJECT_ROOT, "node_modules"),
+          TABLE_NAME: "t",
+          BUCKET_NAME: "b",
+        },
+      },
+    );
+    expect(loaded).toBe("function");
   });
 
   it("keeps the route table's schemas out of the authorizer", () => {

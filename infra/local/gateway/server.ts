@@ -31,6 +31,8 @@ export interface GatewayOptions {
   corsOrigins: string[];
   /** Dependencies whose local child is down (restarting): /health names them and answers 503. */
   downDependencies?: () => Dependency[];
+  /** Called after each function that may have written (any method but GET). */
+  onWrite?: () => void;
   /** Takes HTTP upgrades (the push stream's WebSocket handshake). */
   onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
@@ -155,6 +157,7 @@ export class LocalGateway {
     }
     const event = proxyEvent({ request, url, target, headers, body, authorizer, arrivedAt });
     const result = await this.functions.invoke(target.route.function, event);
+    if (target.route.method !== "GET") this.options.onWrite?.();
     if (result instanceof Refusal) {
       this.refuse(response, request, result);
       return;
