@@ -8,7 +8,7 @@ const RELIABILITY_LOAD = [
   "test/integration/reliability/clients.test.ts",
   "test/integration/reliability/dependency-outage.test.ts",
   "test/integration/reliability/stream-outage.test.ts",
-  "test/integration/reliability/stream-poller.test.ts",
+  "test/integration/reliability/stream-poller-killed.test.ts",
 ];
 
 export default defineConfig({
