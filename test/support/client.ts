@@ -83,3 +83,14 @@ export function firstField(error: ApiError): unknown {
   const [first]: unknown[] = fields;
   return typeof first === "object" && first !== null && "field" in first ? first.field : undefined;
 }
+
+/** The status a call was answered with, a success or an error answer alike. */
+export async function statusOf(call: Promise<{ status: number }>): Promise<number> {
+  return call.then(
+    (answer) => answer.status,
+    (error: unknown) => {
+      if (error instanceof ApiError) return error.status;
+      throw error;
+    },
+  );
+}
