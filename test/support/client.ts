@@ -94,3 +94,21 @@ export async function statusOf(call: Promise<{ status: number }>): Promise<numbe
     },
   );
 }
+
+/** The status and exact text one call was answered with, success or error: for byte-for-byte checks. */
+export async function answerText(
+  key: string | undefined,
+  send: (client: Client) => Promise<unknown>,
+): Promise<{ status: number; text: string }> {
+  let seen: SeenAnswer | undefined;
+  const client = stackClient(key, {
+    onAnswer: (answer) => {
+      seen = answer;
+    },
+  });
+  await send(client).catch((error: unknown) => {
+    if (!(error instanceof ApiError)) throw error;
+  });
+  if (!seen) throw new Error("the call sent no request");
+  return { status: seen.status, text: seen.text };
+}
