@@ -1,7 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { RouteInput } from "#shared/client/client.ts";
 import { tableName } from "#shared/config.ts";
+import { listEventsRoute } from "#shared/contract/routes/events.ts";
+import { getHealthRoute, getStatisticsRoute } from "#shared/contract/routes/service.ts";
 import {
+  deleteSessionRoute,
   endSessionRoute,
   getSessionRoute,
   listSessionsRoute,
@@ -12,7 +16,7 @@ import { dynamo } from "#shared/storage/clients.ts";
 import { keys } from "#shared/storage/keys.ts";
 import { createApiKey, revokeApiKey } from "#shared/usecases/api-keys.ts";
 import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
-import { stackClient } from "../support/client.ts";
+import { answerText, stackClient, statusOf } from "../support/client.ts";
 
 interface SessionBody {
   session_id: string;
@@ -411,22 +415,23 @@ describe("reading and listing", () => {
   it("answers 404 for a missing id, a malformed id and another tenant's session, with the same body", async () => {
     const id = (await start(uniqueUser())).body.session.session_id;
     const otherKey = await newKey(uniqueTenant("other"), "admin");
-    const other = await api<ErrorAnswer>("GET", `/sessions/${id}`, { key: otherKey });
-    const missing = await api<ErrorAnswer>("GET", "/sessions/sess_AAAAAAAAAAAAAAAAAAAAAA", {
-      key: app,
-    });
-    const malformed = await api<ErrorAnswer>("GET", "/sessions/not-an-id", { key: app });
+    const read = (key: string, sessionId: string) =>
+      answerText(key, (client) => client.call(getSessionRoute, { params: { id: sessionId } }));
+    const other = await read(otherKey, id);
+    const missing = await read(app, "sess_AAAAAAAAAAAAAAAAAAAAAA");
+    const malformed = await read(app, "not-an-id");
     expect(other.status).toBe(404);
     expect(missing.status).toBe(404);
     expect(malformed.status).toBe(404);
     expect(other.text).toBe(missing.text);
     expect(malformed.text).toBe(missing.text);
-    const otherEnd = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-      key: otherKey,
+    const asOther = stackClient(otherKey);
+    const otherEnd = asOther.call(endSessionRoute, {
+      params: { id },
       body: { user_id: "x", performer_id: "p" },
     });
-    expect(otherEnd.status).toBe(404);
-    expect((await api("DELETE", `/sessions/${id}`, { key: otherKey })).status).toBe(404);
+    expect(await statusOf(otherEnd)).toBe(404);
+    expect(await statusOf(asOther.call(deleteSessionRoute, { params: { id } }))).toBe(404);
   });
 
   it("lists newest first with filters and cursor paging, only within the tenant", async () => {
@@ -438,39 +443,33 @@ describe("reading and listing", () => {
       ids.push(answer.body.session.session_id);
     }
     const ended = ids[1] ?? "";
-    await api("POST", `/sessions/${ended}/end`, {
-      key,
+    const client = stackClient(key);
+    await client.call(endSessionRoute, {
+      params: { id: ended },
       body: { user_id: "lister-1", performer_id: "p" },
     });
-    const firstPage = await api<{
-      items: SessionBody[];
-      returned: number;
-      next_cursor: string | null;
-    }>("GET", "/sessions?limit=2", { key });
+    const list = (query: RouteInput<typeof listSessionsRoute>["query"]) =>
+      client.call(listSessionsRoute, { query });
+    const firstPage = await list({ limit: 2 });
     expect(firstPage.status).toBe(200);
     expect(firstPage.body.returned).toBe(2);
     expect(firstPage.body.items.map((item) => item.session_id)).toEqual([ids[4], ids[3]]);
     const seen = [...firstPage.body.items.map((item) => item.session_id)];
     let cursor = firstPage.body.next_cursor;
     while (cursor) {
-      const page = await api<{ items: SessionBody[]; next_cursor: string | null }>(
-        "GET",
-        `/sessions?limit=2&cursor=${encodeURIComponent(cursor)}`,
-        { key },
-      );
+      const page = await list({ limit: 2, cursor });
       seen.push(...page.body.items.map((item) => item.session_id));
       cursor = page.body.next_cursor;
     }
     expect(seen).toEqual([...ids].reverse());
-    const endedOnly = await api<{ items: SessionBody[] }>("GET", "/sessions?status=ended", { key });
+    const endedOnly = await list({ status: "ended" });
     expect(endedOnly.body.items.map((item) => item.session_id)).toEqual([ended]);
-    const byUser = await api<{ items: SessionBody[] }>("GET", "/sessions?user_id=lister-3", {
-      key,
-    });
+    const byUser = await list({ user_id: "lister-3" });
     expect(byUser.body.items.map((item) => item.session_id)).toEqual([ids[3]]);
   });
 
   it("answers 400 for a tampered cursor and bad filters", async () => {
+    // Values outside the query's types and a repeated parameter: the query goes raw.
     for (const query of [
       "cursor=abc!",
       "cursor=eyJ2IjoxLCJwIjoiJ30",
@@ -491,22 +490,20 @@ describe("deleting", () => {
   it("removes the session, its events and its lock; only admins may", async () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
-    expect((await api("DELETE", `/sessions/${id}`, { key: app })).status).toBe(403);
-    const deleted = await api("DELETE", `/sessions/${id}`, { key: admin });
-    expect(deleted.status).toBe(204);
-    expect((await api("GET", `/sessions/${id}`, { key: admin })).status).toBe(404);
+    const remove = (key: string) =>
+      statusOf(stackClient(key).call(deleteSessionRoute, { params: { id } }));
+    expect(await remove(app)).toBe(403);
+    expect(await remove(admin)).toBe(204);
+    expect(await statusOf(stackClient(admin).call(getSessionRoute, { params: { id } }))).toBe(404);
     expect(await partitionItems(id)).toHaveLength(0);
     expect((await start(user)).status).toBe(201);
-    expect((await api("DELETE", `/sessions/${id}`, { key: admin })).status).toBe(404);
+    expect(await remove(admin)).toBe(404);
   });
 });
 
 describe("health", () => {
   it("answers 200 healthy without a key", async () => {
-    const answer = await api<{ status: string; checks: Record<string, { status: string }> }>(
-      "GET",
-      "/health",
-    );
+    const answer = await stackClient().call(getHealthRoute);
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe("healthy");
     expect(answer.body.checks.dynamodb?.status).toBe("ok");
@@ -515,25 +512,14 @@ describe("health", () => {
 });
 
 describe("ending with an outcome and a reason", () => {
-  interface OutcomeSession extends SessionBody {
-    outcome: string | null;
-    end_reason: string | null;
-  }
-  interface StatisticsBody {
-    counts: Record<string, number>;
-    outcomes: Record<string, number>;
-  }
-
   it("keeps them on the session and in the session_ended event, lists by outcome and counts outcomes", async () => {
     const key = await newKey(uniqueTenant("outcome"), "admin");
-    const endAs = async (outcome?: string, reason?: string) => {
+    const client = stackClient(key);
+    const endAs = async (outcome?: "completed" | "failed", reason?: string) => {
       const user = uniqueUser("outcome");
       const id = (await start(user, {}, key)).body.session.session_id;
-      const ended = await api<{
-        session: OutcomeSession;
-        event: EventBody & { event_data: unknown };
-      }>("POST", `/sessions/${id}/end`, {
-        key,
+      const ended = await client.call(endSessionRoute, {
+        params: { id },
         body: { user_id: user, performer_id: "worker-1", outcome, reason },
       });
       expect(ended.status).toBe(200);
@@ -550,26 +536,24 @@ describe("ending with an outcome and a reason", () => {
     });
     expect(silent.ended.session.outcome).toBeNull();
     expect(silent.ended.event.event_data).toEqual({});
-    const read = await api<OutcomeSession>("GET", `/sessions/${completed.id}`, { key });
+    const read = await client.call(getSessionRoute, { params: { id: completed.id } });
     expect([read.body.outcome, read.body.end_reason]).toEqual(["completed", "scan uploaded"]);
-    const events = await api<{ items: { event_type: string; event_data: unknown }[] }>(
-      "GET",
-      `/sessions/${completed.id}/events?event_type=session_ended`,
-      { key },
-    );
+    const events = await client.call(listEventsRoute, {
+      params: { id: completed.id },
+      query: { event_type: "session_ended" },
+    });
     expect(events.body.items[0]?.event_data).toEqual({
       outcome: "completed",
       reason: "scan uploaded",
     });
-    const failedOnly = await api<{ items: SessionBody[] }>("GET", "/sessions?outcome=failed", {
-      key,
-    });
+    const failedOnly = await client.call(listSessionsRoute, { query: { outcome: "failed" } });
     expect(failedOnly.body.items.map((item) => item.session_id)).toEqual([failed.id]);
-    const stats = await api<StatisticsBody>("GET", "/statistics", { key });
+    const stats = await client.call(getStatisticsRoute);
     expect(stats.body.counts.ended).toBe(3);
     expect(stats.body.outcomes).toEqual({ completed: 1, abandoned: 0, failed: 1 });
-    expect((await api("DELETE", `/sessions/${failed.id}`, { key })).status).toBe(204);
-    const afterDelete = await api<StatisticsBody>("GET", "/statistics", { key });
+    const deleted = await client.call(deleteSessionRoute, { params: { id: failed.id } });
+    expect(deleted.status).toBe(204);
+    const afterDelete = await client.call(getStatisticsRoute);
     expect(afterDelete.body.outcomes).toEqual({ completed: 1, abandoned: 0, failed: 0 });
   });
 
@@ -577,6 +561,7 @@ describe("ending with an outcome and a reason", () => {
     const user = uniqueUser("outcome-bad");
     const id = (await start(user)).body.session.session_id;
     const body = { user_id: user, performer_id: "worker-1" };
+    // An outcome outside its enum, and fields pause does not have: these bodies go raw.
     for (const [action, extra, field] of [
       ["end", { outcome: "done" }, "outcome"],
       ["end", { reason: "r".repeat(257) }, "reason"],
@@ -590,7 +575,7 @@ describe("ending with an outcome and a reason", () => {
       expect(answer.status, `${action} ${field}`).toBe(400);
       expect(answer.body.message).toContain(field);
     }
-    const unchanged = await api<SessionBody>("GET", `/sessions/${id}`, { key: app });
+    const unchanged = await stackClient(app).call(getSessionRoute, { params: { id } });
     expect([unchanged.body.status, unchanged.body.last_seq]).toEqual(["active", 1]);
   });
 });
