@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RouteInput } from "#shared/client/client.ts";
+import { ApiError, type RouteInput } from "#shared/client/client.ts";
 import { tableName } from "#shared/config.ts";
 import { listEventsRoute } from "#shared/contract/routes/events.ts";
 import { getHealthRoute, getStatisticsRoute } from "#shared/contract/routes/service.ts";
@@ -11,33 +11,14 @@ import {
   listSessionsRoute,
   pauseSessionRoute,
   resumeSessionRoute,
+  startSessionRoute,
 } from "#shared/contract/routes/sessions.ts";
 import { dynamo } from "#shared/storage/clients.ts";
 import { keys } from "#shared/storage/keys.ts";
 import { createApiKey, revokeApiKey } from "#shared/usecases/api-keys.ts";
 import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
-import { answerText, stackClient, statusOf } from "../support/client.ts";
+import { answerText, errorBody, refusal, stackClient, statusOf } from "../support/client.ts";
 
-interface SessionBody {
-  session_id: string;
-  status: string;
-  user_id: string;
-  last_seq: number;
-  event_count: number;
-  ended_by: string | null;
-}
-interface EventBody {
-  record_id: string;
-  seq: number;
-  event_type: string;
-  source: string;
-  performer_id: string;
-  timestamp: string;
-}
-interface StartAnswer {
-  session: SessionBody;
-  event: EventBody;
-}
 interface ErrorAnswer {
   error_code: string;
   message: string;
@@ -62,9 +43,20 @@ beforeAll(async () => {
   ]);
 });
 
-async function start(user: string, extra: Record<string, unknown> = {}, key = app) {
-  return api<StartAnswer & ErrorAnswer>("POST", "/sessions", {
-    key,
+type StartBody = RouteInput<typeof startSessionRoute>["body"];
+type StartHeaders = { "Idempotency-Key"?: string };
+
+function start(user: string, extra: Partial<StartBody> = {}, key = app, headers?: StartHeaders) {
+  return stackClient(key).call(startSessionRoute, {
+    body: { user_id: user, performer_id: "worker-1", ...extra },
+    ...(headers ? { headers } : {}),
+  });
+}
+
+/** A start with fields or types the body schema does not have, which the typed client will not send. */
+function startRaw(user: string, extra: Record<string, unknown>) {
+  return api<ErrorAnswer>("POST", "/sessions", {
+    key: app,
     body: { user_id: user, performer_id: "worker-1", ...extra },
   });
 }
@@ -107,9 +99,9 @@ describe("starting a session", () => {
   it("rejects a second start for a user with an open session, naming the open one", async () => {
     const user = uniqueUser();
     const first = await start(user);
-    const second = await start(user);
+    const second = await refusal(start(user));
     expect(second.status).toBe(409);
-    expect(second.body).toEqual({
+    expect(errorBody(second)).toEqual({
       error_code: "ACTIVE_SESSION_EXISTS",
       message: expect.any(String),
       details: { active_session_id: first.body.session.session_id },
@@ -118,15 +110,23 @@ describe("starting a session", () => {
 
   it("lets exactly one of 50 concurrent starts for one user win", async () => {
     const user = uniqueUser("race");
-    const answers = await Promise.all(Array.from({ length: 50 }, () => start(user)));
-    const created = answers.filter((answer) => answer.status === 201);
-    const conflicts = answers.filter((answer) => answer.status === 409);
+    const answers = await Promise.allSettled(Array.from({ length: 50 }, () => start(user)));
+    const created = answers.flatMap((answer) =>
+      answer.status === "fulfilled" && answer.value.status === 201 ? [answer.value] : [],
+    );
+    const conflicts = answers.flatMap((answer) =>
+      answer.status === "rejected" &&
+      answer.reason instanceof ApiError &&
+      answer.reason.status === 409
+        ? [answer.reason]
+        : [],
+    );
     expect(created).toHaveLength(1);
     expect(conflicts).toHaveLength(49);
     const winner = created[0]?.body.session.session_id;
     for (const conflict of conflicts) {
-      expect(conflict.body.error_code).toBe("ACTIVE_SESSION_EXISTS");
-      expect(conflict.body.details.active_session_id).toBe(winner);
+      expect(conflict.error_code).toBe("ACTIVE_SESSION_EXISTS");
+      expect(conflict.details?.active_session_id).toBe(winner);
     }
     const lock = await dynamo().send(
       new GetCommand({
@@ -152,7 +152,8 @@ describe("starting a session", () => {
     "rejects a client-supplied %s with a 400 naming it, and creates nothing",
     async (field, value) => {
       const user = uniqueUser();
-      const answer = await start(user, { [field]: value });
+      // A field the body schema does not have: the typed client will not send it.
+      const answer = await startRaw(user, { [field]: value });
       expect(answer.status).toBe(400);
       expect(answer.body.error_code).toBe("VALIDATION_ERROR");
       expect(answer.body.message).toContain(field);
@@ -174,8 +175,7 @@ describe("starting a session", () => {
         },
       }),
     );
-    const answer = await start(user, { ttl_seconds: 600 });
-    expect(answer.status).toBe(409);
+    expect(await statusOf(start(user, { ttl_seconds: 600 }))).toBe(409);
     const listed = await stackClient(app).call(listSessionsRoute, { query: { user_id: user } });
     expect(listed.body.items).toHaveLength(0);
     const lock = await dynamo().send(
@@ -189,23 +189,28 @@ describe("starting a session", () => {
   });
 
   it("requires performer_id and rejects an empty one", async () => {
+    // Without a required field: the typed client will not send it.
     const missing = await api<ErrorAnswer>("POST", "/sessions", {
       key: app,
       body: { user_id: uniqueUser() },
     });
     expect(missing.status).toBe(400);
     expect(missing.body.message).toContain("performer_id");
-    const empty = await start(uniqueUser(), { performer_id: "  " });
+    const empty = await refusal(start(uniqueUser(), { performer_id: "  " }));
     expect(empty.status).toBe(400);
-    expect(empty.body.message).toContain("performer_id");
+    expect(empty.message).toContain("performer_id");
   });
 
   it("rejects ttl_seconds outside 1..604800", async () => {
-    for (const ttl of [0, 604_801, 1.5, "60"]) {
-      const answer = await start(uniqueUser(), { ttl_seconds: ttl });
+    for (const ttl of [0, 604_801, 1.5]) {
+      const answer = await refusal(start(uniqueUser(), { ttl_seconds: ttl }));
       expect(answer.status).toBe(400);
-      expect(answer.body.message).toContain("ttl_seconds");
+      expect(answer.message).toContain("ttl_seconds");
     }
+    // A string where the schema has a number: the typed client will not send it.
+    const text = await startRaw(uniqueUser(), { ttl_seconds: "60" });
+    expect(text.status).toBe(400);
+    expect(text.body.message).toContain("ttl_seconds");
   });
 
   it("answers malformed JSON with 400, a non-JSON content type with 415, a body over 1 MiB with 413", async () => {
@@ -223,45 +228,32 @@ describe("starting a session", () => {
     });
     expect(wrongType.status).toBe(415);
     expect(wrongType.body.error_code).toBe("UNSUPPORTED_MEDIA_TYPE");
-    const huge = await api<ErrorAnswer>("POST", "/sessions", {
-      key: app,
-      body: {
-        user_id: uniqueUser(),
-        performer_id: "p",
-        session_notes: "x".repeat(1024 * 1024 + 10),
-      },
-    });
+    const huge = await refusal(
+      start(uniqueUser(), { performer_id: "p", session_notes: "x".repeat(1024 * 1024 + 10) }),
+    );
     expect(huge.status).toBe(413);
-    expect(huge.body.error_code).toBe("PAYLOAD_TOO_LARGE");
+    expect(huge.error_code).toBe("PAYLOAD_TOO_LARGE");
   });
 
   it("replays the first answer for a repeated Idempotency-Key and refuses the key with another body", async () => {
     const user = uniqueUser();
     const idempotencyKey = `idem-${user}`;
     const headers = { "Idempotency-Key": idempotencyKey };
-    const body = { user_id: user, performer_id: "worker-1" };
-    const first = await api<StartAnswer>("POST", "/sessions", { key: app, body, headers });
-    const again = await api<StartAnswer>("POST", "/sessions", { key: app, body, headers });
+    const first = await start(user, {}, app, headers);
+    const again = await start(user, {}, app, headers);
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
-    const other = await api<ErrorAnswer>("POST", "/sessions", {
-      key: app,
-      body: { ...body, session_notes: "different" },
-      headers,
-    });
+    const other = await refusal(start(user, { session_notes: "different" }, app, headers));
     expect(other.status).toBe(422);
-    expect(other.body.error_code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(other.error_code).toBe("IDEMPOTENCY_KEY_REUSED");
   });
 
   it("answers 20 identical starts sent at once with one Idempotency-Key with 201 and the same session", async () => {
     const user = uniqueUser();
     const headers = { "Idempotency-Key": `idem-burst-${user}` };
-    const body = { user_id: user, performer_id: "worker-1" };
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        api<StartAnswer>("POST", "/sessions", { key: app, body, headers }),
-      ),
+      Array.from({ length: 20 }, () => start(user, {}, app, headers)),
     );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
     const ids = new Set(answers.map((answer) => answer.body.session.session_id));
@@ -273,26 +265,27 @@ describe("starting a session", () => {
   });
 
   it("is refused to a support key with 403 FORBIDDEN", async () => {
-    const answer = await start(uniqueUser(), {}, support);
+    const answer = await refusal(start(uniqueUser(), {}, support));
     expect(answer.status).toBe(403);
-    expect(answer.body.error_code).toBe("FORBIDDEN");
+    expect(answer.error_code).toBe("FORBIDDEN");
   });
 });
 
 describe("authentication", () => {
   it("answers 401 without a key, with an unknown key, and with a revoked key", async () => {
-    const none = await api<ErrorAnswer>("GET", "/sessions");
-    const unknown = await api<ErrorAnswer>("GET", "/sessions", { key: "st_not-a-real-key" });
+    const list = (key?: string) => stackClient(key).call(listSessionsRoute);
+    const none = await refusal(list());
+    const unknown = await refusal(list("st_not-a-real-key"));
     expect(none.status).toBe(401);
-    expect(none.body.error_code).toBe("UNAUTHORIZED");
+    expect(none.error_code).toBe("UNAUTHORIZED");
     expect(unknown.status).toBe(401);
-    expect(unknown.body.error_code).toBe("UNAUTHORIZED");
+    expect(unknown.error_code).toBe("UNAUTHORIZED");
     const created = await createApiKey(tenant, "admin");
-    expect((await api("GET", "/sessions", { key: created.plainKey })).status).toBe(200);
+    expect((await list(created.plainKey)).status).toBe(200);
     await revokeApiKey(created.keyId);
-    const revoked = await api<ErrorAnswer>("GET", "/sessions", { key: created.plainKey });
+    const revoked = await refusal(list(created.plainKey));
     expect(revoked.status).toBe(401);
-    expect(revoked.body.error_code).toBe("UNAUTHORIZED");
+    expect(revoked.error_code).toBe("UNAUTHORIZED");
   });
 });
 
@@ -368,12 +361,14 @@ describe("the lifecycle", () => {
   it("answers 403 SESSION_USER_MISMATCH when user_id is not the session's user, and changes nothing", async () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
-    const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-      key: app,
-      body: { user_id: "someone-else", performer_id: "p" },
-    });
+    const answer = await refusal(
+      stackClient(app).call(endSessionRoute, {
+        params: { id },
+        body: { user_id: "someone-else", performer_id: "p" },
+      }),
+    );
     expect(answer.status).toBe(403);
-    expect(answer.body.error_code).toBe("SESSION_USER_MISMATCH");
+    expect(answer.error_code).toBe("SESSION_USER_MISMATCH");
     const read = await stackClient(app).call(getSessionRoute, { params: { id } });
     expect(read.body.status).toBe("active");
   });
@@ -381,28 +376,37 @@ describe("the lifecycle", () => {
   it("rejects a body session_id that differs from the path", async () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
-    const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-      key: app,
-      body: { user_id: user, performer_id: "p", session_id: "sess_AAAAAAAAAAAAAAAAAAAAAA" },
-    });
+    const answer = await refusal(
+      stackClient(app).call(endSessionRoute, {
+        params: { id },
+        body: { user_id: user, performer_id: "p", session_id: "sess_AAAAAAAAAAAAAAAAAAAAAA" },
+      }),
+    );
     expect(answer.status).toBe(400);
-    expect(answer.body.message).toContain("session_id");
+    expect(answer.message).toContain("session_id");
   });
 
   it("lets exactly one of 20 concurrent ends win", async () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
-    const answers = await Promise.all(
+    const answers = await Promise.allSettled(
       Array.from({ length: 20 }, () =>
-        api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-          key: app,
+        stackClient(app).call(endSessionRoute, {
+          params: { id },
           body: { user_id: user, performer_id: "p" },
         }),
       ),
     );
-    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
     expect(
-      answers.filter((answer) => answer.body.error_code === "SESSION_ALREADY_ENDED"),
+      answers.filter((answer) => answer.status === "fulfilled" && answer.value.status === 200),
+    ).toHaveLength(1);
+    expect(
+      answers.filter(
+        (answer) =>
+          answer.status === "rejected" &&
+          answer.reason instanceof ApiError &&
+          answer.reason.error_code === "SESSION_ALREADY_ENDED",
+      ),
     ).toHaveLength(19);
     const closing = (await partitionItems(id)).filter(
       (item) => item.event_type === "session_ended",
