@@ -17,6 +17,7 @@ export interface SeenAnswer {
   /** Below the stage, with the query: `/sessions/sess_…/investigate?log_lines=5`. */
   path: string;
   status: number;
+  headers: Headers;
   text: string;
 }
 
@@ -39,7 +40,7 @@ function checkingFetch(baseUrl: string, options: StackClientOptions): typeof fet
     // A clone, so the client still reads the body once, itself.
     const text = await response.clone().text();
     checkAnswer({ method, path, status: response.status, headers: response.headers, text });
-    options.onAnswer?.({ method, path, status: response.status, text });
+    options.onAnswer?.({ method, path, status: response.status, headers: response.headers, text });
     return response;
   };
 }
@@ -95,20 +96,42 @@ export async function statusOf(call: Promise<{ status: number }>): Promise<numbe
   );
 }
 
-/** The status and exact text one call was answered with, success or error: for byte-for-byte checks. */
-export async function answerText(
+/** One call's outcome: its answer or its ApiError, with the status and exact text it came with. */
+export interface Exchange<A> {
+  status: number;
+  headers: Headers;
+  text: string;
+  answer: A | undefined;
+  error: ApiError | undefined;
+}
+
+/** Sends one call and keeps whatever came back, success or error: for checks on either. */
+export async function exchange<A>(
   key: string | undefined,
-  send: (client: Client) => Promise<unknown>,
-): Promise<{ status: number; text: string }> {
+  send: (client: Client) => Promise<A>,
+): Promise<Exchange<A>> {
   let seen: SeenAnswer | undefined;
   const client = stackClient(key, {
     onAnswer: (answer) => {
       seen = answer;
     },
   });
-  await send(client).catch((error: unknown) => {
-    if (!(error instanceof ApiError)) throw error;
-  });
+  const outcome = await send(client).then(
+    (answer) => ({ answer, error: undefined }),
+    (error: unknown) => {
+      if (error instanceof ApiError) return { answer: undefined, error };
+      throw error;
+    },
+  );
   if (!seen) throw new Error("the call sent no request");
-  return { status: seen.status, text: seen.text };
+  return { status: seen.status, headers: seen.headers, text: seen.text, ...outcome };
+}
+
+/** The status and exact text one call was answered with, success or error: for byte-for-byte checks. */
+export async function answerText(
+  key: string | undefined,
+  send: (client: Client) => Promise<unknown>,
+): Promise<{ status: number; text: string }> {
+  const { status, text } = await exchange(key, send);
+  return { status, text };
 }
