@@ -5,8 +5,15 @@
  * longer, so only the push can do that), and polls when told to.
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { api, baseUrl, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import {
+  deleteSessionRoute,
+  endSessionRoute,
+  startSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
+import { baseUrl, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
 import { type CliTarget, cliEnv, collect, startCli } from "../support/cli.ts";
+import { stackClient } from "../support/client.ts";
 
 let target: CliTarget;
 
@@ -16,8 +23,7 @@ beforeAll(async () => {
 
 async function startSession(): Promise<{ id: string; user: string }> {
   const user = uniqueUser("cli-stream");
-  const started = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-    key: target.key,
+  const started = await stackClient(target.key).call(startSessionRoute, {
     body: { user_id: user, performer_id: "cli-test" },
   });
   expect(started.status).toBe(201);
@@ -25,8 +31,8 @@ async function startSession(): Promise<{ id: string; user: string }> {
 }
 
 async function append(id: string, ...messages: string[]): Promise<void> {
-  const appended = await api("POST", `/sessions/${id}/events`, {
-    key: target.key,
+  const appended = await stackClient(target.key).call(appendEventsRoute, {
+    params: { id },
     body: { events: messages.map((message) => ({ event_type: "info", message })) },
   });
   expect(appended.status).toBe(201);
@@ -60,8 +66,8 @@ describe("events --follow on the push stream", () => {
         interval: 10,
       });
     }
-    const ended = await api("POST", `/sessions/${id}/end`, {
-      key: target.key,
+    const ended = await stackClient(target.key).call(endSessionRoute, {
+      params: { id },
       body: { user_id: user, performer_id: "cli-test" },
     });
     expect(ended.status).toBe(200);
@@ -80,7 +86,8 @@ describe("events --follow on the push stream", () => {
       timeout: 45_000,
       interval: 20,
     });
-    expect((await api("DELETE", `/sessions/${id}`, { key: target.key })).status).toBe(204);
+    const deleted = await stackClient(target.key).call(deleteSessionRoute, { params: { id } });
+    expect(deleted.status).toBe(204);
     const result = await follower.done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("the session was deleted");
@@ -97,8 +104,8 @@ describe("events --follow on the push stream", () => {
     });
     expect(follower.output().stderr).toContain("following by polling");
     await append(id, "polled");
-    await api("POST", `/sessions/${id}/end`, {
-      key: target.key,
+    await stackClient(target.key).call(endSessionRoute, {
+      params: { id },
       body: { user_id: user, performer_id: "cli-test" },
     });
     const result = await follower.done;

@@ -8,8 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, baseUrl, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import { baseUrl, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
 import { type CliTarget, runCli } from "../support/cli.ts";
+import { stackClient } from "../support/client.ts";
 
 let target: CliTarget;
 let callerDir: string;
@@ -133,8 +135,8 @@ describe("session-trail for support", () => {
 
   it("lines up the event columns and shows the step", async () => {
     const { id } = await startSession();
-    const appended = await api("POST", `/sessions/${id}/events`, {
-      key: target.key,
+    const appended = await stackClient(target.key).call(appendEventsRoute, {
+      params: { id },
       body: {
         events: [
           { event_type: "step_completed", step_id: "bake", message: "baked" },

@@ -7,8 +7,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { api, baseUrl, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import { endSessionRoute, startSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { investigateSessionRoute } from "#shared/contract/routes/workspaces.ts";
+import { baseUrl, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
 import { type CliTarget, cliEnv, collect, runCli, startCli } from "../support/cli.ts";
+import { stackClient } from "../support/client.ts";
 
 interface Started {
   session: { session_id: string; user_id: string; status: string };
@@ -28,8 +32,7 @@ afterAll(() => {
 
 async function startSession(): Promise<{ id: string; user: string }> {
   const user = uniqueUser("cli");
-  const started = await api<Started>("POST", "/sessions", {
-    key: target.key,
+  const started = await stackClient(target.key).call(startSessionRoute, {
     body: { user_id: user, performer_id: "cli-test" },
   });
   expect(started.status).toBe(201);
@@ -37,8 +40,8 @@ async function startSession(): Promise<{ id: string; user: string }> {
 }
 
 async function append(id: string, ...messages: string[]): Promise<void> {
-  const appended = await api("POST", `/sessions/${id}/events`, {
-    key: target.key,
+  const appended = await stackClient(target.key).call(appendEventsRoute, {
+    params: { id },
     body: { events: messages.map((message) => ({ event_type: "info", message })) },
   });
   expect(appended.status).toBe(201);
@@ -88,8 +91,8 @@ describe("session-trail command line", () => {
   it("prints one line per event (seq, timestamp, type, message) and filters by type and seq", async () => {
     const { id } = await startSession();
     await append(id, "first", "second\nwith a newline and \u001b[31mescape");
-    const warned = await api("POST", `/sessions/${id}/events`, {
-      key: target.key,
+    const warned = await stackClient(target.key).call(appendEventsRoute, {
+      params: { id },
       body: { events: [{ event_type: "warning", message: "careful" }] },
     });
     expect(warned.status).toBe(201);
@@ -150,8 +153,8 @@ describe("session-trail command line", () => {
       interval: 50,
     });
     await append(id, "during 3");
-    const ended = await api("POST", `/sessions/${id}/end`, {
-      key: target.key,
+    const ended = await stackClient(target.key).call(endSessionRoute, {
+      params: { id },
       body: { user_id: user, performer_id: "cli-test" },
     });
     expect(ended.status).toBe(200);
@@ -200,9 +203,7 @@ describe("session-trail command line", () => {
     expect(report.stdout).toContain("  INFO bye");
 
     const asJson = await runCli(["investigate", id, "--json"], target);
-    const direct = await api<Record<string, unknown>>("GET", `/sessions/${id}/investigate`, {
-      key: target.key,
-    });
+    const direct = await stackClient(target.key).call(investigateSessionRoute, { params: { id } });
     const printed = JSON.parse(asJson.stdout) as Record<string, unknown>;
     expect(Object.keys(printed)).toEqual(Object.keys(direct.body));
     expect(printed.error_details).toEqual(direct.body.error_details);

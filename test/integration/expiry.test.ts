@@ -3,17 +3,23 @@ import { promisify } from "node:util";
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { tableName } from "#shared/config.ts";
+import { appendEventsRoute, listEventsRoute } from "#shared/contract/routes/events.ts";
+import { getStatisticsRoute } from "#shared/contract/routes/service.ts";
+import {
+  deleteSessionRoute,
+  endSessionRoute,
+  getSessionRoute,
+  listSessionsRoute,
+  pauseSessionRoute,
+  resumeSessionRoute,
+  startSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
+import { investigateSessionRoute } from "#shared/contract/routes/workspaces.ts";
 import { dynamo } from "#shared/storage/clients.ts";
 import { keys, TTL_ATTRIBUTE } from "#shared/storage/keys.ts";
 import { expireDueSessions, expireSession } from "#shared/usecases/expiry.ts";
-import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
-
-interface SessionBody {
-  session_id: string;
-  status: string;
-  ended_by: string | null;
-  expires_at: string;
-}
+import { newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { refusal, stackClient, statusOf } from "../support/client.ts";
 
 let tenant: string;
 let app: string;
@@ -28,8 +34,7 @@ beforeAll(async () => {
 async function startShort(
   user = uniqueUser(),
 ): Promise<{ id: string; user: string; expiresAt: string }> {
-  const answer = await api<{ session: SessionBody }>("POST", "/sessions", {
-    key: app,
+  const answer = await stackClient(app).call(startSessionRoute, {
     body: { user_id: user, performer_id: "app", ttl_seconds: 1 },
   });
   expect(answer.status).toBe(201);
@@ -56,17 +61,26 @@ async function closingEvents(id: string) {
 
 const forever = () => true;
 
+function read(id: string, key = app) {
+  return stackClient(key).call(getSessionRoute, { params: { id } });
+}
+
+function expiredEvents(id: string, key = app) {
+  return stackClient(key).call(listEventsRoute, {
+    params: { id },
+    query: { event_type: "session_expired" },
+  });
+}
+
 describe("the expiry job", () => {
   it("closes an overdue session as system, with one session_expired event, and releases the lock", async () => {
     const { id, user, expiresAt } = await startShort();
     await untilPast(expiresAt);
     const report = await expireDueSessions(forever);
     expect(report.expired).toBeGreaterThanOrEqual(1);
-    const session = await api<SessionBody>("GET", `/sessions/${id}`, { key: app });
+    const session = await read(id);
     expect(session.body).toMatchObject({ status: "expired", ended_by: "system" });
-    const events = await api<{
-      items: { event_type: string; performer_id: string; source: string }[];
-    }>("GET", `/sessions/${id}/events?event_type=session_expired`, { key: app });
+    const events = await expiredEvents(id);
     expect(events.body.items).toEqual([
       expect.objectContaining({
         event_type: "session_expired",
@@ -74,8 +88,7 @@ describe("the expiry job", () => {
         source: "session_manager",
       }),
     ]);
-    const again = await api("POST", "/sessions", {
-      key: app,
+    const again = await stackClient(app).call(startSessionRoute, {
       body: { user_id: user, performer_id: "app" },
     });
     expect(again.status).toBe(201);
@@ -97,31 +110,30 @@ describe("the expiry job", () => {
     await Promise.all(
       trials.map(async ({ id, user, expiresAt }) => {
         const [ended] = await Promise.all([
-          api("POST", `/sessions/${id}/end`, {
-            key: app,
-            body: { user_id: user, performer_id: "app" },
-          }),
+          statusOf(
+            stackClient(app).call(endSessionRoute, {
+              params: { id },
+              body: { user_id: user, performer_id: "app" },
+            }),
+          ),
           expireSession({ tenant, sessionId: id, expiresAt }, new Date().toISOString()),
         ]);
-        expect([200, 409]).toContain(ended.status);
+        expect([200, 409]).toContain(ended);
         const closing = await closingEvents(id);
         expect(closing).toHaveLength(1);
-        const status = (await api<SessionBody>("GET", `/sessions/${id}`, { key: app })).body.status;
+        const status = (await read(id)).body.status;
         expect(status).toBe(closing[0]?.event_type === "session_ended" ? "ended" : "expired");
       }),
     );
   });
 
   it("does not touch sessions that are not due", async () => {
-    const answer = await api<{ session: SessionBody }>("POST", "/sessions", {
-      key: app,
+    const answer = await stackClient(app).call(startSessionRoute, {
       body: { user_id: uniqueUser(), performer_id: "app", ttl_seconds: 3600 },
     });
     await expireDueSessions(forever);
     const id = answer.body.session.session_id;
-    expect((await api<SessionBody>("GET", `/sessions/${id}`, { key: app })).body.status).toBe(
-      "active",
-    );
+    expect((await read(id)).body.status).toBe("active");
   });
 
   it("runs once from `npm run expire` against the running stack and prints how many it closed", async () => {
@@ -157,8 +169,9 @@ describe("retention", () => {
     expect(days).toBeLessThan(30.1);
     const events = await closingEvents(id);
     expect(typeof events[0]?.[TTL_ATTRIBUTE]).toBe("number");
-    expect((await api("GET", `/sessions/${id}`, { key: admin })).status).toBe(200);
-    expect((await api("GET", `/sessions/${id}/events`, { key: admin })).status).toBe(200);
+    expect((await read(id, admin)).status).toBe(200);
+    const eventPage = await stackClient(admin).call(listEventsRoute, { params: { id } });
+    expect(eventPage.status).toBe(200);
   });
 });
 
@@ -173,34 +186,28 @@ describe("statistics", () => {
     const users = ["a", "b", "c", "d"];
     const ids: string[] = [];
     for (const user of users) {
-      const answer = await api<{ session: SessionBody }>("POST", "/sessions", {
-        key: statsApp,
+      const answer = await stackClient(statsApp).call(startSessionRoute, {
         body: { user_id: user, performer_id: "p" },
       });
       ids.push(answer.body.session.session_id);
     }
-    await api("POST", `/sessions/${ids[0]}/end`, {
-      key: statsApp,
+    await stackClient(statsApp).call(endSessionRoute, {
+      params: { id: ids[0] ?? "" },
       body: { user_id: "a", performer_id: "p" },
     });
-    await api("POST", `/sessions/${ids[1]}/pause`, {
-      key: statsApp,
+    await stackClient(statsApp).call(pauseSessionRoute, {
+      params: { id: ids[1] ?? "" },
       body: { user_id: "b", performer_id: "p" },
     });
-    await api("DELETE", `/sessions/${ids[2]}`, { key: statsAdmin });
-    const stats = await api<{ counts: Record<string, number>; open: number; total: number }>(
-      "GET",
-      "/statistics",
-      {
-        key: statsSupport,
-      },
-    );
+    await stackClient(statsAdmin).call(deleteSessionRoute, { params: { id: ids[2] ?? "" } });
+    const statistics = (key: string) => stackClient(key).call(getStatisticsRoute);
+    const stats = await statistics(statsSupport);
     expect(stats.status).toBe(200);
     expect(stats.body.counts).toEqual({ active: 1, paused: 1, ended: 1, expired: 0 });
     expect(stats.body.open).toBe(2);
     expect(stats.body.total).toBe(3);
-    expect((await api("GET", "/statistics", { key: statsAdmin })).status).toBe(200);
-    expect((await api("GET", "/statistics", { key: statsApp })).status).toBe(403);
+    expect((await statistics(statsAdmin)).status).toBe(200);
+    expect((await refusal(statistics(statsApp))).status).toBe(403);
   });
 });
 
@@ -211,103 +218,87 @@ describe("an overdue session before the expiry job reaches it", () => {
       newKey(overdueTenant, "app"),
       newKey(overdueTenant, "support"),
     ]);
+    const client = stackClient(key);
     const start = async (user: string) =>
       (
-        await api<{ session: SessionBody }>("POST", "/sessions", {
-          key,
+        await client.call(startSessionRoute, {
           body: { user_id: user, performer_id: "app", ttl_seconds: 1 },
         })
       ).body.session;
     const active = await start("active-user");
     const paused = await start("paused-user");
-    const pause = await api("POST", `/sessions/${paused.session_id}/pause`, {
-      key,
+    const pause = await client.call(pauseSessionRoute, {
+      params: { id: paused.session_id },
       body: { user_id: "paused-user", performer_id: "app" },
     });
     expect(pause.status).toBe(200);
     await untilPast(paused.expires_at);
 
     for (const session of [active, paused]) {
-      const read = await api<SessionBody & { ended_at: string }>(
-        "GET",
-        `/sessions/${session.session_id}`,
-        { key },
-      );
-      expect(read.body).toMatchObject({
+      const answer = await read(session.session_id, key);
+      expect(answer.body).toMatchObject({
         status: "expired",
         ended_by: "system",
         ended_at: session.expires_at,
       });
     }
-    const listed = async (status: string) =>
-      (
-        await api<{ items: SessionBody[] }>("GET", `/sessions?status=${status}`, { key })
-      ).body.items.map((item) => item.session_id);
+    const listed = async (status: "active" | "paused" | "expired") =>
+      (await client.call(listSessionsRoute, { query: { status } })).body.items.map(
+        (item) => item.session_id,
+      );
     expect(new Set(await listed("expired"))).toEqual(
       new Set([active.session_id, paused.session_id]),
     );
     expect(await listed("active")).toEqual([]);
     expect(await listed("paused")).toEqual([]);
-    const stats = await api<{ counts: Record<string, number> }>("GET", "/statistics", {
-      key: support,
-    });
+    const stats = await stackClient(support).call(getStatisticsRoute);
     expect(stats.body.counts).toEqual({ active: 0, paused: 0, ended: 0, expired: 2 });
-    const investigated = await api<{ session_status: string; lifecycle_status: string }>(
-      "GET",
-      `/sessions/${active.session_id}/investigate`,
-      { key },
-    );
+    const investigated = await client.call(investigateSessionRoute, {
+      params: { id: active.session_id },
+    });
     expect(investigated.body).toMatchObject({
       session_status: "expired",
       lifecycle_status: "expired",
     });
 
-    const append = await api<{ error_code: string }>(
-      "POST",
-      `/sessions/${active.session_id}/events`,
-      { key, body: { events: [{ event_type: "info" }] } },
+    const append = await refusal(
+      client.call(appendEventsRoute, {
+        params: { id: active.session_id },
+        body: { events: [{ event_type: "info" }] },
+      }),
     );
     expect(append.status).toBe(409);
-    expect(append.body.error_code).toBe("SESSION_ALREADY_ENDED");
+    expect(append.error_code).toBe("SESSION_ALREADY_ENDED");
     for (const [session, user] of [
       [active, "active-user"],
       [paused, "paused-user"],
     ] as const) {
-      for (const action of ["end", "pause", "resume"]) {
-        const answer = await api<{ error_code: string }>(
-          "POST",
-          `/sessions/${session.session_id}/${action}`,
-          { key, body: { user_id: user, performer_id: "app" } },
+      for (const route of [endSessionRoute, pauseSessionRoute, resumeSessionRoute]) {
+        const answer = await refusal(
+          client.call(route, {
+            params: { id: session.session_id },
+            body: { user_id: user, performer_id: "app" },
+          }),
         );
         expect(answer.status).toBe(409);
-        expect(answer.body.error_code).toBe("SESSION_ALREADY_ENDED");
+        expect(answer.error_code).toBe("SESSION_ALREADY_ENDED");
       }
     }
 
     await expireDueSessions(forever);
     for (const session of [active, paused]) {
-      const expired = await api<{ items: { event_type: string; performer_id: string }[] }>(
-        "GET",
-        `/sessions/${session.session_id}/events?event_type=session_expired`,
-        { key },
-      );
+      const expired = await expiredEvents(session.session_id, key);
       expect(expired.body.items).toEqual([
         expect.objectContaining({ event_type: "session_expired", performer_id: "system" }),
       ]);
-      const read = await api<SessionBody & { ended_at: string }>(
-        "GET",
-        `/sessions/${session.session_id}`,
-        { key },
-      );
-      expect(read.body).toMatchObject({
+      const answer = await read(session.session_id, key);
+      expect(answer.body).toMatchObject({
         status: "expired",
         ended_by: "system",
         ended_at: session.expires_at,
       });
     }
-    const after = await api<{ counts: Record<string, number> }>("GET", "/statistics", {
-      key: support,
-    });
+    const after = await stackClient(support).call(getStatisticsRoute);
     expect(after.body.counts).toEqual({ active: 0, paused: 0, ended: 0, expired: 2 });
   });
 });

@@ -5,7 +5,9 @@
  */
 import { connect } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, baseUrl, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
+import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { baseUrl, newKey, uniqueTenant, uniqueUser, uploadThroughApi } from "../support/api.ts";
+import { stackClient } from "../support/client.ts";
 
 interface RawAnswer {
   /** Everything received before the server closed the connection. */
@@ -137,22 +139,11 @@ describe("the local gateway's routing of dot segments", () => {
 
   beforeAll(async () => {
     key = await newKey(uniqueTenant("dots"), "app");
-    const started = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-      key,
+    const started = await stackClient(key).call(startSessionRoute, {
       body: { user_id: uniqueUser(), performer_id: "app-ios" },
     });
     const sessionId = started.body.session.session_id;
-    const ticket = await api<{ url: string; headers: Record<string, string> }>(
-      "POST",
-      `/sessions/${sessionId}/uploads`,
-      { key, body: { path: "input/a.txt", content_type: "text/plain", size_bytes: 1 } },
-    );
-    const put = await fetch(ticket.body.url, {
-      method: "PUT",
-      headers: ticket.body.headers,
-      body: "a",
-    });
-    expect(put.status).toBe(200);
+    await uploadThroughApi(key, sessionId, "input/a.txt", "a", "text/plain");
     filesPath = `${new URL(baseUrl()).pathname}/sessions/${sessionId}/files`;
   });
 

@@ -6,14 +6,18 @@
  * nothing it should not.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import type { RouteInput } from "#shared/client/client.ts";
+import { appendEventsRoute, listEventsRoute } from "#shared/contract/routes/events.ts";
+import {
+  getSessionRoute,
+  listSessionsRoute,
+  startSessionRoute,
+  updateSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
+import { investigateSessionRoute } from "#shared/contract/routes/workspaces.ts";
 import { api, newKey, uniqueTenant, uniqueUser, uploadThroughApi } from "../support/api.ts";
+import { refusal, stackClient } from "../support/client.ts";
 
-interface SessionBody {
-  session_id: string;
-  labels: Record<string, string>;
-  session_notes: string | null;
-  event_count: number;
-}
 interface ErrorAnswer {
   error_code: string;
   message: string;
@@ -39,9 +43,10 @@ beforeAll(async () => {
   key = await newKey(uniqueTenant("hostile"), "admin");
 });
 
-async function start(extra: Record<string, unknown> = {}) {
-  return api<{ session: SessionBody } & ErrorAnswer>("POST", "/sessions", {
-    key,
+type StartBody = RouteInput<typeof startSessionRoute>["body"];
+
+async function start(extra: Partial<StartBody> = {}) {
+  return stackClient(key).call(startSessionRoute, {
     body: { user_id: uniqueUser("hostile"), performer_id: "hostile-test", ...extra },
   });
 }
@@ -52,18 +57,22 @@ async function startId(): Promise<string> {
   return answer.body.session.session_id;
 }
 
-async function read(id: string): Promise<SessionBody> {
-  const answer = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+async function read(id: string) {
+  const answer = await stackClient(key).call(getSessionRoute, { params: { id } });
   expect(answer.status).toBe(200);
   return answer.body;
 }
 
 async function listByLabel(filter: string) {
-  return api<{ items: SessionBody[] } & ErrorAnswer>(
-    "GET",
-    `/sessions?label=${encodeURIComponent(filter)}&limit=100`,
-    { key },
-  );
+  return stackClient(key).call(listSessionsRoute, { query: { label: filter, limit: 100 } });
+}
+
+function listByUser(user: string) {
+  return stackClient(key).call(listSessionsRoute, { query: { user_id: user } });
+}
+
+function patch(id: string, body: RouteInput<typeof updateSessionRoute>["body"]) {
+  return stackClient(key).call(updateSessionRoute, { params: { id }, body });
 }
 
 describe("prototype member names are data in every user-keyed map", () => {
@@ -82,23 +91,13 @@ describe("prototype member names are data in every user-keyed map", () => {
 
   it("patches the label constructor in, changes it and removes it (was a 500)", async () => {
     const id = await startId();
-    const set = await api<{ session: SessionBody }>("PATCH", `/sessions/${id}`, {
-      key,
-      body: { labels: { constructor: "one" } },
-    });
+    const set = await patch(id, { labels: { constructor: "one" } });
     expect(set.status).toBe(200);
     expect((await read(id)).labels).toEqual({ constructor: "one" });
-    const changed = await api<{ session: SessionBody; event: unknown }>(
-      "PATCH",
-      `/sessions/${id}`,
-      { key, body: { labels: { constructor: "two", prototype: "p" } } },
-    );
+    const changed = await patch(id, { labels: { constructor: "two", prototype: "p" } });
     expect(changed.status).toBe(200);
     expect(changed.body.event).not.toBeNull();
-    const removed = await api<{ session: SessionBody }>("PATCH", `/sessions/${id}`, {
-      key,
-      body: { labels: { constructor: null } },
-    });
+    const removed = await patch(id, { labels: { constructor: null } });
     expect(removed.status).toBe(200);
     expect((await read(id)).labels).toEqual({ prototype: "p" });
   });
@@ -110,16 +109,16 @@ describe("prototype member names are data in every user-keyed map", () => {
       ["constructor", { name: "Set" }],
       ["nested", JSON.parse('{"constructor":{"name":"Number"},"valueOf":"v","toString":["s"]}')],
     ]);
-    const appended = await api("POST", `/sessions/${id}/events`, {
-      key,
+    const client = stackClient(key);
+    const appended = await client.call(appendEventsRoute, {
+      params: { id },
       body: { events: [{ event_type: "constructor", event_data: eventData }] },
     });
     expect(appended.status).toBe(201);
-    const events = await api<{ items: { event_type: string; event_data: unknown }[] }>(
-      "GET",
-      `/sessions/${id}/events?order=desc&limit=1`,
-      { key },
-    );
+    const events = await client.call(listEventsRoute, {
+      params: { id },
+      query: { order: "desc", limit: 1 },
+    });
     expect(events.body.items[0]?.event_data).toEqual(eventData);
   });
 
@@ -127,9 +126,7 @@ describe("prototype member names are data in every user-keyed map", () => {
     const id = await startId();
     const status = { status: "processing", constructor: "c", toString: { valueOf: 1 } };
     await uploadThroughApi(key, id, "status.json", JSON.stringify(status), "application/json");
-    const answer = await api<{ status_data: unknown }>("GET", `/sessions/${id}/investigate`, {
-      key,
-    });
+    const answer = await stackClient(key).call(investigateSessionRoute, { params: { id } });
     expect(answer.status).toBe(200);
     expect(answer.body.status_data).toEqual(status);
   });
@@ -140,6 +137,7 @@ describe("number literals that underflow to zero", () => {
     "refuses %s in event_data with 400 naming its field, and appends nothing (was stored as 0)",
     async (literal) => {
       const id = await startId();
+      // Number literals JSON.stringify cannot write: the body goes raw.
       const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/events`, {
         key,
         rawBody: `{"events":[{"event_type":"tiny","event_data":{"zero":0,"a":${literal}}}]}`,
@@ -154,6 +152,7 @@ describe("number literals that underflow to zero", () => {
 
   it("keeps zero however it is written", async () => {
     const id = await startId();
+    // -0, 0.0 and 0e-400 as written, which JSON.stringify would not keep: the body goes raw.
     const answer = await api("POST", `/sessions/${id}/events`, {
       key,
       rawBody: '{"events":[{"event_type":"zeros","event_data":{"a":0,"b":-0,"c":0.0,"d":0e-400}}]}',
@@ -175,7 +174,7 @@ describe("any label value a session holds can be asked for", () => {
 
   it.each(values)("finds a label value with %s (was 400 from the filter)", async (_, value) => {
     const id = await startId();
-    const patched = await api("PATCH", `/sessions/${id}`, { key, body: { labels: { k: value } } });
+    const patched = await patch(id, { labels: { k: value } });
     expect(patched.status).toBe(200);
     const found = await listByLabel(`k:${value}`);
     expect(found.status).toBe(200);
@@ -185,17 +184,15 @@ describe("any label value a session holds can be asked for", () => {
   it("refuses a value of 257 characters in the body and in the filter alike", async () => {
     const value = "😀".repeat(257);
     const id = await startId();
-    const patched = await api<ErrorAnswer>("PATCH", `/sessions/${id}`, {
-      key,
-      body: { labels: { k: value } },
-    });
+    const patched = await refusal(patch(id, { labels: { k: value } }));
     expect(patched.status).toBe(400);
-    const filtered = await listByLabel(`k:${value}`);
+    const filtered = await refusal(listByLabel(`k:${value}`));
     expect(filtered.status).toBe(400);
-    expect(filtered.body.message).toContain("label");
+    expect(filtered.message).toContain("label");
   });
 });
 
+// Bytes that are not UTF-8 cannot come out of JSON.stringify: these bodies go raw.
 describe("bodies that are not UTF-8", () => {
   const invalid = (before: string, after: string) =>
     Buffer.concat([Buffer.from(before), Buffer.from([0x41, 0xff, 0xfe, 0x42]), Buffer.from(after)]);
@@ -211,7 +208,7 @@ describe("bodies that are not UTF-8", () => {
     expect(answer.body.error_code).toBe("VALIDATION_ERROR");
     expect(answer.body.message).toContain("UTF-8");
     expect(answer.body.details.field).toBe("body");
-    const listed = await api<{ items: unknown[] }>("GET", `/sessions?user_id=${user}`, { key });
+    const listed = await listByUser(user);
     expect(listed.body.items).toEqual([]);
   });
 
@@ -254,14 +251,15 @@ describe("an empty Idempotency-Key", () => {
     "is refused with 400 naming the header (%j was read as no key)",
     async (value) => {
       const user = uniqueUser("idem");
-      const refused = await api<ErrorAnswer>("POST", "/sessions", {
-        key,
-        body: { user_id: user, performer_id: "p" },
-        headers: { "Idempotency-Key": value },
-      });
+      const refused = await refusal(
+        stackClient(key).call(startSessionRoute, {
+          body: { user_id: user, performer_id: "p" },
+          headers: { "Idempotency-Key": value },
+        }),
+      );
       expect(refused.status).toBe(400);
-      expect(refused.body.details.field).toBe("Idempotency-Key");
-      const listed = await api<{ items: unknown[] }>("GET", `/sessions?user_id=${user}`, { key });
+      expect(refused.details?.field).toBe("Idempotency-Key");
+      const listed = await listByUser(user);
       expect(listed.body.items).toEqual([]);
     },
   );

@@ -3,7 +3,10 @@
  * fields it reads are missing and which it found but does not read.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, newKey, uniqueTenant, uniqueUser, uploadThroughApi } from "../support/api.ts";
+import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { investigateSessionRoute } from "#shared/contract/routes/workspaces.ts";
+import { newKey, uniqueTenant, uniqueUser, uploadThroughApi } from "../support/api.ts";
+import { stackClient } from "../support/client.ts";
 
 let key: string;
 
@@ -12,18 +15,14 @@ beforeAll(async () => {
 });
 
 async function investigateWith(status: Record<string, unknown>) {
-  const started = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-    key,
+  const client = stackClient(key);
+  const started = await client.call(startSessionRoute, {
     body: { user_id: uniqueUser("status-fields"), performer_id: "test" },
   });
   expect(started.status).toBe(201);
   const id = started.body.session.session_id;
   await uploadThroughApi(key, id, "status.json", JSON.stringify(status), "application/json");
-  const answer = await api<{ findings: string[]; error_details: { summary: string } | null }>(
-    "GET",
-    `/sessions/${id}/investigate`,
-    { key },
-  );
+  const answer = await client.call(investigateSessionRoute, { params: { id } });
   expect(answer.status).toBe(200);
   return answer.body;
 }

@@ -2,74 +2,24 @@ import { createHash, randomBytes } from "node:crypto";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { RouteInput } from "#shared/client/client.ts";
 import { bucketName, tableName } from "#shared/config.ts";
+import {
+  endSessionRoute,
+  getSessionRoute,
+  startSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
+import { createUploadRoute, investigateSessionRoute } from "#shared/contract/routes/workspaces.ts";
+import type { SessionInvestigationResponse } from "#shared/contract/schemas/investigate.ts";
 import { dynamo } from "#shared/storage/clients.ts";
 import { keys, LOG_SUMMARY_SK_PREFIX, objectKeys, SESSION_SK } from "#shared/storage/keys.ts";
 import { s3 } from "#shared/storage/s3-client.ts";
 import { newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { errorBody, firstField, refusal } from "../support/client.ts";
 import { AnswerRecorder, maskPresignedUrl } from "../support/leak-scan.ts";
 
-interface FileEntry {
-  name: string;
-  size_bytes: number;
-  modified_at: string;
-}
-interface Directory {
-  exists: boolean;
-  file_count: number;
-  total_size_bytes: number;
-  truncated: boolean;
-  files: FileEntry[];
-}
-interface Investigation {
-  session_id: string;
-  session_status: string;
-  lifecycle_status: string;
-  processing_status: string | null;
-  created_at: string;
-  expires_at: string;
-  last_accessed: string;
-  workspace_exists: boolean;
-  workspace_path_sanitized: string;
-  files: {
-    directories: { input: Directory; output: Directory; logs: Directory };
-    root_files: FileEntry[];
-    truncated: boolean;
-  };
-  status_data: Record<string, unknown> | null;
-  metadata: Record<string, unknown> | null;
-  parameters: Record<string, unknown> | null;
-  logs_summary: {
-    log_file: string;
-    file_size_bytes: number;
-    total_lines: number;
-    error_count: number;
-    warning_count: number;
-    counts_exact: boolean;
-    counted_bytes: number;
-    first_timestamp: string | null;
-    last_timestamp: string | null;
-    last_lines: string[];
-  } | null;
-  error_details: {
-    summary: string;
-    error_message: string | null;
-    error_code: string | null;
-    processing_stage: string | null;
-    failed_at: string | null;
-    blender_exit_code: number | null;
-    exit_code_meaning: string | null;
-    last_error_logs: string[];
-  } | null;
-  findings: string[];
-  file_errors: { file: string; reason: string }[];
-  investigation_timestamp: string;
-}
-interface ErrorAnswer {
-  error_code: string;
-  message: string;
-  details: { fields?: { field: string }[] };
-}
+type Investigation = SessionInvestigationResponse;
+type InvestigateOptions = RouteInput<typeof investigateSessionRoute>["query"];
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const recorder = new AnswerRecorder();
@@ -90,8 +40,7 @@ beforeAll(async () => {
 });
 
 async function startSession(): Promise<string> {
-  const answer = await recorder.call<{ session: { session_id: string } }>("POST", "/sessions", {
-    key: app,
+  const answer = await recorder.client(app).call(startSessionRoute, {
     body: { user_id: uniqueUser(), performer_id: "app-ios" },
   });
   expect(answer.status).toBe(201);
@@ -99,11 +48,10 @@ async function startSession(): Promise<string> {
 }
 
 async function endSession(sessionId: string): Promise<void> {
-  const session = await recorder.call<{ user_id: string }>("GET", `/sessions/${sessionId}`, {
-    key: app,
-  });
-  const ended = await recorder.call("POST", `/sessions/${sessionId}/end`, {
-    key: app,
+  const client = recorder.client(app);
+  const session = await client.call(getSessionRoute, { params: { id: sessionId } });
+  const ended = await client.call(endSessionRoute, {
+    params: { id: sessionId },
     body: { user_id: session.body.user_id, performer_id: "app-ios" },
   });
   expect(ended.status).toBe(200);
@@ -122,23 +70,22 @@ async function put(sessionId: string, path: string, body: string | Buffer): Prom
 
 /** Uploads through the API: presigned PUT, then the body straight to S3. */
 async function upload(sessionId: string, path: string, body: Buffer, type: string) {
-  const ticket = await recorder.call<{ url: string; headers: Record<string, string> }>(
-    "POST",
-    `/sessions/${sessionId}/uploads`,
-    { key: app, body: { path, content_type: type, size_bytes: body.length } },
-    maskPresignedUrl,
-  );
+  const ticket = await recorder.client(app, maskPresignedUrl).call(createUploadRoute, {
+    params: { id: sessionId },
+    body: { path, content_type: type, size_bytes: body.length },
+  });
   expect(ticket.status).toBe(201);
   const put = await fetch(ticket.body.url, { method: "PUT", headers: ticket.body.headers, body });
   expect(put.status).toBe(200);
 }
 
-function investigate(sessionId: string, query = "", key = support) {
-  return recorder.call<Investigation & ErrorAnswer>(
-    "GET",
-    `/sessions/${sessionId}/investigate${query}`,
-    { key },
-  );
+function investigate(sessionId: string, query: InvestigateOptions = {}, key = support) {
+  return recorder.client(key).call(investigateSessionRoute, { params: { id: sessionId }, query });
+}
+
+/** The exact text of the suite's latest answer, for checks on how it is written, not what it parses to. */
+function lastAnswerText(): string {
+  return recorder.answers.at(-1)?.body ?? "";
 }
 
 /** Resolves once the wall clock has reached `epochMs`. */
@@ -204,7 +151,7 @@ describe("a completed run", () => {
       "application/json",
     );
     await endSession(sessionId);
-    const response = await investigate(sessionId, "?log_lines=5");
+    const response = await investigate(sessionId, { log_lines: 5 });
     expect(response.status).toBe(200);
     answer = response.body;
   });
@@ -270,7 +217,7 @@ describe("a completed run", () => {
   });
 
   it("answers 20 lines by default and the same for an app key", async () => {
-    const response = await investigate(sessionId, "", app);
+    const response = await investigate(sessionId, {}, app);
     expect(response.status).toBe(200);
     expect(response.body.logs_summary?.last_lines).toHaveLength(7);
     expect(response.body.session_status).toBe("completed");
@@ -490,8 +437,9 @@ describe("hostile workspace files", () => {
     await upload(sessionId, "params.json", Buffer.from(params), "application/json");
     const response = await investigate(sessionId);
     expect(response.status).toBe(200);
-    expect(JSON.parse(response.text).parameters).toEqual(JSON.parse(params));
-    expect(response.text).toContain('"parameters":{"__proto__":{"x":1}');
+    const text = lastAnswerText();
+    expect(JSON.parse(text).parameters).toEqual(JSON.parse(params));
+    expect(text).toContain('"parameters":{"__proto__":{"x":1}');
   });
 
   it("shows C1 controls and bidirectional overrides from the workspace as U+FFFD", async () => {
@@ -511,7 +459,7 @@ describe("hostile workspace files", () => {
     ]);
     expect(response.body.status_data?.error_message).toBe("bad \uFFFDtxt.exe");
     expect(response.body.error_details?.error_message).toBe("bad \uFFFDtxt.exe");
-    expect(response.text).not.toMatch(
+    expect(lastAnswerText()).not.toMatch(
       /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]|\\u(00[89]|202[a-e]|206[6-9])/i,
     );
   });
@@ -531,7 +479,7 @@ describe("hostile workspace files", () => {
       const filler = "y ".repeat(Math.floor(fillerBytes / 2)) + "y".repeat(fillerBytes % 2);
       const log = `${"x ".repeat(500)}${secret} ${filler}tail\n`;
       await upload(sessionId, "logs/a.log", Buffer.from(log), "text/plain");
-      const response = await investigate(sessionId, "?log_lines=1");
+      const response = await investigate(sessionId, { log_lines: 1 });
       expect(response.status).toBe(200);
       const [shown] = response.body.logs_summary?.last_lines ?? [];
       expect(shown?.startsWith("… y y")).toBe(true);
@@ -543,7 +491,7 @@ describe("hostile workspace files", () => {
 });
 
 describe("logs", () => {
-  async function logSummaryOf(content: string | Buffer, query = "") {
+  async function logSummaryOf(content: string | Buffer, query: InvestigateOptions = {}) {
     const sessionId = await startSession();
     await put(sessionId, "logs/blender.log", content);
     const response = await investigate(sessionId, query);
@@ -600,7 +548,7 @@ describe("logs", () => {
     }
     const content = `${lines.join("\n")}\n`;
     expect(Buffer.byteLength(content)).toBeGreaterThan(256 * 1024);
-    const { sessionId, summary } = await logSummaryOf(content, "?log_lines=100");
+    const { sessionId, summary } = await logSummaryOf(content, { log_lines: 100 });
     expect(summary).toMatchObject({
       total_lines: 4000,
       error_count: 2,
@@ -627,7 +575,7 @@ describe("logs", () => {
     expect(String(item.sk) > SESSION_SK).toBe(true);
     expect(item.ttl).toEqual(expect.any(Number));
 
-    const again = await investigate(sessionId, "?log_lines=100");
+    const again = await investigate(sessionId, { log_lines: 100 });
     expect(again.body.logs_summary).toEqual(summary);
   });
 
@@ -670,23 +618,20 @@ describe("logs", () => {
 describe("who may investigate", () => {
   it("answers 404 for another tenant's session exactly like a missing one", async () => {
     const sessionId = await startSession();
-    const foreign = await investigate(sessionId, "", otherTenantAdmin);
-    const missing = await investigate("sess_AAAAAAAAAAAAAAAAAAAAAA");
+    const foreign = await refusal(investigate(sessionId, {}, otherTenantAdmin));
+    const missing = await refusal(investigate("sess_AAAAAAAAAAAAAAAAAAAAAA"));
     expect(foreign.status).toBe(404);
-    expect(foreign.body).toEqual(missing.body);
-    expect(foreign.body.error_code).toBe("NOT_FOUND");
+    expect(errorBody(foreign)).toEqual(errorBody(missing));
+    expect(foreign.error_code).toBe("NOT_FOUND");
   });
 
   it("lets a support key investigate, without writing a session event", async () => {
     const sessionId = await startSession();
-    const before = await recorder.call<{ last_seq: number }>("GET", `/sessions/${sessionId}`, {
-      key: support,
-    });
-    const response = await investigate(sessionId, "", support);
+    const client = recorder.client(support);
+    const before = await client.call(getSessionRoute, { params: { id: sessionId } });
+    const response = await investigate(sessionId, {}, support);
     expect(response.status).toBe(200);
-    const after = await recorder.call<{ last_seq: number }>("GET", `/sessions/${sessionId}`, {
-      key: support,
-    });
+    const after = await client.call(getSessionRoute, { params: { id: sessionId } });
     expect(after.body.last_seq).toBe(before.body.last_seq);
   });
 
@@ -704,19 +649,19 @@ describe("log_lines", () => {
     "refuses log_lines=%s with 400 naming it",
     async (value) => {
       const sessionId = "sess_AAAAAAAAAAAAAAAAAAAAAA";
-      const response = await investigate(sessionId, `?log_lines=${value}`);
+      const response = await refusal(investigate(sessionId, { log_lines: value }));
       expect(response.status).toBe(400);
-      expect(response.body.error_code).toBe("VALIDATION_ERROR");
-      expect(response.body.details.fields?.[0]?.field).toBe("log_lines");
+      expect(response.error_code).toBe("VALIDATION_ERROR");
+      expect(firstField(response)).toBe("log_lines");
     },
   );
 
   it("accepts 1 and 100", async () => {
     const sessionId = await startSession();
     await put(sessionId, "logs/a.log", "a\nb\nc\n");
-    const one = await investigate(sessionId, "?log_lines=1");
+    const one = await investigate(sessionId, { log_lines: 1 });
     expect(one.body.logs_summary?.last_lines).toEqual(["c"]);
-    const hundred = await investigate(sessionId, "?log_lines=100");
+    const hundred = await investigate(sessionId, { log_lines: 100 });
     expect(hundred.body.logs_summary?.last_lines).toEqual(["a", "b", "c"]);
   });
 });

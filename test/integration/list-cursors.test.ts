@@ -4,17 +4,17 @@
  * Anything else is 400 VALIDATION_ERROR naming `cursor`.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ApiError, RouteInput } from "#shared/client/client.ts";
+import {
+  endSessionRoute,
+  listSessionsRoute,
+  startSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
 import { createApiKey } from "#shared/usecases/api-keys.ts";
-import { api, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { refusal, stackClient } from "../support/client.ts";
 
-interface ListAnswer {
-  items: { session_id: string }[];
-  next_cursor: string | null;
-}
-interface ErrorAnswer {
-  error_code: string;
-  details: { field?: string };
-}
+type ListQuery = RouteInput<typeof listSessionsRoute>["query"];
 
 let tenant: string;
 let admin: string;
@@ -23,14 +23,15 @@ let ownB: string;
 /** Started oldest first, by `admin`, labelled `a:b`, the first two ended. */
 const started: string[] = [];
 
-async function list(key: string, query: string) {
-  return api<ListAnswer & ErrorAnswer>("GET", `/sessions?${query}`, { key });
+function list(key: string, query: ListQuery) {
+  return stackClient(key).call(listSessionsRoute, { query });
 }
 
-function expectCursorRefused(answer: { status: number; body: ErrorAnswer }, what: string): void {
+async function expectCursorRefused(key: string, query: ListQuery, what: string): Promise<void> {
+  const answer: ApiError = await refusal(list(key, query));
   expect(answer.status, what).toBe(400);
-  expect(answer.body.error_code, what).toBe("VALIDATION_ERROR");
-  expect(answer.body.details.field, what).toBe("cursor");
+  expect(answer.error_code, what).toBe("VALIDATION_ERROR");
+  expect(answer.details?.field, what).toBe("cursor");
 }
 
 beforeAll(async () => {
@@ -44,15 +45,14 @@ beforeAll(async () => {
   [admin, ownA, ownB] = keys.map((key) => key.plainKey) as [string, string, string];
   for (let index = 0; index < 4; index += 1) {
     const user = uniqueUser("cursor");
-    const answer = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-      key: admin,
+    const answer = await stackClient(admin).call(startSessionRoute, {
       body: { user_id: user, performer_id: "p", labels: { a: "b" } },
     });
     expect(answer.status).toBe(201);
     started.push(answer.body.session.session_id);
     if (index < 2) {
-      const end = await api("POST", `/sessions/${answer.body.session.session_id}/end`, {
-        key: admin,
+      const end = await stackClient(admin).call(endSessionRoute, {
+        params: { id: answer.body.session.session_id },
         body: { user_id: user, performer_id: "p" },
       });
       expect(end.status).toBe(200);
@@ -60,8 +60,7 @@ beforeAll(async () => {
   }
   for (const key of [ownA, ownB]) {
     for (let index = 0; index < 2; index += 1) {
-      const answer = await api("POST", "/sessions", {
-        key,
+      const answer = await stackClient(key).call(startSessionRoute, {
         body: { user_id: uniqueUser("own"), performer_id: "p" },
       });
       expect(answer.status).toBe(201);
@@ -72,53 +71,55 @@ beforeAll(async () => {
 describe("listing cursors", () => {
   it("page on with the filters they were issued for", async () => {
     const seen: string[] = [];
-    let query = "status=ended&label=a:b&limit=1";
+    const filters = { status: "ended", label: "a:b", limit: 1 } as const;
+    let query: ListQuery = filters;
     for (;;) {
       const page = await list(admin, query);
       expect(page.status).toBe(200);
       seen.push(...page.body.items.map((item) => item.session_id));
       if (!page.body.next_cursor) break;
-      query = `status=ended&label=a:b&limit=1&cursor=${encodeURIComponent(page.body.next_cursor)}`;
+      query = { ...filters, cursor: page.body.next_cursor };
     }
     expect(seen).toEqual([started[1], started[0]]);
   });
 
   it("are refused with other filters, with 400 naming cursor", async () => {
-    const first = await list(admin, "limit=1");
-    const cursor = encodeURIComponent(first.body.next_cursor ?? "");
+    const first = await list(admin, { limit: 1 });
+    const cursor = first.body.next_cursor ?? "";
     expect(cursor).not.toBe("");
-    for (const filters of [
-      "status=ended",
-      "status=active",
-      "label=a:b",
-      "outcome=completed",
-      `user_id=${uniqueUser()}`,
-      "created_after=2000-01-01T00:00:00Z",
-      "created_before=2999-01-01T00:00:00Z",
-    ]) {
-      expectCursorRefused(await list(admin, `limit=1&${filters}&cursor=${cursor}`), filters);
+    const filterSets: ListQuery[] = [
+      { status: "ended" },
+      { status: "active" },
+      { label: "a:b" },
+      { outcome: "completed" },
+      { user_id: uniqueUser() },
+      { created_after: "2000-01-01T00:00:00Z" },
+      { created_before: "2999-01-01T00:00:00Z" },
+    ];
+    for (const filters of filterSets) {
+      await expectCursorRefused(admin, { limit: 1, ...filters, cursor }, JSON.stringify(filters));
     }
     // The limit is not a filter: a page may be asked in another size.
-    expect((await list(admin, `limit=3&cursor=${cursor}`)).status).toBe(200);
+    expect((await list(admin, { limit: 3, cursor })).status).toBe(200);
   });
 
   it("are refused from another tenant, and between keys of different scopes", async () => {
-    const tenantCursor = (await list(admin, "limit=1")).body.next_cursor ?? "";
-    const ownCursor = (await list(ownA, "limit=1")).body.next_cursor ?? "";
+    const tenantCursor = (await list(admin, { limit: 1 })).body.next_cursor ?? "";
+    const ownCursor = (await list(ownA, { limit: 1 })).body.next_cursor ?? "";
     expect(tenantCursor).not.toBe("");
     expect(ownCursor).not.toBe("");
     const otherTenant = (await createApiKey(uniqueTenant("cursor-other"), "admin")).plainKey;
-    const tenantQuery = `limit=1&cursor=${encodeURIComponent(tenantCursor)}`;
-    const ownQuery = `limit=1&cursor=${encodeURIComponent(ownCursor)}`;
-    expectCursorRefused(await list(otherTenant, tenantQuery), "another tenant");
-    expectCursorRefused(await list(ownA, tenantQuery), "a tenant cursor with an own key");
-    expectCursorRefused(await list(ownB, ownQuery), "another own key's cursor");
-    expectCursorRefused(await list(admin, ownQuery), "an own cursor with a tenant key");
+    const tenantQuery = { limit: 1, cursor: tenantCursor };
+    const ownQuery = { limit: 1, cursor: ownCursor };
+    await expectCursorRefused(otherTenant, tenantQuery, "another tenant");
+    await expectCursorRefused(ownA, tenantQuery, "a tenant cursor with an own key");
+    await expectCursorRefused(ownB, ownQuery, "another own key's cursor");
+    await expectCursorRefused(admin, ownQuery, "an own cursor with a tenant key");
     expect((await list(ownA, ownQuery)).status).toBe(200);
   });
 
   it("are refused when hand-made or changed in any character", async () => {
-    const cursor = (await list(admin, "limit=1")).body.next_cursor ?? "";
+    const cursor = (await list(admin, { limit: 1 })).body.next_cursor ?? "";
     const position = `2099-01-01T00:00:00.000Z#${started[0]}`;
     const handMade = [
       Buffer.from(JSON.stringify({ v: 1, p: position })).toString("base64url"),
@@ -134,7 +135,7 @@ describe("listing cursors", () => {
       `${cursor.slice(0, 4)}${cursor[4] === "A" ? "B" : "A"}${cursor.slice(5)}`,
     ];
     for (const bad of [...handMade, ...changed]) {
-      expectCursorRefused(await list(admin, `limit=1&cursor=${encodeURIComponent(bad)}`), bad);
+      await expectCursorRefused(admin, { limit: 1, cursor: bad }, bad);
     }
   });
 });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { buildOpenApiDocument } from "#shared/contract/openapi.ts";
-import { api } from "../support/api.ts";
+import { getOpenApiDocumentRoute } from "#shared/contract/routes/service.ts";
+import { stackClient } from "../support/client.ts";
 
 describe("GET /v1/openapi.json", () => {
   it("answers the generated OpenAPI 3.1 document without an API key", async () => {
-    const answer = await api<{ openapi: string }>("GET", "/openapi.json");
+    const answer = await stackClient().call(getOpenApiDocumentRoute);
 
     expect(answer.status).toBe(200);
     expect(answer.headers.get("content-type")).toMatch(/^application\/json/);
@@ -14,7 +15,7 @@ describe("GET /v1/openapi.json", () => {
   });
 
   it("is answered even with an unknown key, since the route is public", async () => {
-    const answer = await api("GET", "/openapi.json", { key: "st_not-a-real-key" });
+    const answer = await stackClient("st_not-a-real-key").call(getOpenApiDocumentRoute);
 
     expect(answer.status).toBe(200);
   });

@@ -6,19 +6,19 @@
  */
 import { request as httpRequest } from "node:http";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, baseUrl, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import type { ApiError } from "#shared/client/client.ts";
+import {
+  deleteSessionRoute,
+  endSessionRoute,
+  getSessionRoute,
+  pauseSessionRoute,
+  resumeSessionRoute,
+  startSessionRoute,
+  updateSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
+import { baseUrl, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { refusal, stackClient, statusOf } from "../support/client.ts";
 import { checkAnswer } from "../support/response-check.ts";
-
-interface SessionBody {
-  session_id: string;
-  status: string;
-  version: number;
-  last_seq: number;
-}
-interface ErrorAnswer {
-  error_code: string;
-  details: { current_version?: number };
-}
 
 let key: string;
 
@@ -29,8 +29,7 @@ beforeAll(async () => {
 
 async function start(): Promise<{ id: string; user: string }> {
   const user = uniqueUser("ifm");
-  const answer = await api<{ session: SessionBody }>("POST", "/sessions", {
-    key,
+  const answer = await stackClient(key).call(startSessionRoute, {
     body: { user_id: user, performer_id: "p" },
   });
   expect(answer.status).toBe(201);
@@ -38,8 +37,10 @@ async function start(): Promise<{ id: string; user: string }> {
 }
 
 async function read(id: string) {
-  return api<SessionBody>("GET", `/sessions/${id}`, { key });
+  return stackClient(key).call(getSessionRoute, { params: { id } });
 }
+
+const STEPS = { end: endSessionRoute, pause: pauseSessionRoute, resume: resumeSessionRoute };
 
 /** A request with one header sent on several lines, which fetch would join into one. */
 function sendWithLines(
@@ -84,9 +85,10 @@ function sendWithLines(
   });
 }
 
-function expectStale(answer: { status: number; body: ErrorAnswer }, version: number, what: string) {
+async function expectStale(call: Promise<unknown>, version: number, what: string) {
+  const answer: ApiError = await refusal(call);
   expect(answer.status, what).toBe(412);
-  expect(answer.body, what).toMatchObject({
+  expect(answer, what).toMatchObject({
     error_code: "PRECONDITION_FAILED",
     details: { current_version: version },
   });
@@ -96,16 +98,16 @@ describe("If-Match", () => {
   it("compares tags as text: a tag that only reads as the same number never matches", async () => {
     const { id } = await start();
     for (const tag of ['"01"', '" 1"', '"1.0"', '"+1"', 'W/"1"', '"0x1"']) {
-      const answer = await api<ErrorAnswer>("PATCH", `/sessions/${id}`, {
-        key,
+      const answer = stackClient(key).call(updateSessionRoute, {
+        params: { id },
         body: { session_notes: "x" },
         headers: { "If-Match": tag },
       });
-      expectStale(answer, 1, tag);
+      await expectStale(answer, 1, tag);
     }
     expect((await read(id)).body).toMatchObject({ version: 1, last_seq: 1 });
-    const exact = await api("PATCH", `/sessions/${id}`, {
-      key,
+    const exact = await stackClient(key).call(updateSessionRoute, {
+      params: { id },
       body: { session_notes: "x" },
       headers: { "If-Match": 'W/"1", "1"' },
     });
@@ -158,15 +160,15 @@ describe("If-Match", () => {
     async (step) => {
       const { id, user } = await start();
       const body = { user_id: user, performer_id: "p" };
-      const stale = await api<ErrorAnswer>("POST", `/sessions/${id}/${step}`, {
-        key,
+      const stale = stackClient(key).call(STEPS[step], {
+        params: { id },
         body,
         headers: { "If-Match": '"999"' },
       });
-      expectStale(stale, 1, step);
+      await expectStale(stale, 1, step);
       expect((await read(id)).body).toMatchObject({ status: "active", version: 1, last_seq: 1 });
-      const current = await api<{ session: SessionBody }>("POST", `/sessions/${id}/${step}`, {
-        key,
+      const current = await stackClient(key).call(STEPS[step], {
+        params: { id },
         body,
         headers: { "If-Match": '"1"' },
       });
@@ -179,16 +181,17 @@ describe("If-Match", () => {
   it("holds resume to the version named", async () => {
     const { id, user } = await start();
     const body = { user_id: user, performer_id: "p" };
-    expect((await api("POST", `/sessions/${id}/pause`, { key, body })).status).toBe(200);
-    const stale = await api<ErrorAnswer>("POST", `/sessions/${id}/resume`, {
-      key,
+    const client = stackClient(key);
+    expect((await client.call(pauseSessionRoute, { params: { id }, body })).status).toBe(200);
+    const stale = client.call(resumeSessionRoute, {
+      params: { id },
       body,
       headers: { "If-Match": '"1"' },
     });
-    expectStale(stale, 2, "resume");
+    await expectStale(stale, 2, "resume");
     expect((await read(id)).body.status).toBe("paused");
-    const any = await api("POST", `/sessions/${id}/resume`, {
-      key,
+    const any = await client.call(resumeSessionRoute, {
+      params: { id },
       body,
       headers: { "If-Match": "*" },
     });
@@ -197,41 +200,40 @@ describe("If-Match", () => {
 
   it("holds DELETE to the version named, and leaves a stale one in place", async () => {
     const { id } = await start();
-    const stale = await api<ErrorAnswer>("DELETE", `/sessions/${id}`, {
-      key,
-      headers: { "If-Match": '"999"' },
-    });
-    expectStale(stale, 1, "delete");
-    const malformed = await api<ErrorAnswer & { details: { field?: string } }>(
-      "DELETE",
-      `/sessions/${id}`,
-      { key, headers: { "If-Match": "1" } },
-    );
+    const client = stackClient(key);
+    const remove = (tag: string) =>
+      client.call(deleteSessionRoute, { params: { id }, headers: { "If-Match": tag } });
+    await expectStale(remove('"999"'), 1, "delete");
+    const malformed = await refusal(remove("1"));
     expect(malformed.status).toBe(400);
-    expect(malformed.body.details.field).toBe("If-Match");
+    expect(malformed.details?.field).toBe("If-Match");
     expect((await read(id)).status).toBe(200);
-    const deleted = await api("DELETE", `/sessions/${id}`, { key, headers: { "If-Match": '"1"' } });
+    const deleted = await remove('"1"');
     expect(deleted.status).toBe(204);
-    expect((await read(id)).status).toBe(404);
+    expect((await refusal(read(id))).status).toBe(404);
   });
 
   it("lets exactly one of concurrent ends and deletes with the same If-Match win", async () => {
     const { id, user } = await start();
     const headers = { "If-Match": '"1"' };
-    const answers = await Promise.all([
-      api("POST", `/sessions/${id}/end`, {
-        key,
-        headers,
-        body: { user_id: user, performer_id: "a" },
-      }),
-      api("POST", `/sessions/${id}/pause`, {
-        key,
-        headers,
-        body: { user_id: user, performer_id: "b" },
-      }),
-      api("DELETE", `/sessions/${id}`, { key, headers }),
+    const client = stackClient(key);
+    const statuses = await Promise.all([
+      statusOf(
+        client.call(endSessionRoute, {
+          params: { id },
+          headers,
+          body: { user_id: user, performer_id: "a" },
+        }),
+      ),
+      statusOf(
+        client.call(pauseSessionRoute, {
+          params: { id },
+          headers,
+          body: { user_id: user, performer_id: "b" },
+        }),
+      ),
+      statusOf(client.call(deleteSessionRoute, { params: { id }, headers })),
     ]);
-    const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 200 || status === 204)).toHaveLength(1);
     // A loser re-reads before it checks the tag: after a winning end or pause
     // the session is at version 2 (412); after a winning DELETE it is gone,
@@ -240,9 +242,9 @@ describe("If-Match", () => {
     const deleted = statuses[2] === 204;
     const losers = statuses.filter((status) => status !== 200 && status !== 204);
     expect(losers).toEqual([deleted ? 404 : 412, deleted ? 404 : 412]);
-    const after = await read(id);
-    if (deleted) expect(after.status).toBe(404);
+    if (deleted) expect((await refusal(read(id))).status).toBe(404);
     else {
+      const after = await read(id);
       expect(after.status).toBe(200);
       expect(after.body.version).toBe(2);
       expect(after.body.status).toBe(statuses[0] === 200 ? "ended" : "paused");
@@ -252,13 +254,16 @@ describe("If-Match", () => {
   it("answers 404, not 412, to an end that loses to a DELETE with the same If-Match", async () => {
     const { id, user } = await start();
     const headers = { "If-Match": '"1"' };
-    expect((await api("DELETE", `/sessions/${id}`, { key, headers })).status).toBe(204);
-    const late = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-      key,
-      headers,
-      body: { user_id: user, performer_id: "a" },
-    });
+    const client = stackClient(key);
+    expect((await client.call(deleteSessionRoute, { params: { id }, headers })).status).toBe(204);
+    const late = await refusal(
+      client.call(endSessionRoute, {
+        params: { id },
+        headers,
+        body: { user_id: user, performer_id: "a" },
+      }),
+    );
     expect(late.status).toBe(404);
-    expect(late.body.error_code).toBe("NOT_FOUND");
+    expect(late.error_code).toBe("NOT_FOUND");
   });
 });

@@ -5,35 +5,25 @@
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tableName } from "#shared/config.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import {
+  endSessionRoute,
+  getSessionStatisticsRoute,
+  pauseSessionRoute,
+  resumeSessionRoute,
+  startSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
+import { investigateSessionRoute } from "#shared/contract/routes/workspaces.ts";
 import { dynamo } from "#shared/storage/clients.ts";
 import { keys } from "#shared/storage/keys.ts";
 import {
-  api,
   newKey,
   uniqueTenant,
   uniqueUser,
   uploadThroughApi,
   useStackStorage,
 } from "../support/api.ts";
-
-interface Statistics {
-  session_id: string;
-  status: string;
-  events: { total: number; by_type: Record<string, number>; client: number };
-  first_event_at: string;
-  last_event_at: string;
-  active_seconds: number;
-  paused_seconds: number;
-  events_per_active_minute: number | null;
-  outcome: string | null;
-  processing_status: string | null;
-  processing_status_observed_at: string | null;
-  server_time: string;
-}
-interface Step {
-  session: { session_id: string; created_at: string };
-  event: { timestamp: string; seq: number };
-}
+import { refusal, stackClient } from "../support/client.ts";
 
 let tenant: string;
 let key: string;
@@ -46,26 +36,31 @@ beforeAll(async () => {
 
 const ms = (from: string, to: string) => Date.parse(to) - Date.parse(from);
 
-async function step(id: string, user: string, action: string, extra: object = {}) {
-  const answer = await api<Step>("POST", `/sessions/${id}/${action}`, {
-    key,
-    body: { user_id: user, performer_id: "w", ...extra },
+const STEPS = { pause: pauseSessionRoute, resume: resumeSessionRoute, end: endSessionRoute };
+
+async function step(id: string, user: string, action: keyof typeof STEPS, outcome?: "completed") {
+  const answer = await stackClient(key).call(STEPS[action], {
+    params: { id },
+    body: { user_id: user, performer_id: "w", ...(outcome ? { outcome } : {}) },
   });
   expect(answer.status).toBe(200);
   return answer.body.event.timestamp;
 }
 
+function statistics(id: string) {
+  return stackClient(key).call(getSessionStatisticsRoute, { params: { id } });
+}
+
 describe("per-session statistics", () => {
   it("counts events by type and times active and paused from the boundary events", async () => {
     const user = uniqueUser("stats");
-    const started = await api<Step>("POST", "/sessions", {
-      key,
+    const started = await stackClient(key).call(startSessionRoute, {
       body: { user_id: user, performer_id: "w" },
     });
     const id = started.body.session.session_id;
     const startedAt = started.body.event.timestamp;
-    const appended = await api("POST", `/sessions/${id}/events`, {
-      key,
+    const appended = await stackClient(key).call(appendEventsRoute, {
+      params: { id },
       body: {
         events: [
           { event_type: "info" },
@@ -79,9 +74,9 @@ describe("per-session statistics", () => {
     expect(appended.status).toBe(201);
     const pausedAt = await step(id, user, "pause");
     const resumedAt = await step(id, user, "resume");
-    const endedAt = await step(id, user, "end", { outcome: "completed" });
+    const endedAt = await step(id, user, "end", "completed");
 
-    const stats = await api<Statistics>("GET", `/sessions/${id}/statistics`, { key });
+    const stats = await statistics(id);
     expect(stats.status).toBe(200);
     const activeMs = ms(startedAt, pausedAt) + ms(resumedAt, endedAt);
     expect(stats.body).toMatchObject({
@@ -112,19 +107,18 @@ describe("per-session statistics", () => {
     await dynamo().send(
       new DeleteCommand({ TableName: tableName(), Key: keys.event(tenant, id, 2) }),
     );
-    const again = await api<Statistics>("GET", `/sessions/${id}/statistics`, { key });
+    const again = await statistics(id);
     expect({ ...again.body, server_time: "" }).toEqual({ ...stats.body, server_time: "" });
   });
 
   it("counts an open session's current period up to the time of the answer", async () => {
     const user = uniqueUser("stats-open");
-    const started = await api<Step>("POST", "/sessions", {
-      key,
+    const started = await stackClient(key).call(startSessionRoute, {
       body: { user_id: user, performer_id: "w" },
     });
     const id = started.body.session.session_id;
     const pausedAt = await step(id, user, "pause");
-    const stats = await api<Statistics>("GET", `/sessions/${id}/statistics`, { key });
+    const stats = await statistics(id);
     expect(stats.body.status).toBe("paused");
     expect(stats.body.active_seconds).toBe(ms(started.body.event.timestamp, pausedAt) / 1000);
     expect(stats.body.paused_seconds).toBe(ms(pausedAt, stats.body.server_time) / 1000);
@@ -132,8 +126,7 @@ describe("per-session statistics", () => {
 
   it("shows the processing status investigate last read from status.json", async () => {
     const user = uniqueUser("stats-proc");
-    const started = await api<Step>("POST", "/sessions", {
-      key,
+    const started = await stackClient(key).call(startSessionRoute, {
       body: { user_id: user, performer_id: "w" },
     });
     const id = started.body.session.session_id;
@@ -144,15 +137,11 @@ describe("per-session statistics", () => {
       JSON.stringify({ status: "processing", progress: 40 }),
       "application/json",
     );
-    const before = await api<Statistics>("GET", `/sessions/${id}/statistics`, { key });
+    const before = await statistics(id);
     expect(before.body.processing_status).toBeNull();
-    const investigated = await api<{ investigation_timestamp: string }>(
-      "GET",
-      `/sessions/${id}/investigate`,
-      { key },
-    );
+    const investigated = await stackClient(key).call(investigateSessionRoute, { params: { id } });
     expect(investigated.status).toBe(200);
-    const after = await api<Statistics>("GET", `/sessions/${id}/statistics`, { key });
+    const after = await statistics(id);
     expect(after.body.processing_status).toBe("processing");
     expect(after.body.processing_status_observed_at).toBe(
       investigated.body.investigation_timestamp,
@@ -160,12 +149,8 @@ describe("per-session statistics", () => {
   });
 
   it("answers 404 for a missing session like every session route", async () => {
-    const answer = await api<{ error_code: string }>(
-      "GET",
-      "/sessions/sess_AAAAAAAAAAAAAAAAAAAAAA/statistics",
-      { key },
-    );
+    const answer = await refusal(statistics("sess_AAAAAAAAAAAAAAAAAAAAAA"));
     expect(answer.status).toBe(404);
-    expect(answer.body.error_code).toBe("NOT_FOUND");
+    expect(answer.error_code).toBe("NOT_FOUND");
   });
 });

@@ -4,31 +4,21 @@
  * concurrency, last writer wins without it.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import type { RouteInput } from "#shared/client/client.ts";
+import { appendEventsRoute, listEventsRoute } from "#shared/contract/routes/events.ts";
+import {
+  deleteSessionRoute,
+  endSessionRoute,
+  getSessionRoute,
+  listSessionsRoute,
+  pauseSessionRoute,
+  startSessionRoute,
+  updateSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
 import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { refusal, stackClient, statusOf } from "../support/client.ts";
 
-interface SessionBody {
-  session_id: string;
-  status: string;
-  session_notes: string | null;
-  labels: Record<string, string>;
-  version: number;
-  last_seq: number;
-}
-interface EventBody {
-  seq: number;
-  event_type: string;
-  source: string;
-  event_data: Record<string, unknown>;
-}
-interface UpdateAnswer {
-  session: SessionBody;
-  event: EventBody | null;
-}
-interface ErrorAnswer {
-  error_code: string;
-  message: string;
-  details: Record<string, unknown>;
-}
+type UpdateBody = RouteInput<typeof updateSessionRoute>["body"];
 
 let key: string;
 
@@ -37,25 +27,35 @@ beforeAll(async () => {
   key = await newKey(uniqueTenant("updates"), "app");
 });
 
-async function start(extra: Record<string, unknown> = {}) {
+async function start(extra: { labels?: Record<string, string>; session_notes?: string } = {}) {
   const user = uniqueUser("upd");
-  const answer = await api<{ session: SessionBody }>("POST", "/sessions", {
-    key,
+  const answer = await stackClient(key).call(startSessionRoute, {
     body: { user_id: user, performer_id: "worker-1", ...extra },
   });
   expect(answer.status).toBe(201);
   return { id: answer.body.session.session_id, user, session: answer.body.session };
 }
 
-function patch(id: string, body: unknown, headers: Record<string, string> = {}) {
-  return api<UpdateAnswer & ErrorAnswer>("PATCH", `/sessions/${id}`, { key, body, headers });
+function patch(id: string, body: UpdateBody, headers: { "If-Match"?: string } = {}) {
+  return stackClient(key).call(updateSessionRoute, { params: { id }, body, headers });
+}
+
+function getSession(id: string) {
+  return stackClient(key).call(getSessionRoute, { params: { id } });
+}
+
+function events(id: string, limit?: number) {
+  return stackClient(key).call(listEventsRoute, {
+    params: { id },
+    query: { order: "asc", ...(limit === undefined ? {} : { limit }) },
+  });
 }
 
 describe("updating a session", () => {
   it("merges the patch, moves the version and the ETag, and writes a session_updated event in the same step", async () => {
     const { id, session } = await start({ labels: { device: "ios" }, session_notes: "first" });
     expect(session.labels).toEqual({ device: "ios" });
-    const read = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    const read = await getSession(id);
     expect(read.headers.get("etag")).toBe('"1"');
     const updated = await patch(id, { labels: { flow: "retake" } }, { "If-Match": '"1"' });
     expect(updated.status).toBe(200);
@@ -72,14 +72,12 @@ describe("updating a session", () => {
       source: "session_manager",
       event_data: { changed: ["labels"] },
     });
-    const events = await api<{ items: EventBody[] }>("GET", `/sessions/${id}/events?order=asc`, {
-      key,
-    });
-    expect(events.body.items.map((event) => event.event_type)).toEqual([
+    const listed = await events(id);
+    expect(listed.body.items.map((event) => event.event_type)).toEqual([
       "session_started",
       "session_updated",
     ]);
-    const after = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    const after = await getSession(id);
     expect(after.headers.get("etag")).toBe('"2"');
     expect(after.body.labels).toEqual({ device: "ios", flow: "retake" });
   });
@@ -96,22 +94,22 @@ describe("updating a session", () => {
   it("answers 412 for a stale If-Match and changes nothing", async () => {
     const { id } = await start();
     expect((await patch(id, { session_notes: "v2" })).status).toBe(200);
-    const stale = await patch(id, { session_notes: "lost" }, { "If-Match": '"1"' });
+    const stale = await refusal(patch(id, { session_notes: "lost" }, { "If-Match": '"1"' }));
     expect(stale.status).toBe(412);
-    expect(stale.body.error_code).toBe("PRECONDITION_FAILED");
-    expect(stale.body.details).toEqual({ current_version: 2 });
-    const read = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    expect(stale.error_code).toBe("PRECONDITION_FAILED");
+    expect(stale.details).toEqual({ current_version: 2 });
+    const read = await getSession(id);
     expect(read.body).toMatchObject({ session_notes: "v2", version: 2, last_seq: 2 });
   });
 
   it("is not made stale by appends, which leave the version alone", async () => {
     const { id } = await start();
-    const appended = await api("POST", `/sessions/${id}/events`, {
-      key,
+    const appended = await stackClient(key).call(appendEventsRoute, {
+      params: { id },
       body: { events: [{ event_type: "info" }, { event_type: "info" }] },
     });
     expect(appended.status).toBe(201);
-    const read = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    const read = await getSession(id);
     expect(read.headers.get("etag")).toBe('"1"');
     const updated = await patch(id, { labels: { k: "v" } }, { "If-Match": '"1"' });
     expect(updated.status).toBe(200);
@@ -120,13 +118,13 @@ describe("updating a session", () => {
 
   it("moves the version with every lifecycle step", async () => {
     const { id, user } = await start();
-    const paused = await api<{ session: SessionBody }>("POST", `/sessions/${id}/pause`, {
-      key,
+    const paused = await stackClient(key).call(pauseSessionRoute, {
+      params: { id },
       body: { user_id: user, performer_id: "worker-1" },
     });
     expect(paused.body.session.version).toBe(2);
-    const stale = await patch(id, { session_notes: "x" }, { "If-Match": '"1"' });
-    expect(stale.status).toBe(412);
+    const stale = await statusOf(patch(id, { session_notes: "x" }, { "If-Match": '"1"' }));
+    expect(stale).toBe(412);
   });
 
   it("applies 10 concurrent patches without If-Match, each on the session as the ones before left it", async () => {
@@ -137,17 +135,13 @@ describe("updating a session", () => {
       ),
     );
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
-    const read = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    const read = await getSession(id);
     expect(Object.keys(read.body.labels).sort()).toEqual(
       Array.from({ length: 10 }, (_, index) => `k${index}`).sort(),
     );
     expect(read.body.version).toBe(11);
-    const events = await api<{ items: EventBody[]; total: number }>(
-      "GET",
-      `/sessions/${id}/events?order=asc&limit=100`,
-      { key },
-    );
-    expect(events.body.items.map((event) => event.seq)).toEqual(
+    const listed = await events(id, 100);
+    expect(listed.body.items.map((event) => event.seq)).toEqual(
       Array.from({ length: 11 }, (_, index) => index + 1),
     );
   });
@@ -158,39 +152,39 @@ describe("updating a session", () => {
       patch(id, { labels: { [`p${index}`]: "x" } }),
     );
     const appends = Array.from({ length: 16 }, () =>
-      api("POST", `/sessions/${id}/events`, { key, body: { events: [{ event_type: "info" }] } }),
+      stackClient(key).call(appendEventsRoute, {
+        params: { id },
+        body: { events: [{ event_type: "info" }] },
+      }),
     );
     const answers = await Promise.all([...patches, ...appends]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([
       ...Array(8).fill(200),
       ...Array(16).fill(201),
     ]);
-    const read = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    const read = await getSession(id);
     expect(read.body).toMatchObject({ version: 9, last_seq: 25 });
     expect(Object.keys(read.body.labels)).toHaveLength(8);
-    const events = await api<{ items: EventBody[] }>(
-      "GET",
-      `/sessions/${id}/events?order=asc&limit=100`,
-      { key },
-    );
-    expect(events.body.items.map((event) => event.seq)).toEqual(
+    const listed = await events(id, 100);
+    expect(listed.body.items.map((event) => event.seq)).toEqual(
       Array.from({ length: 25 }, (_, index) => index + 1),
     );
     expect(
-      events.body.items.filter((event) => event.event_type === "session_updated"),
+      listed.body.items.filter((event) => event.event_type === "session_updated"),
     ).toHaveLength(8);
   });
 
   it("lets exactly one of 10 concurrent patches with the same If-Match win; the others get 412", async () => {
     const { id } = await start();
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, index) =>
-        patch(id, { session_notes: `writer ${index}` }, { "If-Match": '"1"' }),
-      ),
-    );
-    const statuses = answers.map((answer) => answer.status).sort();
+    const statuses = (
+      await Promise.all(
+        Array.from({ length: 10 }, (_, index) =>
+          statusOf(patch(id, { session_notes: `writer ${index}` }, { "If-Match": '"1"' })),
+        ),
+      )
+    ).sort();
     expect(statuses).toEqual([200, ...Array(9).fill(412)]);
-    const read = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    const read = await getSession(id);
     expect(read.body).toMatchObject({ version: 2, last_seq: 2 });
   });
 
@@ -198,7 +192,8 @@ describe("updating a session", () => {
     const { id } = await start();
     const star = await patch(id, { labels: { a: "b" } }, { "If-Match": "*" });
     expect(star.status).toBe(200);
-    const mergePatch = await api<UpdateAnswer>("PATCH", `/sessions/${id}`, {
+    // The typed client sends application/json only; this content type goes raw.
+    const mergePatch = await api("PATCH", `/sessions/${id}`, {
       key,
       rawBody: JSON.stringify({ labels: { c: "d" } }),
       headers: { "Content-Type": "application/merge-patch+json" },
@@ -214,25 +209,26 @@ describe("updating a session", () => {
 
   it("updates ended sessions, and answers 404 for a deleted one", async () => {
     const { id, user } = await start();
-    await api("POST", `/sessions/${id}/end`, {
-      key,
+    await stackClient(key).call(endSessionRoute, {
+      params: { id },
       body: { user_id: user, performer_id: "worker-1" },
     });
     const ended = await patch(id, { session_notes: "after the end" });
     expect(ended.status).toBe(200);
     expect(ended.body.session).toMatchObject({ status: "ended", version: 3 });
     const admin = await newKey(uniqueTenant("upd-del"), "admin");
-    const other = await api<{ session: SessionBody }>("POST", "/sessions", {
-      key: admin,
+    const asAdmin = stackClient(admin);
+    const other = await asAdmin.call(startSessionRoute, {
       body: { user_id: "u-del", performer_id: "w" },
     });
     const otherId = other.body.session.session_id;
-    expect((await api("DELETE", `/sessions/${otherId}`, { key: admin })).status).toBe(204);
-    const gone = await api<ErrorAnswer>("PATCH", `/sessions/${otherId}`, {
-      key: admin,
+    const deleted = await asAdmin.call(deleteSessionRoute, { params: { id: otherId } });
+    expect(deleted.status).toBe(204);
+    const gone = asAdmin.call(updateSessionRoute, {
+      params: { id: otherId },
       body: { session_notes: "x" },
     });
-    expect(gone.status).toBe(404);
+    expect((await refusal(gone)).status).toBe(404);
   });
 
   it("refuses bad labels, long notes, unknown fields and a malformed If-Match with 400, changing nothing", async () => {
@@ -247,15 +243,19 @@ describe("updating a session", () => {
       [{ labels: tooMany }, {}, "labels"],
       [{ labels: { extra: "one too many" } }, {}, "labels"],
       [{ session_notes: "é".repeat(2049) }, {}, "session_notes"],
-      [{ status: "ended" }, {}, "status"],
       [{ session_notes: "x" }, { "If-Match": "3" }, "If-Match"],
     ] as const) {
-      const answer = await patch(id, body, headers);
+      const answer = await refusal(patch(id, body, headers));
       expect(answer.status, JSON.stringify(body)).toBe(400);
-      expect(answer.body.error_code).toBe("VALIDATION_ERROR");
-      expect(answer.body.message).toContain(field);
+      expect(answer.error_code).toBe("VALIDATION_ERROR");
+      expect(answer.message).toContain(field);
     }
-    const read = await api<SessionBody>("GET", `/sessions/${id}`, { key });
+    // A field the body schema does not have: the typed client will not send it.
+    const unknown = await api("PATCH", `/sessions/${id}`, { key, body: { status: "ended" } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error_code).toBe("VALIDATION_ERROR");
+    expect(unknown.body.message).toContain("status");
+    const read = await getSession(id);
     expect(read.body).toMatchObject({ version: 2, last_seq: 2 });
   });
 
@@ -263,17 +263,15 @@ describe("updating a session", () => {
     const tenantKey = await newKey(uniqueTenant("labels"), "admin");
     const ids: string[] = [];
     for (const flow of ["a", "b", "a"]) {
-      const started = await api<{ session: SessionBody }>("POST", "/sessions", {
-        key: tenantKey,
+      const started = await stackClient(tenantKey).call(startSessionRoute, {
         body: { user_id: uniqueUser("lbl"), performer_id: "w", labels: { flow } },
       });
       ids.push(started.body.session.session_id);
     }
-    const listed = await api<{ items: SessionBody[] }>("GET", "/sessions?label=flow:a", {
-      key: tenantKey,
-    });
+    const list = (label: string) =>
+      stackClient(tenantKey).call(listSessionsRoute, { query: { label } });
+    const listed = await list("flow:a");
     expect(listed.body.items.map((item) => item.session_id)).toEqual([ids[2], ids[0]]);
-    const bad = await api<ErrorAnswer>("GET", "/sessions?label=flow", { key: tenantKey });
-    expect(bad.status).toBe(400);
+    expect((await refusal(list("flow"))).status).toBe(400);
   });
 });

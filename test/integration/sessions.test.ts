@@ -1,39 +1,24 @@
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ApiError, type RouteInput } from "#shared/client/client.ts";
 import { tableName } from "#shared/config.ts";
+import { listEventsRoute } from "#shared/contract/routes/events.ts";
+import { getHealthRoute, getStatisticsRoute } from "#shared/contract/routes/service.ts";
 import {
+  deleteSessionRoute,
   endSessionRoute,
   getSessionRoute,
   listSessionsRoute,
   pauseSessionRoute,
   resumeSessionRoute,
+  startSessionRoute,
 } from "#shared/contract/routes/sessions.ts";
 import { dynamo } from "#shared/storage/clients.ts";
 import { keys } from "#shared/storage/keys.ts";
 import { createApiKey, revokeApiKey } from "#shared/usecases/api-keys.ts";
 import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
-import { stackClient } from "../support/client.ts";
+import { answerText, errorBody, refusal, stackClient, statusOf } from "../support/client.ts";
 
-interface SessionBody {
-  session_id: string;
-  status: string;
-  user_id: string;
-  last_seq: number;
-  event_count: number;
-  ended_by: string | null;
-}
-interface EventBody {
-  record_id: string;
-  seq: number;
-  event_type: string;
-  source: string;
-  performer_id: string;
-  timestamp: string;
-}
-interface StartAnswer {
-  session: SessionBody;
-  event: EventBody;
-}
 interface ErrorAnswer {
   error_code: string;
   message: string;
@@ -58,9 +43,20 @@ beforeAll(async () => {
   ]);
 });
 
-async function start(user: string, extra: Record<string, unknown> = {}, key = app) {
-  return api<StartAnswer & ErrorAnswer>("POST", "/sessions", {
-    key,
+type StartBody = RouteInput<typeof startSessionRoute>["body"];
+type StartHeaders = { "Idempotency-Key"?: string };
+
+function start(user: string, extra: Partial<StartBody> = {}, key = app, headers?: StartHeaders) {
+  return stackClient(key).call(startSessionRoute, {
+    body: { user_id: user, performer_id: "worker-1", ...extra },
+    ...(headers ? { headers } : {}),
+  });
+}
+
+/** A start with fields or types the body schema does not have, which the typed client will not send. */
+function startRaw(user: string, extra: Record<string, unknown>) {
+  return api<ErrorAnswer>("POST", "/sessions", {
+    key: app,
     body: { user_id: user, performer_id: "worker-1", ...extra },
   });
 }
@@ -103,9 +99,9 @@ describe("starting a session", () => {
   it("rejects a second start for a user with an open session, naming the open one", async () => {
     const user = uniqueUser();
     const first = await start(user);
-    const second = await start(user);
+    const second = await refusal(start(user));
     expect(second.status).toBe(409);
-    expect(second.body).toEqual({
+    expect(errorBody(second)).toEqual({
       error_code: "ACTIVE_SESSION_EXISTS",
       message: expect.any(String),
       details: { active_session_id: first.body.session.session_id },
@@ -114,15 +110,23 @@ describe("starting a session", () => {
 
   it("lets exactly one of 50 concurrent starts for one user win", async () => {
     const user = uniqueUser("race");
-    const answers = await Promise.all(Array.from({ length: 50 }, () => start(user)));
-    const created = answers.filter((answer) => answer.status === 201);
-    const conflicts = answers.filter((answer) => answer.status === 409);
+    const answers = await Promise.allSettled(Array.from({ length: 50 }, () => start(user)));
+    const created = answers.flatMap((answer) =>
+      answer.status === "fulfilled" && answer.value.status === 201 ? [answer.value] : [],
+    );
+    const conflicts = answers.flatMap((answer) =>
+      answer.status === "rejected" &&
+      answer.reason instanceof ApiError &&
+      answer.reason.status === 409
+        ? [answer.reason]
+        : [],
+    );
     expect(created).toHaveLength(1);
     expect(conflicts).toHaveLength(49);
     const winner = created[0]?.body.session.session_id;
     for (const conflict of conflicts) {
-      expect(conflict.body.error_code).toBe("ACTIVE_SESSION_EXISTS");
-      expect(conflict.body.details.active_session_id).toBe(winner);
+      expect(conflict.error_code).toBe("ACTIVE_SESSION_EXISTS");
+      expect(conflict.details?.active_session_id).toBe(winner);
     }
     const lock = await dynamo().send(
       new GetCommand({
@@ -148,7 +152,8 @@ describe("starting a session", () => {
     "rejects a client-supplied %s with a 400 naming it, and creates nothing",
     async (field, value) => {
       const user = uniqueUser();
-      const answer = await start(user, { [field]: value });
+      // A field the body schema does not have: the typed client will not send it.
+      const answer = await startRaw(user, { [field]: value });
       expect(answer.status).toBe(400);
       expect(answer.body.error_code).toBe("VALIDATION_ERROR");
       expect(answer.body.message).toContain(field);
@@ -170,8 +175,7 @@ describe("starting a session", () => {
         },
       }),
     );
-    const answer = await start(user, { ttl_seconds: 600 });
-    expect(answer.status).toBe(409);
+    expect(await statusOf(start(user, { ttl_seconds: 600 }))).toBe(409);
     const listed = await stackClient(app).call(listSessionsRoute, { query: { user_id: user } });
     expect(listed.body.items).toHaveLength(0);
     const lock = await dynamo().send(
@@ -185,23 +189,28 @@ describe("starting a session", () => {
   });
 
   it("requires performer_id and rejects an empty one", async () => {
+    // Without a required field: the typed client will not send it.
     const missing = await api<ErrorAnswer>("POST", "/sessions", {
       key: app,
       body: { user_id: uniqueUser() },
     });
     expect(missing.status).toBe(400);
     expect(missing.body.message).toContain("performer_id");
-    const empty = await start(uniqueUser(), { performer_id: "  " });
+    const empty = await refusal(start(uniqueUser(), { performer_id: "  " }));
     expect(empty.status).toBe(400);
-    expect(empty.body.message).toContain("performer_id");
+    expect(empty.message).toContain("performer_id");
   });
 
   it("rejects ttl_seconds outside 1..604800", async () => {
-    for (const ttl of [0, 604_801, 1.5, "60"]) {
-      const answer = await start(uniqueUser(), { ttl_seconds: ttl });
+    for (const ttl of [0, 604_801, 1.5]) {
+      const answer = await refusal(start(uniqueUser(), { ttl_seconds: ttl }));
       expect(answer.status).toBe(400);
-      expect(answer.body.message).toContain("ttl_seconds");
+      expect(answer.message).toContain("ttl_seconds");
     }
+    // A string where the schema has a number: the typed client will not send it.
+    const text = await startRaw(uniqueUser(), { ttl_seconds: "60" });
+    expect(text.status).toBe(400);
+    expect(text.body.message).toContain("ttl_seconds");
   });
 
   it("answers malformed JSON with 400, a non-JSON content type with 415, a body over 1 MiB with 413", async () => {
@@ -219,45 +228,32 @@ describe("starting a session", () => {
     });
     expect(wrongType.status).toBe(415);
     expect(wrongType.body.error_code).toBe("UNSUPPORTED_MEDIA_TYPE");
-    const huge = await api<ErrorAnswer>("POST", "/sessions", {
-      key: app,
-      body: {
-        user_id: uniqueUser(),
-        performer_id: "p",
-        session_notes: "x".repeat(1024 * 1024 + 10),
-      },
-    });
+    const huge = await refusal(
+      start(uniqueUser(), { performer_id: "p", session_notes: "x".repeat(1024 * 1024 + 10) }),
+    );
     expect(huge.status).toBe(413);
-    expect(huge.body.error_code).toBe("PAYLOAD_TOO_LARGE");
+    expect(huge.error_code).toBe("PAYLOAD_TOO_LARGE");
   });
 
   it("replays the first answer for a repeated Idempotency-Key and refuses the key with another body", async () => {
     const user = uniqueUser();
     const idempotencyKey = `idem-${user}`;
     const headers = { "Idempotency-Key": idempotencyKey };
-    const body = { user_id: user, performer_id: "worker-1" };
-    const first = await api<StartAnswer>("POST", "/sessions", { key: app, body, headers });
-    const again = await api<StartAnswer>("POST", "/sessions", { key: app, body, headers });
+    const first = await start(user, {}, app, headers);
+    const again = await start(user, {}, app, headers);
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
-    const other = await api<ErrorAnswer>("POST", "/sessions", {
-      key: app,
-      body: { ...body, session_notes: "different" },
-      headers,
-    });
+    const other = await refusal(start(user, { session_notes: "different" }, app, headers));
     expect(other.status).toBe(422);
-    expect(other.body.error_code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(other.error_code).toBe("IDEMPOTENCY_KEY_REUSED");
   });
 
   it("answers 20 identical starts sent at once with one Idempotency-Key with 201 and the same session", async () => {
     const user = uniqueUser();
     const headers = { "Idempotency-Key": `idem-burst-${user}` };
-    const body = { user_id: user, performer_id: "worker-1" };
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        api<StartAnswer>("POST", "/sessions", { key: app, body, headers }),
-      ),
+      Array.from({ length: 20 }, () => start(user, {}, app, headers)),
     );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
     const ids = new Set(answers.map((answer) => answer.body.session.session_id));
@@ -269,26 +265,27 @@ describe("starting a session", () => {
   });
 
   it("is refused to a support key with 403 FORBIDDEN", async () => {
-    const answer = await start(uniqueUser(), {}, support);
+    const answer = await refusal(start(uniqueUser(), {}, support));
     expect(answer.status).toBe(403);
-    expect(answer.body.error_code).toBe("FORBIDDEN");
+    expect(answer.error_code).toBe("FORBIDDEN");
   });
 });
 
 describe("authentication", () => {
   it("answers 401 without a key, with an unknown key, and with a revoked key", async () => {
-    const none = await api<ErrorAnswer>("GET", "/sessions");
-    const unknown = await api<ErrorAnswer>("GET", "/sessions", { key: "st_not-a-real-key" });
+    const list = (key?: string) => stackClient(key).call(listSessionsRoute);
+    const none = await refusal(list());
+    const unknown = await refusal(list("st_not-a-real-key"));
     expect(none.status).toBe(401);
-    expect(none.body.error_code).toBe("UNAUTHORIZED");
+    expect(none.error_code).toBe("UNAUTHORIZED");
     expect(unknown.status).toBe(401);
-    expect(unknown.body.error_code).toBe("UNAUTHORIZED");
+    expect(unknown.error_code).toBe("UNAUTHORIZED");
     const created = await createApiKey(tenant, "admin");
-    expect((await api("GET", "/sessions", { key: created.plainKey })).status).toBe(200);
+    expect((await list(created.plainKey)).status).toBe(200);
     await revokeApiKey(created.keyId);
-    const revoked = await api<ErrorAnswer>("GET", "/sessions", { key: created.plainKey });
+    const revoked = await refusal(list(created.plainKey));
     expect(revoked.status).toBe(401);
-    expect(revoked.body.error_code).toBe("UNAUTHORIZED");
+    expect(revoked.error_code).toBe("UNAUTHORIZED");
   });
 });
 
@@ -364,12 +361,14 @@ describe("the lifecycle", () => {
   it("answers 403 SESSION_USER_MISMATCH when user_id is not the session's user, and changes nothing", async () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
-    const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-      key: app,
-      body: { user_id: "someone-else", performer_id: "p" },
-    });
+    const answer = await refusal(
+      stackClient(app).call(endSessionRoute, {
+        params: { id },
+        body: { user_id: "someone-else", performer_id: "p" },
+      }),
+    );
     expect(answer.status).toBe(403);
-    expect(answer.body.error_code).toBe("SESSION_USER_MISMATCH");
+    expect(answer.error_code).toBe("SESSION_USER_MISMATCH");
     const read = await stackClient(app).call(getSessionRoute, { params: { id } });
     expect(read.body.status).toBe("active");
   });
@@ -377,28 +376,37 @@ describe("the lifecycle", () => {
   it("rejects a body session_id that differs from the path", async () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
-    const answer = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-      key: app,
-      body: { user_id: user, performer_id: "p", session_id: "sess_AAAAAAAAAAAAAAAAAAAAAA" },
-    });
+    const answer = await refusal(
+      stackClient(app).call(endSessionRoute, {
+        params: { id },
+        body: { user_id: user, performer_id: "p", session_id: "sess_AAAAAAAAAAAAAAAAAAAAAA" },
+      }),
+    );
     expect(answer.status).toBe(400);
-    expect(answer.body.message).toContain("session_id");
+    expect(answer.message).toContain("session_id");
   });
 
   it("lets exactly one of 20 concurrent ends win", async () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
-    const answers = await Promise.all(
+    const answers = await Promise.allSettled(
       Array.from({ length: 20 }, () =>
-        api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-          key: app,
+        stackClient(app).call(endSessionRoute, {
+          params: { id },
           body: { user_id: user, performer_id: "p" },
         }),
       ),
     );
-    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
     expect(
-      answers.filter((answer) => answer.body.error_code === "SESSION_ALREADY_ENDED"),
+      answers.filter((answer) => answer.status === "fulfilled" && answer.value.status === 200),
+    ).toHaveLength(1);
+    expect(
+      answers.filter(
+        (answer) =>
+          answer.status === "rejected" &&
+          answer.reason instanceof ApiError &&
+          answer.reason.error_code === "SESSION_ALREADY_ENDED",
+      ),
     ).toHaveLength(19);
     const closing = (await partitionItems(id)).filter(
       (item) => item.event_type === "session_ended",
@@ -411,22 +419,23 @@ describe("reading and listing", () => {
   it("answers 404 for a missing id, a malformed id and another tenant's session, with the same body", async () => {
     const id = (await start(uniqueUser())).body.session.session_id;
     const otherKey = await newKey(uniqueTenant("other"), "admin");
-    const other = await api<ErrorAnswer>("GET", `/sessions/${id}`, { key: otherKey });
-    const missing = await api<ErrorAnswer>("GET", "/sessions/sess_AAAAAAAAAAAAAAAAAAAAAA", {
-      key: app,
-    });
-    const malformed = await api<ErrorAnswer>("GET", "/sessions/not-an-id", { key: app });
+    const read = (key: string, sessionId: string) =>
+      answerText(key, (client) => client.call(getSessionRoute, { params: { id: sessionId } }));
+    const other = await read(otherKey, id);
+    const missing = await read(app, "sess_AAAAAAAAAAAAAAAAAAAAAA");
+    const malformed = await read(app, "not-an-id");
     expect(other.status).toBe(404);
     expect(missing.status).toBe(404);
     expect(malformed.status).toBe(404);
     expect(other.text).toBe(missing.text);
     expect(malformed.text).toBe(missing.text);
-    const otherEnd = await api<ErrorAnswer>("POST", `/sessions/${id}/end`, {
-      key: otherKey,
+    const asOther = stackClient(otherKey);
+    const otherEnd = asOther.call(endSessionRoute, {
+      params: { id },
       body: { user_id: "x", performer_id: "p" },
     });
-    expect(otherEnd.status).toBe(404);
-    expect((await api("DELETE", `/sessions/${id}`, { key: otherKey })).status).toBe(404);
+    expect(await statusOf(otherEnd)).toBe(404);
+    expect(await statusOf(asOther.call(deleteSessionRoute, { params: { id } }))).toBe(404);
   });
 
   it("lists newest first with filters and cursor paging, only within the tenant", async () => {
@@ -438,39 +447,33 @@ describe("reading and listing", () => {
       ids.push(answer.body.session.session_id);
     }
     const ended = ids[1] ?? "";
-    await api("POST", `/sessions/${ended}/end`, {
-      key,
+    const client = stackClient(key);
+    await client.call(endSessionRoute, {
+      params: { id: ended },
       body: { user_id: "lister-1", performer_id: "p" },
     });
-    const firstPage = await api<{
-      items: SessionBody[];
-      returned: number;
-      next_cursor: string | null;
-    }>("GET", "/sessions?limit=2", { key });
+    const list = (query: RouteInput<typeof listSessionsRoute>["query"]) =>
+      client.call(listSessionsRoute, { query });
+    const firstPage = await list({ limit: 2 });
     expect(firstPage.status).toBe(200);
     expect(firstPage.body.returned).toBe(2);
     expect(firstPage.body.items.map((item) => item.session_id)).toEqual([ids[4], ids[3]]);
     const seen = [...firstPage.body.items.map((item) => item.session_id)];
     let cursor = firstPage.body.next_cursor;
     while (cursor) {
-      const page = await api<{ items: SessionBody[]; next_cursor: string | null }>(
-        "GET",
-        `/sessions?limit=2&cursor=${encodeURIComponent(cursor)}`,
-        { key },
-      );
+      const page = await list({ limit: 2, cursor });
       seen.push(...page.body.items.map((item) => item.session_id));
       cursor = page.body.next_cursor;
     }
     expect(seen).toEqual([...ids].reverse());
-    const endedOnly = await api<{ items: SessionBody[] }>("GET", "/sessions?status=ended", { key });
+    const endedOnly = await list({ status: "ended" });
     expect(endedOnly.body.items.map((item) => item.session_id)).toEqual([ended]);
-    const byUser = await api<{ items: SessionBody[] }>("GET", "/sessions?user_id=lister-3", {
-      key,
-    });
+    const byUser = await list({ user_id: "lister-3" });
     expect(byUser.body.items.map((item) => item.session_id)).toEqual([ids[3]]);
   });
 
   it("answers 400 for a tampered cursor and bad filters", async () => {
+    // Values outside the query's types and a repeated parameter: the query goes raw.
     for (const query of [
       "cursor=abc!",
       "cursor=eyJ2IjoxLCJwIjoiJ30",
@@ -491,22 +494,20 @@ describe("deleting", () => {
   it("removes the session, its events and its lock; only admins may", async () => {
     const user = uniqueUser();
     const id = (await start(user)).body.session.session_id;
-    expect((await api("DELETE", `/sessions/${id}`, { key: app })).status).toBe(403);
-    const deleted = await api("DELETE", `/sessions/${id}`, { key: admin });
-    expect(deleted.status).toBe(204);
-    expect((await api("GET", `/sessions/${id}`, { key: admin })).status).toBe(404);
+    const remove = (key: string) =>
+      statusOf(stackClient(key).call(deleteSessionRoute, { params: { id } }));
+    expect(await remove(app)).toBe(403);
+    expect(await remove(admin)).toBe(204);
+    expect(await statusOf(stackClient(admin).call(getSessionRoute, { params: { id } }))).toBe(404);
     expect(await partitionItems(id)).toHaveLength(0);
     expect((await start(user)).status).toBe(201);
-    expect((await api("DELETE", `/sessions/${id}`, { key: admin })).status).toBe(404);
+    expect(await remove(admin)).toBe(404);
   });
 });
 
 describe("health", () => {
   it("answers 200 healthy without a key", async () => {
-    const answer = await api<{ status: string; checks: Record<string, { status: string }> }>(
-      "GET",
-      "/health",
-    );
+    const answer = await stackClient().call(getHealthRoute);
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe("healthy");
     expect(answer.body.checks.dynamodb?.status).toBe("ok");
@@ -515,25 +516,14 @@ describe("health", () => {
 });
 
 describe("ending with an outcome and a reason", () => {
-  interface OutcomeSession extends SessionBody {
-    outcome: string | null;
-    end_reason: string | null;
-  }
-  interface StatisticsBody {
-    counts: Record<string, number>;
-    outcomes: Record<string, number>;
-  }
-
   it("keeps them on the session and in the session_ended event, lists by outcome and counts outcomes", async () => {
     const key = await newKey(uniqueTenant("outcome"), "admin");
-    const endAs = async (outcome?: string, reason?: string) => {
+    const client = stackClient(key);
+    const endAs = async (outcome?: "completed" | "failed", reason?: string) => {
       const user = uniqueUser("outcome");
       const id = (await start(user, {}, key)).body.session.session_id;
-      const ended = await api<{
-        session: OutcomeSession;
-        event: EventBody & { event_data: unknown };
-      }>("POST", `/sessions/${id}/end`, {
-        key,
+      const ended = await client.call(endSessionRoute, {
+        params: { id },
         body: { user_id: user, performer_id: "worker-1", outcome, reason },
       });
       expect(ended.status).toBe(200);
@@ -550,26 +540,24 @@ describe("ending with an outcome and a reason", () => {
     });
     expect(silent.ended.session.outcome).toBeNull();
     expect(silent.ended.event.event_data).toEqual({});
-    const read = await api<OutcomeSession>("GET", `/sessions/${completed.id}`, { key });
+    const read = await client.call(getSessionRoute, { params: { id: completed.id } });
     expect([read.body.outcome, read.body.end_reason]).toEqual(["completed", "scan uploaded"]);
-    const events = await api<{ items: { event_type: string; event_data: unknown }[] }>(
-      "GET",
-      `/sessions/${completed.id}/events?event_type=session_ended`,
-      { key },
-    );
+    const events = await client.call(listEventsRoute, {
+      params: { id: completed.id },
+      query: { event_type: "session_ended" },
+    });
     expect(events.body.items[0]?.event_data).toEqual({
       outcome: "completed",
       reason: "scan uploaded",
     });
-    const failedOnly = await api<{ items: SessionBody[] }>("GET", "/sessions?outcome=failed", {
-      key,
-    });
+    const failedOnly = await client.call(listSessionsRoute, { query: { outcome: "failed" } });
     expect(failedOnly.body.items.map((item) => item.session_id)).toEqual([failed.id]);
-    const stats = await api<StatisticsBody>("GET", "/statistics", { key });
+    const stats = await client.call(getStatisticsRoute);
     expect(stats.body.counts.ended).toBe(3);
     expect(stats.body.outcomes).toEqual({ completed: 1, abandoned: 0, failed: 1 });
-    expect((await api("DELETE", `/sessions/${failed.id}`, { key })).status).toBe(204);
-    const afterDelete = await api<StatisticsBody>("GET", "/statistics", { key });
+    const deleted = await client.call(deleteSessionRoute, { params: { id: failed.id } });
+    expect(deleted.status).toBe(204);
+    const afterDelete = await client.call(getStatisticsRoute);
     expect(afterDelete.body.outcomes).toEqual({ completed: 1, abandoned: 0, failed: 0 });
   });
 
@@ -577,6 +565,7 @@ describe("ending with an outcome and a reason", () => {
     const user = uniqueUser("outcome-bad");
     const id = (await start(user)).body.session.session_id;
     const body = { user_id: user, performer_id: "worker-1" };
+    // An outcome outside its enum, and fields pause does not have: these bodies go raw.
     for (const [action, extra, field] of [
       ["end", { outcome: "done" }, "outcome"],
       ["end", { reason: "r".repeat(257) }, "reason"],
@@ -590,7 +579,7 @@ describe("ending with an outcome and a reason", () => {
       expect(answer.status, `${action} ${field}`).toBe(400);
       expect(answer.body.message).toContain(field);
     }
-    const unchanged = await api<SessionBody>("GET", `/sessions/${id}`, { key: app });
+    const unchanged = await stackClient(app).call(getSessionRoute, { params: { id } });
     expect([unchanged.body.status, unchanged.body.last_seq]).toEqual(["active", 1]);
   });
 });

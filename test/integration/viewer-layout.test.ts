@@ -8,15 +8,11 @@
 import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  api,
-  baseUrl,
-  newKey,
-  uniqueTenant,
-  uniqueUser,
-  uploadThroughApi,
-} from "../support/api.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { baseUrl, newKey, uniqueTenant, uniqueUser, uploadThroughApi } from "../support/api.ts";
 import { launchChromium } from "../support/browser.ts";
+import { stackClient } from "../support/client.ts";
 
 let browser: Browser;
 let key: string;
@@ -34,8 +30,7 @@ const LOG = [
 ].join("\n");
 
 async function startSession(performer: string): Promise<string> {
-  const started = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-    key,
+  const started = await stackClient(key).call(startSessionRoute, {
     body: { user_id: uniqueUser("layout-user-with-a-long-name"), performer_id: performer },
   });
   expect(started.status).toBe(201);
@@ -170,8 +165,8 @@ describe("the viewer's layout and navigation", () => {
     const page = await viewer(1280, 800);
     const count = page.locator(`tr[data-session-id="${other}"] td.events`);
     const before = Number(await count.textContent());
-    const appended = await api("POST", `/sessions/${other}/events`, {
-      key,
+    const appended = await stackClient(key).call(appendEventsRoute, {
+      params: { id: other },
       body: { events: [{ event_type: "info", message: "one more" }] },
     });
     expect(appended.status).toBe(201);

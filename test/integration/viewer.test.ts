@@ -8,21 +8,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  api,
-  baseUrl,
-  newKey,
-  uniqueTenant,
-  uniqueUser,
-  uploadThroughApi,
-} from "../support/api.ts";
+import type { RouteInput } from "#shared/client/client.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { baseUrl, newKey, uniqueTenant, uniqueUser, uploadThroughApi } from "../support/api.ts";
 import { launchChromium } from "../support/browser.ts";
+import { stackClient } from "../support/client.ts";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
-
-interface Started {
-  session: { session_id: string };
-}
 
 let browser: Browser;
 let context: BrowserContext;
@@ -33,17 +26,18 @@ const cspViolations: string[] = [];
 
 async function startSession(): Promise<{ id: string; user: string }> {
   const user = uniqueUser("viewer");
-  const started = await api<Started>("POST", "/sessions", {
-    key,
+  const started = await stackClient(key).call(startSessionRoute, {
     body: { user_id: user, performer_id: "viewer-test" },
   });
   expect(started.status).toBe(201);
   return { id: started.body.session.session_id, user };
 }
 
-async function appendEvent(id: string, event: Record<string, unknown>): Promise<number> {
-  const appended = await api<{ last_seq: number }>("POST", `/sessions/${id}/events`, {
-    key,
+type NewEvent = RouteInput<typeof appendEventsRoute>["body"]["events"][number];
+
+async function appendEvent(id: string, event: NewEvent): Promise<number> {
+  const appended = await stackClient(key).call(appendEventsRoute, {
+    params: { id },
     body: { events: [event] },
   });
   expect(appended.status).toBe(201);

@@ -1,20 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { RouteInput } from "#shared/client/client.ts";
 import { bucketName } from "#shared/config.ts";
+import { deleteSessionRoute, startSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { createUploadRoute, getWorkspaceFileRoute } from "#shared/contract/routes/workspaces.ts";
+import type { UploadTicket } from "#shared/contract/schemas/workspaces.ts";
 import { objectKeys } from "#shared/storage/keys.ts";
 import { s3 } from "#shared/storage/s3-client.ts";
 import { newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { errorBody, firstField, refusal } from "../support/client.ts";
 import { AnswerRecorder, maskPresignedUrl } from "../support/leak-scan.ts";
 
-interface UploadTicket {
-  path: string;
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  size_bytes: number;
-  expires_at: string;
-}
 interface ErrorAnswer {
   error_code: string;
   message: string;
@@ -31,25 +28,35 @@ let otherTenantApp: string;
 let sessionId: string;
 
 async function startSession(key: string): Promise<string> {
-  const answer = await recorder.call<{ session: { session_id: string } }>("POST", "/sessions", {
-    key,
+  const answer = await recorder.client(key).call(startSessionRoute, {
     body: { user_id: uniqueUser(), performer_id: "app-ios" },
   });
   expect(answer.status).toBe(201);
   return answer.body.session.session_id;
 }
 
-function requestUpload(body: unknown, key = app, session = sessionId) {
-  return recorder.call<UploadTicket & ErrorAnswer>(
-    "POST",
-    `/sessions/${session}/uploads`,
-    { key, body },
-    maskPresignedUrl,
-  );
+type UploadRequest = RouteInput<typeof createUploadRoute>["body"];
+
+function requestUpload(body: UploadRequest, key = app, session = sessionId) {
+  return recorder
+    .client(key, maskPresignedUrl)
+    .call(createUploadRoute, { params: { id: session }, body });
+}
+
+/** The error answer of an upload ticket the API refuses. */
+async function refusedUpload(body: UploadRequest, key = app, session = sessionId) {
+  return refusal(requestUpload(body, key, session));
 }
 
 function getFile(path: string, key = app, session = sessionId) {
-  return recorder.call<ErrorAnswer>("GET", `/sessions/${session}/files/${path}`, { key });
+  return recorder.client(key).call(getWorkspaceFileRoute, { params: { id: session, path } });
+}
+
+/** The path as sent on the wire, encodings and all, which the typed client would encode again. */
+function getFileRaw(encodedPath: string) {
+  return recorder.call<ErrorAnswer>("GET", `/sessions/${sessionId}/files/${encodedPath}`, {
+    key: app,
+  });
 }
 
 /** Uploads a body the way a client does: ask for a URL, then PUT straight to S3. */
@@ -135,16 +142,16 @@ describe("presigned uploads and downloads", () => {
     const limit = 5 * 1024 ** 3;
     const atLimit = await requestUpload({ path: "input/big.bin", size_bytes: limit });
     expect(atLimit.status).toBe(201);
-    const over = await requestUpload({ path: "input/big.bin", size_bytes: limit + 1 });
+    const over = await refusedUpload({ path: "input/big.bin", size_bytes: limit + 1 });
     expect(over.status).toBe(413);
-    expect(over.body.error_code).toBe("PAYLOAD_TOO_LARGE");
-    expect(over.body.details.max_bytes).toBe(limit);
+    expect(over.error_code).toBe("PAYLOAD_TOO_LARGE");
+    expect(over.details?.max_bytes).toBe(limit);
   });
 
   it("answers 404 for a file that is not in the workspace", async () => {
-    const answer = await getFile("output/never-written.glb");
+    const answer = await refusal(getFile("output/never-written.glb"));
     expect(answer.status).toBe(404);
-    expect(answer.body).toEqual({
+    expect(errorBody(answer)).toEqual({
       error_code: "NOT_FOUND",
       message: "File was not found.",
       details: {},
@@ -153,7 +160,7 @@ describe("presigned uploads and downloads", () => {
 
   it("does not serve a file of another session of the same tenant", async () => {
     const other = await startSession(app);
-    const answer = await getFile("input/scan.usdz", app, other);
+    const answer = await refusal(getFile("input/scan.usdz", app, other));
     expect(answer.status).toBe(404);
   });
 });
@@ -178,10 +185,10 @@ describe("workspace path rules", () => {
     ["a .. behind an invalid escape", "input/%2e%2e/%2e%2e/%ZZ/x"],
     ["a .. encoded five times", "input/%2525252e%2525252e/x"],
   ])("refuses an upload to %s with 400 naming the path", async (_, path) => {
-    const answer = await requestUpload({ path, size_bytes: 1 });
+    const answer = await refusedUpload({ path, size_bytes: 1 });
     expect(answer.status).toBe(400);
-    expect(answer.body.error_code).toBe("VALIDATION_ERROR");
-    expect(answer.body.details.fields?.[0]?.field).toBe("path");
+    expect(answer.error_code).toBe("VALIDATION_ERROR");
+    expect(firstField(answer)).toBe("path");
   });
 
   it.each([
@@ -190,12 +197,19 @@ describe("workspace path rules", () => {
     ["an encoded backslash", "input/a%5Cb"],
     ["an encoded control character", "input/a%00b"],
     ["a .. behind an invalid escape", "input/%252e%252e/%25ZZ/x"],
+  ])("refuses a download of %s with 400", async (_, path) => {
+    const answer = await getFileRaw(path);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error_code).toBe("VALIDATION_ERROR");
+  });
+
+  it.each([
     ["an unknown folder", "secrets/key.pem"],
     ["an unknown root file", "notes.txt"],
   ])("refuses a download of %s with 400", async (_, path) => {
-    const answer = await getFile(path);
+    const answer = await refusal(getFile(path));
     expect(answer.status).toBe(400);
-    expect(answer.body.error_code).toBe("VALIDATION_ERROR");
+    expect(answer.error_code).toBe("VALIDATION_ERROR");
   });
 
   it.each([
@@ -208,10 +222,10 @@ describe("workspace path rules", () => {
       "512 bytes",
     ],
   ])("refuses a ticket for %s with 400 naming path and the limit", async (_, path, limit) => {
-    const answer = await requestUpload({ path, size_bytes: 1 });
+    const answer = await refusedUpload({ path, size_bytes: 1 });
     expect(answer.status).toBe(400);
-    expect(answer.body.details.fields?.[0]?.field).toBe("path");
-    expect(answer.body.message).toContain(limit);
+    expect(firstField(answer)).toBe("path");
+    expect(answer.message).toContain(limit);
   });
 
   it("stores, lists and deletes a file whose name and path are exactly at the limits", async () => {
@@ -225,45 +239,49 @@ describe("workspace path rules", () => {
       body: "ok",
     });
     expect(put.status).toBe(200);
-    const download = await getFile(name.split("/").map(encodeURIComponent).join("/"), app, own);
+    const download = await getFile(name, app, own);
     expect(download.status).toBe(307);
     const admin = await newKey(tenant, "admin");
-    const deleted = await recorder.call("DELETE", `/sessions/${own}`, { key: admin });
+    const deleted = await recorder.client(admin).call(deleteSessionRoute, { params: { id: own } });
     expect(deleted.status).toBe(204);
   });
 
   it("refuses unknown fields, negative sizes and non-MIME content types", async () => {
-    const unknown = await requestUpload({ path: "input/a", size_bytes: 1, bucket: "x" });
+    // A field the body schema does not have: the typed client will not send it.
+    const unknown = await recorder.call("POST", `/sessions/${sessionId}/uploads`, {
+      key: app,
+      body: { path: "input/a", size_bytes: 1, bucket: "x" },
+    });
     expect(unknown.status).toBe(400);
-    const negative = await requestUpload({ path: "input/a", size_bytes: -1 });
+    const negative = await refusedUpload({ path: "input/a", size_bytes: -1 });
     expect(negative.status).toBe(400);
-    const fractional = await requestUpload({ path: "input/a", size_bytes: 1.5 });
+    const fractional = await refusedUpload({ path: "input/a", size_bytes: 1.5 });
     expect(fractional.status).toBe(400);
-    const badType = await requestUpload({ path: "input/a", size_bytes: 1, content_type: "x\r\ny" });
+    const badType = await refusedUpload({ path: "input/a", size_bytes: 1, content_type: "x\r\ny" });
     expect(badType.status).toBe(400);
-    expect(badType.body.details.fields?.[0]?.field).toBe("content_type");
+    expect(firstField(badType)).toBe("content_type");
   });
 });
 
 describe("who may upload and download", () => {
   it("answers 404 for another tenant's session, exactly like a missing one", async () => {
-    const foreign = await requestUpload({ path: "input/a", size_bytes: 1 }, otherTenantApp);
-    const missing = await requestUpload(
+    const foreign = await refusedUpload({ path: "input/a", size_bytes: 1 }, otherTenantApp);
+    const missing = await refusedUpload(
       { path: "input/a", size_bytes: 1 },
       app,
       "sess_AAAAAAAAAAAAAAAAAAAAAA",
     );
     expect(foreign.status).toBe(404);
-    expect(foreign.body).toEqual(missing.body);
-    const download = await getFile("input/scan.usdz", otherTenantApp);
+    expect(errorBody(foreign)).toEqual(errorBody(missing));
+    const download = await refusal(getFile("input/scan.usdz", otherTenantApp));
     expect(download.status).toBe(404);
-    expect(download.body.error_code).toBe("NOT_FOUND");
+    expect(download.error_code).toBe("NOT_FOUND");
   });
 
   it("lets a support key download but not upload", async () => {
-    const uploadAnswer = await requestUpload({ path: "input/a", size_bytes: 1 }, support);
+    const uploadAnswer = await refusedUpload({ path: "input/a", size_bytes: 1 }, support);
     expect(uploadAnswer.status).toBe(403);
-    expect(uploadAnswer.body.error_code).toBe("FORBIDDEN");
+    expect(uploadAnswer.error_code).toBe("FORBIDDEN");
     const download = await getFile("input/scan.usdz", support);
     expect(download.status).toBe(307);
   });
@@ -276,7 +294,7 @@ describe("who may upload and download", () => {
         Body: "secret",
       }),
     );
-    const answer = await getFile("secrets/key.pem");
+    const answer = await refusal(getFile("secrets/key.pem"));
     expect(answer.status).toBe(400);
   });
 });

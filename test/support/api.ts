@@ -4,8 +4,11 @@
  */
 import { inject } from "vitest";
 import { readEndpoints, useLocalServices } from "#infra/local/local-stack.ts";
+import { ApiError } from "#shared/client/client.ts";
+import { createUploadRoute } from "#shared/contract/routes/workspaces.ts";
 import type { Role } from "#shared/domain/principal.ts";
 import { createApiKey } from "#shared/usecases/api-keys.ts";
+import { stackClient } from "./client.ts";
 import { checkAnswer } from "./response-check.ts";
 import { fetchResending } from "./transport.ts";
 
@@ -92,15 +95,17 @@ export async function uploadThroughApi(
   contentType = "application/octet-stream",
 ): Promise<void> {
   const bytes = Buffer.from(content);
-  const ticket = await api<{ url: string; headers: Record<string, string> }>(
-    "POST",
-    `/sessions/${sessionId}/uploads`,
-    { key, body: { path, content_type: contentType, size_bytes: bytes.length } },
-  );
-  if (ticket.status !== 201)
-    throw new Error(`upload ticket for ${path}: ${ticket.status} ${ticket.text}`);
+  const ticket = await stackClient(key)
+    .call(createUploadRoute, {
+      params: { id: sessionId },
+      body: { path, content_type: contentType, size_bytes: bytes.length },
+    })
+    .catch((error: unknown) => {
+      const reason = error instanceof ApiError ? `${error.status} ${error.error_code}` : error;
+      throw new Error(`upload ticket for ${path}: ${String(reason)}`, { cause: error });
+    });
   const put = await fetch(ticket.body.url, {
-    method: "PUT",
+    method: ticket.body.method,
     headers: ticket.body.headers,
     body: bytes,
   });

@@ -6,7 +6,9 @@
 import { tmpdir } from "node:os";
 import { inject } from "vitest";
 import { LOCAL_BUCKET, LOCAL_TABLE } from "#infra/local/local-stack.ts";
+import type { Client } from "#shared/client/client.ts";
 import { type ApiAnswer, api } from "./api.ts";
+import { stackClient } from "./client.ts";
 
 export interface RecordedAnswer {
   request: string;
@@ -38,7 +40,16 @@ export function leakPatterns(): RegExp[] {
 export class AnswerRecorder {
   readonly answers: RecordedAnswer[] = [];
 
-  /** `api()` that keeps the body; `mask` replaces parts that are meant to name S3 (presigned URLs). */
+  /** stackClient(key) that keeps every answer's body, masked by `mask` when given. */
+  client(key?: string, mask?: (text: string) => string): Client {
+    return stackClient(key, {
+      onAnswer: ({ method, path, text }) => {
+        this.answers.push({ request: `${method} ${path}`, body: mask ? mask(text) : text });
+      },
+    });
+  }
+
+  /** `api()` that keeps the body, for raw requests; `mask` replaces parts that are meant to name S3 (presigned URLs). */
   async call<T = Record<string, unknown>>(
     method: string,
     path: string,

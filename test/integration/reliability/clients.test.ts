@@ -5,24 +5,14 @@
  * writers append; and many writers appending back to back to one session.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, newKey, uniqueTenant, uniqueUser } from "../../support/api.ts";
+import { ApiError, type RouteAnswer, type RouteInput } from "#shared/client/client.ts";
+import { appendEventsRoute, listEventsRoute } from "#shared/contract/routes/events.ts";
+import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { newKey, uniqueTenant, uniqueUser } from "../../support/api.ts";
+import { stackClient } from "../../support/client.ts";
 
-interface EventBody {
-  record_id: string;
-  seq: number;
-  timestamp: string;
-}
-interface EventPage {
-  items: EventBody[];
-  has_more: boolean;
-  latest_seq: number;
-  server_time: string;
-}
-interface AppendBody {
-  first_seq: number;
-  last_seq: number;
-  items: EventBody[];
-}
+type EventQuery = RouteInput<typeof listEventsRoute>["query"];
+type EventBody = RouteAnswer<typeof listEventsRoute>["body"]["items"][number];
 
 let app: string;
 
@@ -31,16 +21,15 @@ beforeAll(async () => {
 });
 
 async function newSession(): Promise<string> {
-  const answer = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-    key: app,
+  const answer = await stackClient(app).call(startSessionRoute, {
     body: { user_id: uniqueUser(), performer_id: "worker" },
   });
   expect(answer.status).toBe(201);
   return answer.body.session.session_id;
 }
 
-async function page(id: string, query: string): Promise<EventPage> {
-  const answer = await api<EventPage>("GET", `/sessions/${id}/events?${query}`, { key: app });
+async function page(id: string, query: EventQuery) {
+  const answer = await stackClient(app).call(listEventsRoute, { params: { id }, query });
   expect(answer.status).toBe(200);
   return answer.body;
 }
@@ -55,18 +44,23 @@ async function writer(
 ): Promise<EventBody[]> {
   const acknowledged: EventBody[] = [];
   while (!stop()) {
-    const answer = await api<AppendBody>("POST", `/sessions/${id}/events`, {
-      key: app,
-      body: {
-        events: Array.from({ length: batch }, (_, index) => ({
-          event_type: "info",
-          message: `event ${index}`,
-        })),
-      },
-    });
+    const answer = await stackClient(app)
+      .call(appendEventsRoute, {
+        params: { id },
+        body: {
+          events: Array.from({ length: batch }, (_, index) => ({
+            event_type: "info",
+            message: `event ${index}`,
+          })),
+        },
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ApiError) return error;
+        throw error;
+      });
     statuses.push(answer.status);
-    if (answer.status === 201) acknowledged.push(...answer.body.items);
-    else retryAfter.push(answer.headers.get("retry-after"));
+    if (answer instanceof ApiError) retryAfter.push(answer.headers.get("retry-after"));
+    else acknowledged.push(...answer.body.items);
   }
   return acknowledged;
 }
@@ -80,8 +74,7 @@ async function sincePollerAscending(id: string, limit: number, stop: () => boole
   const seen: EventBody[] = [];
   let since: string | undefined;
   for (let draining = false; ; ) {
-    const query = `order=asc&limit=${limit}${since ? `&since=${encodeURIComponent(since)}` : ""}`;
-    const body = await page(id, query);
+    const body = await page(id, { order: "asc", limit, ...(since ? { since } : {}) });
     seen.push(...body.items);
     const last = body.items[body.items.length - 1];
     since = body.has_more && last ? last.timestamp : body.server_time;
@@ -101,13 +94,13 @@ async function sincePollerDescending(id: string, limit: number, stop: () => bool
   const seen: EventBody[] = [];
   let since: string | undefined;
   for (let draining = false; ; ) {
-    const sinceQuery = since ? `&since=${encodeURIComponent(since)}` : "";
-    const first = await page(id, `limit=${limit}${sinceQuery}`);
+    const sinceQuery = since ? { since } : {};
+    const first = await page(id, { limit, ...sinceQuery });
     const batch = [...first.items];
     let more = first.has_more;
     while (more) {
       const oldest = batch[batch.length - 1];
-      const older = await page(id, `limit=${limit}${sinceQuery}&before=${oldest?.seq}`);
+      const older = await page(id, { limit, ...sinceQuery, before: oldest?.seq ?? 0 });
       batch.push(...older.items);
       more = older.has_more;
     }
@@ -157,15 +150,15 @@ describe("a since poller, as the events specification writes it", () => {
 
   it("answers server_time no later than the newest event it covers, so a client's next since loses nothing", async () => {
     const id = await newSession();
-    const first = await page(id, "order=asc");
+    const first = await page(id, { order: "asc" });
     expect(first.items.map((event) => event.seq)).toEqual([1]);
     expect(first.server_time).toBe(first.items[0]?.timestamp);
-    const appended = await api<AppendBody>("POST", `/sessions/${id}/events`, {
-      key: app,
+    const appended = await stackClient(app).call(appendEventsRoute, {
+      params: { id },
       body: { events: [{ event_type: "info" }, { event_type: "warning" }] },
     });
     expect(appended.status).toBe(201);
-    const next = await page(id, `order=asc&since=${encodeURIComponent(first.server_time)}`);
+    const next = await page(id, { order: "asc", since: first.server_time });
     expect(next.items.map((event) => event.seq)).toEqual([2, 3]);
     expect(next.server_time).toBe(appended.body.items[1]?.timestamp);
   });
@@ -182,7 +175,7 @@ describe("many writers on one session", () => {
       const seen: number[] = [];
       let after = 0;
       for (let draining = false; ; ) {
-        const body = await page(id, `after=${after}&order=asc&limit=1000`);
+        const body = await page(id, { after, order: "asc", limit: 1000 });
         seen.push(...body.items.map((event) => event.seq));
         after = body.items[body.items.length - 1]?.seq ?? after;
         if (body.has_more) continue;
@@ -218,7 +211,7 @@ describe("many writers on one session", () => {
     const acknowledged = batches.flat().length;
     expect(acknowledged).toBeGreaterThan(0);
     // Nothing a refused append sent is stored: the session holds exactly what was acknowledged.
-    const latest = await page(id, "limit=1");
+    const latest = await page(id, { limit: 1 });
     expect(latest.latest_seq).toBe(1 + acknowledged);
   });
 });

@@ -6,7 +6,13 @@
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../../support/api.ts";
+import {
+  listSessionsRoute,
+  startSessionRoute,
+  updateSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
+import { newKey, uniqueTenant, uniqueUser, useStackStorage } from "../../support/api.ts";
+import { refusal, stackClient, statusOf } from "../../support/client.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_121);
 const RUNS = 120;
@@ -20,14 +26,13 @@ beforeAll(async () => {
   useStackStorage();
   key = await newKey(uniqueTenant("fuzz-rules"), "admin");
   for (let index = 0; index < 3; index += 1) {
-    const answer = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-      key,
+    const answer = await stackClient(key).call(startSessionRoute, {
       body: { user_id: uniqueUser("fz"), performer_id: "p", labels: { k: "v" } },
     });
     expect(answer.status).toBe(201);
     sessionId = answer.body.session.session_id;
   }
-  const first = await api<{ next_cursor: string | null }>("GET", "/sessions?limit=1", { key });
+  const first = await stackClient(key).call(listSessionsRoute, { query: { limit: 1 } });
   cursor = first.body.next_cursor ?? "";
   expect(cursor).not.toBe("");
 });
@@ -88,13 +93,11 @@ describe("fuzzing listing cursors", () => {
       fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 2 }), async (edits) => {
         const changed = edits.reduce(applyEdit, cursor);
         fc.pre(changed !== cursor);
-        const answer = await api<{ details: { field?: string } }>(
-          "GET",
-          `/sessions?limit=1&cursor=${encodeURIComponent(changed)}`,
-          { key },
+        const answer = await refusal(
+          stackClient(key).call(listSessionsRoute, { query: { limit: 1, cursor: changed } }),
         );
         expect(answer.status, changed).toBe(400);
-        expect(answer.body.details.field, changed).toBe("cursor");
+        expect(answer.details?.field, changed).toBe("cursor");
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
@@ -103,12 +106,10 @@ describe("fuzzing listing cursors", () => {
   it(`refuses a cursor sent with ${RUNS / 2} other sets of filters`, async () => {
     await fc.assert(
       fc.asyncProperty(otherFilters, async (filters) => {
-        const query = new URLSearchParams({ ...filters, limit: "1", cursor });
-        const answer = await api<{ details: { field?: string } }>("GET", `/sessions?${query}`, {
-          key,
-        });
-        expect(answer.status, String(query)).toBe(400);
-        expect(answer.body.details.field, String(query)).toBe("cursor");
+        const query = { ...filters, limit: 1, cursor };
+        const answer = await refusal(stackClient(key).call(listSessionsRoute, { query }));
+        expect(answer.status, JSON.stringify(query)).toBe(400);
+        expect(answer.details?.field, JSON.stringify(query)).toBe("cursor");
       }),
       { numRuns: RUNS / 2, seed: SEED, endOnFailure: true },
     );
@@ -134,12 +135,12 @@ describe("fuzzing If-Match", () => {
           const header = tags.map((each) => `${each.weak ? "W/" : ""}"${each.text}"`).join(comma);
           const matches = tags.some((each) => !each.weak && each.text === "1");
           // An empty patch changes nothing, so the session stays at version 1.
-          const answer = await api("PATCH", `/sessions/${sessionId}`, {
-            key,
+          const answer = stackClient(key).call(updateSessionRoute, {
+            params: { id: sessionId },
             body: {},
             headers: { "If-Match": header },
           });
-          expect(answer.status, header).toBe(matches ? 200 : 412);
+          expect(await statusOf(answer), header).toBe(matches ? 200 : 412);
         },
       ),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },

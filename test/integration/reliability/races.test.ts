@@ -5,31 +5,21 @@
  * trial ends with the storage invariants read straight from the table.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RouteAnswer } from "#shared/client/client.ts";
+import { appendEventsRoute, listEventsRoute } from "#shared/contract/routes/events.ts";
+import {
+  deleteSessionRoute,
+  endSessionRoute,
+  getSessionRoute,
+  listSessionsRoute,
+  startSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
 import { expireSession } from "#shared/usecases/expiry.ts";
-import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../../support/api.ts";
+import { newKey, uniqueTenant, uniqueUser, useStackStorage } from "../../support/api.ts";
+import { exchange, stackClient, statusOf } from "../../support/client.ts";
 import { invariantViolations, readPartition, readTenant } from "./storage-invariants.ts";
 
-interface SessionBody {
-  session_id: string;
-  status: string;
-  expires_at: string;
-}
-interface EventBody {
-  record_id: string;
-  seq: number;
-  event_type: string;
-  message: string | null;
-}
-interface ErrorBody {
-  error_code: string;
-  details: Record<string, unknown>;
-}
-type StartAnswer = { session: SessionBody } & ErrorBody;
-interface EventPage {
-  items: EventBody[];
-  has_more: boolean;
-  latest_seq: number;
-}
+type EventBody = RouteAnswer<typeof listEventsRoute>["body"]["items"][number];
 
 /** A poller that found nothing new asks again after this long. */
 const POLL_INTERVAL_MS = 25;
@@ -61,17 +51,27 @@ afterAll(() => {
   }
 });
 
-async function start(user: string, extra: Record<string, unknown> = {}) {
-  return api<StartAnswer>("POST", "/sessions", {
-    key: app,
-    body: { user_id: user, performer_id: "races", ...extra },
-  });
+function start(user: string, extra: { ttl_seconds?: number } = {}) {
+  return exchange(app, (client) =>
+    client.call(startSessionRoute, { body: { user_id: user, performer_id: "races", ...extra } }),
+  );
 }
 
-async function started(user: string, extra: Record<string, unknown> = {}): Promise<SessionBody> {
-  const answer = await start(user, extra);
+async function started(user: string, extra: { ttl_seconds?: number } = {}) {
+  const answer = await stackClient(app).call(startSessionRoute, {
+    body: { user_id: user, performer_id: "races", ...extra },
+  });
   expect(answer.status).toBe(201);
   return answer.body.session;
+}
+
+function end(id: string, user: string) {
+  return exchange(app, (client) =>
+    client.call(endSessionRoute, {
+      params: { id },
+      body: { user_id: user, performer_id: "races" },
+    }),
+  );
 }
 
 /** Runs `task` over `items`, at most `limit` at a time. */
@@ -95,23 +95,21 @@ describe("races", () => {
       const user = uniqueUser("start-race");
       const answers = await Promise.all(Array.from({ length: 100 }, () => start(user)));
       const winners = answers.filter((answer) => answer.status === 201);
-      const winner = winners[0]?.body.session.session_id;
+      const winner = winners[0]?.answer?.body.session.session_id;
       if (winners.length !== 1) violations.push(`trial ${trial}: ${winners.length} starts won`);
       for (const answer of answers) {
         if (answer.status === 201) continue;
         if (
           answer.status !== 409 ||
-          answer.body.error_code !== "ACTIVE_SESSION_EXISTS" ||
-          answer.body.details.active_session_id !== winner
+          answer.error?.error_code !== "ACTIVE_SESSION_EXISTS" ||
+          answer.error.details?.active_session_id !== winner
         ) {
           violations.push(
             `trial ${trial}: a losing start answered ${answer.status} ${answer.text}`,
           );
         }
       }
-      const listed = await api<{ items: SessionBody[] }>("GET", `/sessions?user_id=${user}`, {
-        key: app,
-      });
+      const listed = await stackClient(app).call(listSessionsRoute, { query: { user_id: user } });
       if (listed.body.items.length !== 1) {
         violations.push(`trial ${trial}: the user has ${listed.body.items.length} sessions`);
       }
@@ -127,17 +125,10 @@ describe("races", () => {
     for (let trial = 0; trial < trials; trial += 1) {
       const user = uniqueUser("end-race");
       const { session_id: id } = await started(user);
-      const answers = await Promise.all(
-        Array.from({ length: 50 }, () =>
-          api<ErrorBody>("POST", `/sessions/${id}/end`, {
-            key: app,
-            body: { user_id: user, performer_id: "races" },
-          }),
-        ),
-      );
+      const answers = await Promise.all(Array.from({ length: 50 }, () => end(id, user)));
       const won = answers.filter((answer) => answer.status === 200).length;
       const refused = answers.filter(
-        (answer) => answer.status === 409 && answer.body.error_code === "SESSION_ALREADY_ENDED",
+        (answer) => answer.status === 409 && answer.error?.error_code === "SESSION_ALREADY_ENDED",
       ).length;
       if (won !== 1 || refused !== 49) {
         violations.push(`trial ${trial}: ${won} ends won, ${refused} refused with 409`);
@@ -162,10 +153,7 @@ describe("races", () => {
     const outcomes = await inBatches(sessions, 50, async ({ user, session }) => {
       const id = session.session_id;
       const [ended, expired] = await Promise.all([
-        api<ErrorBody>("POST", `/sessions/${id}/end`, {
-          key: app,
-          body: { user_id: user, performer_id: "races" },
-        }),
+        end(id, user),
         expireSession(
           { tenant, sessionId: id, expiresAt: session.expires_at },
           new Date().toISOString(),
@@ -189,7 +177,7 @@ describe("races", () => {
       }
       if (expired === "expired") jobClosed += 1;
       else endClosed += 1;
-      if (ended.status !== 409 || ended.body.error_code !== "SESSION_ALREADY_ENDED") {
+      if (ended.status !== 409 || ended.error?.error_code !== "SESSION_ALREADY_ENDED") {
         violations.push(`${id}: the end answered ${ended.status} ${ended.text}`);
       }
       if (partition.session?.status !== "expired" || partition.session?.ended_by !== "system") {
@@ -226,19 +214,21 @@ describe("races", () => {
         const user = uniqueUser("append-vs-delete");
         const { session_id: id } = await started(user);
         const append = (index: number) =>
-          api<ErrorBody>("POST", `/sessions/${id}/events`, {
-            key: app,
-            body: {
-              events: Array.from({ length: 5 }, (_, offset) => ({
-                event_type: "info",
-                message: `a${index}-${offset}`,
-              })),
-            },
-          });
+          exchange(app, (client) =>
+            client.call(appendEventsRoute, {
+              params: { id },
+              body: {
+                events: Array.from({ length: 5 }, (_, offset) => ({
+                  event_type: "info",
+                  message: `a${index}-${offset}`,
+                })),
+              },
+            }),
+          );
         const appending = Array.from({ length: appendsPerTrial }, (_, index) => append(index));
         // The delete goes out once the first appends are answered, into the middle of the rest.
         const deleting = Promise.race(appending.slice(0, 3)).then(() =>
-          api<ErrorBody>("DELETE", `/sessions/${id}`, { key: admin }),
+          exchange(admin, (client) => client.call(deleteSessionRoute, { params: { id } })),
         );
         const answers = await Promise.all(appending);
         const deleted = await deleting;
@@ -247,7 +237,7 @@ describe("races", () => {
         }
         for (const answer of answers) {
           if (answer.status === 201) acceptedBeforeDelete += 1;
-          else if (answer.status === 404 && answer.body.error_code === "NOT_FOUND") {
+          else if (answer.status === 404 && answer.error?.error_code === "NOT_FOUND") {
             refusedByDelete += 1;
           } else if (answer.status === 503 && Number(answer.headers.get("retry-after")) >= 1) {
             // Lost the optimistic race too often: the documented answer, retried by clients.
@@ -266,9 +256,8 @@ describe("races", () => {
           violations.push(`trial ${trial}: ${left} items left in the deleted partition`);
         const lock = (await readTenant(tenant, { users: [user] })).locks.get(user);
         if (lock) violations.push(`trial ${trial}: the deleted session's lock remains`);
-        const read = await api("GET", `/sessions/${id}`, { key: app });
-        if (read.status !== 404)
-          violations.push(`trial ${trial}: GET after delete answered ${read.status}`);
+        const read = await statusOf(stackClient(app).call(getSessionRoute, { params: { id } }));
+        if (read !== 404) violations.push(`trial ${trial}: GET after delete answered ${read}`);
       },
     );
     record(
@@ -292,15 +281,17 @@ describe("races", () => {
     const writer = async (index: number) => {
       for (let sent = 0; sent < perWriter; sent += batch) {
         for (;;) {
-          const answer = await api("POST", `/sessions/${id}/events`, {
-            key: app,
-            body: {
-              events: Array.from({ length: batch }, (_, offset) => ({
-                event_type: "info",
-                message: `w${index}-${sent + offset}`,
-              })),
-            },
-          });
+          const answer = await exchange(app, (client) =>
+            client.call(appendEventsRoute, {
+              params: { id },
+              body: {
+                events: Array.from({ length: batch }, (_, offset) => ({
+                  event_type: "info",
+                  message: `w${index}-${sent + offset}`,
+                })),
+              },
+            }),
+          );
           if (answer.status === 201) break;
           // The server's bounded retries ran out: 503 with Retry-After is the signal to retry.
           expect(answer.status).toBe(503);
@@ -315,11 +306,10 @@ describe("races", () => {
       let polls = 0;
       for (;;) {
         const stillWriting = writing;
-        const page = await api<EventPage>(
-          "GET",
-          `/sessions/${id}/events?after=${cursor}&order=asc&limit=1000`,
-          { key: app },
-        );
+        const page = await stackClient(app).call(listEventsRoute, {
+          params: { id },
+          query: { after: cursor, order: "asc", limit: 1000 },
+        });
         expect(page.status).toBe(200);
         polls += 1;
         for (const item of page.body.items) {

@@ -9,6 +9,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiError } from "#shared/client/client.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import {
+  getSessionRoute,
+  listSessionsRoute,
+  pauseSessionRoute,
+  startSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
 import { ROUTES, type RouteDefinition } from "#shared/contract/routes.ts";
 import { STATUS_BY_CODE } from "#shared/domain/errors.ts";
 import type { Role } from "#shared/domain/principal.ts";
@@ -22,6 +30,7 @@ import {
   uploadThroughApi,
   useStackStorage,
 } from "../../support/api.ts";
+import { errorBody, stackClient } from "../../support/client.ts";
 
 type CredentialKind =
   | "owner"
@@ -79,16 +88,16 @@ interface Answered {
 
 async function startOwned(status: "active" | "paused" = "active") {
   const user = uniqueUser("matrix");
-  const started = await api<Answered>("POST", "/sessions", {
-    key: ownerKeys.admin,
+  const owner = stackClient(ownerKeys.admin);
+  const started = await owner.call(startSessionRoute, {
     body: { user_id: user, performer_id: "matrix" },
   });
   expect(started.status).toBe(201);
   const id = started.body.session.session_id;
   ownerSessionIds.add(id);
   if (status === "paused") {
-    const paused = await api("POST", `/sessions/${id}/pause`, {
-      key: ownerKeys.admin,
+    const paused = await owner.call(pauseSessionRoute, {
+      params: { id },
       body: { user_id: user, performer_id: "matrix" },
     });
     expect(paused.status).toBe(200);
@@ -324,6 +333,7 @@ function neverExistingId(): string {
   return `sess_${randomBytes(16).toString("base64url")}`;
 }
 
+/** Every route of the table with every credential, malformed keys included: sent as prepared. */
 async function send(route: RouteDefinition, request: PreparedRequest, key: string | undefined) {
   return api(route.method, request.path, {
     key,
@@ -332,20 +342,31 @@ async function send(route: RouteDefinition, request: PreparedRequest, key: strin
   });
 }
 
+/** The owner's view of a session: its body, or the error body that answered instead. */
+async function readOwned(id: string): Promise<unknown> {
+  return stackClient(ownerKeys.admin)
+    .call(getSessionRoute, { params: { id } })
+    .then(
+      (answer) => answer.body,
+      (error: unknown) => {
+        if (error instanceof ApiError) return errorBody(error);
+        throw error;
+      },
+    );
+}
+
 /** Whether a refused call left the owner's data as it was. */
 async function untouched(request: PreparedRequest, before: unknown): Promise<string | undefined> {
   if (request.sessionId) {
-    const now = await api("GET", `/sessions/${request.sessionId}`, { key: ownerKeys.admin });
-    return JSON.stringify(now.body) === JSON.stringify(before)
+    const now = await readOwned(request.sessionId);
+    return JSON.stringify(now) === JSON.stringify(before)
       ? undefined
-      : `a refused call changed the session: ${JSON.stringify(before)} -> ${now.text}`;
+      : `a refused call changed the session: ${JSON.stringify(before)} -> ${JSON.stringify(now)}`;
   }
   if (request.userId) {
-    const listed = await api<{ items: unknown[] }>(
-      "GET",
-      `/sessions?user_id=${encodeURIComponent(request.userId)}`,
-      { key: ownerKeys.admin },
-    );
+    const listed = await stackClient(ownerKeys.admin).call(listSessionsRoute, {
+      query: { user_id: request.userId },
+    });
     return listed.body.items.length === 0 ? undefined : "a refused start created a session";
   }
   return undefined;
@@ -358,9 +379,7 @@ async function runCell(
   who: Credential,
 ): Promise<string[]> {
   const request = await entry.prepare();
-  const before = request.sessionId
-    ? (await api("GET", `/sessions/${request.sessionId}`, { key: ownerKeys.admin })).body
-    : undefined;
+  const before = request.sessionId ? await readOwned(request.sessionId) : undefined;
   const answer = await send(route, request, who.key);
   const expected = expectedAnswer(route, who);
   const deviations: string[] = [];
@@ -458,8 +477,8 @@ beforeAll(async () => {
     { name: "no key", kind: "none", key: undefined },
   ];
   shared = await startOwned();
-  const appended = await api("POST", `/sessions/${shared.id}/events`, {
-    key: ownerKeys.app,
+  const appended = await stackClient(ownerKeys.app).call(appendEventsRoute, {
+    params: { id: shared.id },
     body: { events: [{ event_type: "info", message: "shared" }] },
   });
   expect(appended.status).toBe(201);
