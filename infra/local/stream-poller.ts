@@ -197,11 +197,14 @@ export class StreamPoller extends EventEmitter {
     while (!this.stopRequested) {
       let found = 0;
       this.nudged = false;
+      // While nobody is connected a round only moves the positions on, once a
+      // second however much it found, rather than reading as fast as writes come.
+      const wanted = this.isWanted();
       try {
         if (Date.now() - this.describedAt > REDESCRIBE_MS) await this.describe(false);
         for (const [shardId, state] of this.shards) {
           if (state.closed || this.stopRequested) continue;
-          found += await this.pollShard(shardId, state);
+          found += await this.pollShard(shardId, state, wanted ? 100 : 1000);
         }
       } catch (error) {
         // DynamoDB Local down or restarting: look again shortly; the table may be new.
@@ -218,17 +221,17 @@ export class StreamPoller extends EventEmitter {
         continue;
       }
       this.emit("round", found);
-      if (found === 0) await this.pause();
+      if (found === 0 || !wanted) await this.pause();
     }
     this.running = false;
   }
 
-  private async pollShard(shardId: string, state: ShardState): Promise<number> {
+  private async pollShard(shardId: string, state: ShardState, limit: number): Promise<number> {
     if (!state.iterator) await this.reopen(shardId, state);
     let result: { Records?: StreamRecord[]; NextShardIterator?: string };
     try {
       result = await this.streams.send(
-        new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 100 }),
+        new GetRecordsCommand({ ShardIterator: state.iterator, Limit: limit }),
       );
     } catch (error) {
       if (
