@@ -8,7 +8,10 @@ import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { readEndpoints } from "#infra/local/endpoints.ts";
 import { StreamPoller } from "#infra/local/stream-poller.ts";
-import { api, newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
+import { stackClient } from "../support/client.ts";
 
 let key: string;
 let poller: StreamPoller | undefined;
@@ -40,14 +43,13 @@ function startPoller(options: { wanted: () => boolean; handed: DynamoDBStreamEve
 }
 
 async function sessionWithEvent(message: string): Promise<string> {
-  const started = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-    key,
+  const started = await stackClient(key).call(startSessionRoute, {
     body: { user_id: uniqueUser("poller"), performer_id: "p" },
   });
   expect(started.status).toBe(201);
   const id = started.body.session.session_id;
-  const appended = await api("POST", `/sessions/${id}/events`, {
-    key,
+  const appended = await stackClient(key).call(appendEventsRoute, {
+    params: { id },
     body: { events: [{ event_type: "note", message }] },
   });
   expect(appended.status).toBe(201);

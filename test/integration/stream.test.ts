@@ -4,8 +4,19 @@
  * boundary events, deletion, bad frames.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import {
+  deleteSessionRoute,
+  endSessionRoute,
+  getSessionRoute,
+  pauseSessionRoute,
+  resumeSessionRoute,
+  startSessionRoute,
+} from "#shared/contract/routes/sessions.ts";
+import { createStreamTicketRoute } from "#shared/contract/routes/stream.ts";
 import { createApiKey } from "#shared/usecases/api-keys.ts";
-import { api, newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { newKey, uniqueTenant, uniqueUser, useStackStorage } from "../support/api.ts";
+import { refusal, stackClient } from "../support/client.ts";
 import {
   followerHolds,
   handshake,
@@ -32,8 +43,7 @@ beforeAll(async () => {
 
 async function newSession(key = app): Promise<{ id: string; user: string }> {
   const user = uniqueUser();
-  const answer = await api<{ session: { session_id: string } }>("POST", "/sessions", {
-    key,
+  const answer = await stackClient(key).call(startSessionRoute, {
     body: { user_id: user, performer_id: "worker" },
   });
   expect(answer.status).toBe(201);
@@ -41,8 +51,8 @@ async function newSession(key = app): Promise<{ id: string; user: string }> {
 }
 
 async function append(id: string, count: number, key = app): Promise<void> {
-  const answer = await api("POST", `/sessions/${id}/events`, {
-    key,
+  const answer = await stackClient(key).call(appendEventsRoute, {
+    params: { id },
     body: {
       events: Array.from({ length: count }, (_, index) => ({
         event_type: "info",
@@ -74,11 +84,7 @@ async function subscribed(stream: TestStream, sessionId: string, after?: number)
 describe("tickets", () => {
   it("answers 201 with a single-use ticket and the stream URL for any role", async () => {
     const support = await newKey(tenant, "support");
-    const answer = await api<{ ticket: string; url: string; expires_at: string }>(
-      "POST",
-      "/stream-tickets",
-      { key: support },
-    );
+    const answer = await stackClient(support).call(createStreamTicketRoute, {});
     expect(answer.status).toBe(201);
     expect(answer.body.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/stream\?ticket=stt_/);
     expect(answer.body.url).not.toContain(support);
@@ -88,7 +94,8 @@ describe("tickets", () => {
   });
 
   it("needs an API key", async () => {
-    expect((await api("POST", "/stream-tickets")).status).toBe(401);
+    const refused = await refusal(stackClient().call(createStreamTicketRoute, {}));
+    expect(refused.status).toBe(401);
   });
 
   it("refuses a reused, forged or missing ticket at the handshake with 401", async () => {
@@ -114,8 +121,8 @@ describe("subscribe", () => {
     const first = await subscribed(stream, id, 0);
     expect(first.type).toBe("subscribed");
     await writing;
-    const latest = (await api<{ last_seq: number }>("GET", `/sessions/${id}`, { key: app })).body
-      .last_seq;
+    const read = await stackClient(app).call(getSessionRoute, { params: { id } });
+    const latest = read.body.last_seq;
     await stream.next(() => receivedSeqs(stream.messages, id).includes(latest), 15_000);
     const held = await followerHolds(stream.messages, id, app);
     expect(held.seqs).toEqual(Array.from({ length: latest }, (_, index) => index + 1));
@@ -159,9 +166,9 @@ describe("subscribe", () => {
     const { id, user } = await newSession();
     const stream = await openStream(app);
     await subscribed(stream, id, 0);
-    for (const step of ["pause", "resume", "end"]) {
-      const answer = await api("POST", `/sessions/${id}/${step}`, {
-        key: app,
+    for (const route of [pauseSessionRoute, resumeSessionRoute, endSessionRoute]) {
+      const answer = await stackClient(app).call(route, {
+        params: { id },
         body: { user_id: user, performer_id: "worker" },
       });
       expect(answer.status).toBe(200);
@@ -193,7 +200,8 @@ describe("subscribe", () => {
     const { id } = await newSession();
     const stream = await openStream(app);
     await subscribed(stream, id, 0);
-    expect((await api("DELETE", `/sessions/${id}`, { key: admin })).status).toBe(204);
+    const deleted = await stackClient(admin).call(deleteSessionRoute, { params: { id } });
+    expect(deleted.status).toBe(204);
     const ended = await stream.next((message) => message.type === "unsubscribed");
     expect(ended).toEqual({ type: "unsubscribed", session_id: id, reason: "deleted" });
     await stream.close();
