@@ -34,6 +34,19 @@ export function withTracing<Client extends object>(client: Client): Client {
   return traceClient(client);
 }
 
+/**
+ * The SDK's logger middleware copies every call's output and walks its
+ * input and output through the sensitive-data filter for the client's
+ * logger, even when that logger discards them, as the default one does.
+ * Nothing here logs through the SDK, so its clients go without it.
+ */
+export function withoutSdkLogging<
+  Client extends { middlewareStack: { remove(name: string): boolean } },
+>(client: Client): Client {
+  client.middlewareStack.remove("loggerMiddleware");
+  return client;
+}
+
 const invocationDeadline = new AsyncLocalStorage<number>();
 
 /** The storage time one invocation may spend in all: every attempt of every call. */
@@ -98,11 +111,13 @@ export function requestHandler(): NodeHttpHandler {
 
 export function dynamo(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: config().AWS_REGION,
-      requestHandler: requestHandler(),
-      maxAttempts: SDK_MAX_ATTEMPTS,
-    }),
+    withoutSdkLogging(
+      new DynamoDBClient({
+        region: config().AWS_REGION,
+        requestHandler: requestHandler(),
+        maxAttempts: SDK_MAX_ATTEMPTS,
+      }),
+    ),
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
   return withTracing(documentClient);

@@ -11,17 +11,19 @@ import {
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import { config, SDK_MAX_ATTEMPTS, streamConnectionsEndpoint } from "../config.ts";
-import { requestHandler, withTracing } from "./clients.ts";
+import { requestHandler, withoutSdkLogging, withTracing } from "./clients.ts";
 
 let client: ApiGatewayManagementApiClient | undefined;
 
 function connections(): ApiGatewayManagementApiClient {
-  client ??= new ApiGatewayManagementApiClient({
-    region: config().AWS_REGION,
-    endpoint: streamConnectionsEndpoint(),
-    requestHandler: requestHandler(),
-    maxAttempts: SDK_MAX_ATTEMPTS,
-  });
+  client ??= withoutSdkLogging(
+    new ApiGatewayManagementApiClient({
+      region: config().AWS_REGION,
+      endpoint: streamConnectionsEndpoint(),
+      requestHandler: requestHandler(),
+      maxAttempts: SDK_MAX_ATTEMPTS,
+    }),
+  );
   return withTracing(client);
 }
 

@@ -5,20 +5,22 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { config, SDK_MAX_ATTEMPTS } from "../config.ts";
-import { requestHandler, withTracing } from "./clients.ts";
+import { requestHandler, withoutSdkLogging, withTracing } from "./clients.ts";
 
 let s3Client: S3Client | undefined;
 
 export function s3(): S3Client {
-  s3Client ??= new S3Client({
-    region: config().AWS_REGION,
-    forcePathStyle: config().S3_FORCE_PATH_STYLE,
-    requestHandler: requestHandler(),
-    maxAttempts: SDK_MAX_ATTEMPTS,
-    // Checksums only where S3 requires them: streamed uploads with the default
-    // CRC32 trailer are mangled by some S3-compatible servers.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  s3Client ??= withoutSdkLogging(
+    new S3Client({
+      region: config().AWS_REGION,
+      forcePathStyle: config().S3_FORCE_PATH_STYLE,
+      requestHandler: requestHandler(),
+      maxAttempts: SDK_MAX_ATTEMPTS,
+      // Checksums only where S3 requires them: streamed uploads with the default
+      // CRC32 trailer are mangled by some S3-compatible servers.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    }),
+  );
   return withTracing(s3Client);
 }
