@@ -2,7 +2,7 @@
  * What the processing worker reports in status.json, and how the investigate
  * endpoint turns it and the session lifecycle into one status.
  */
-import type { SessionStatus } from "./session.ts";
+import type { SessionOutcome, SessionStatus } from "./session.ts";
 
 export const PROCESSING_STATUSES = ["pending", "processing", "completed", "failed"] as const;
 export type ProcessingStatus = (typeof PROCESSING_STATUSES)[number];
@@ -23,17 +23,19 @@ export function isProcessingStatus(value: unknown): value is ProcessingStatus {
 /**
  * A job's terminal report wins (failed, completed); then an expired session
  * is expired; then a job that reports pending or processing is processing; an
- * ended session with no job report is completed; an open one is active.
+ * ended session with no job report is failed when it was ended with outcome
+ * failed, and completed otherwise; an open one is active.
  */
 export function deriveInvestigationStatus(
   lifecycle: SessionStatus,
   processing: ProcessingStatus | null,
+  outcome: SessionOutcome | null = null,
 ): InvestigationStatus {
   if (processing === "failed") return "failed";
   if (processing === "completed") return "completed";
   if (lifecycle === "expired") return "expired";
   if (processing === "pending" || processing === "processing") return "processing";
-  if (lifecycle === "ended") return "completed";
+  if (lifecycle === "ended") return outcome === "failed" ? "failed" : "completed";
   return "active";
 }
 

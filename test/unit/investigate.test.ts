@@ -382,6 +382,20 @@ describe("the investigation status", () => {
   ] as const)("a %s session with job status %s is %s", (lifecycle, processing, expected) => {
     expect(deriveInvestigationStatus(lifecycle, processing)).toBe(expected);
   });
+
+  it.each([
+    ["failed", null, "failed"],
+    ["completed", null, "completed"],
+    ["abandoned", null, "completed"],
+    [null, null, "completed"],
+    ["failed", "completed", "completed"],
+    ["completed", "failed", "failed"],
+  ] as const)(
+    "an ended session with outcome %s and job status %s is %s",
+    (outcome, processing, expected) => {
+      expect(deriveInvestigationStatus("ended", processing, outcome)).toBe(expected);
+    },
+  );
 });
 
 describe("when storage does not answer", () => {

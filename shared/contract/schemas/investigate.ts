@@ -114,7 +114,7 @@ export const SessionInvestigationResponse = z
     session_id: SessionId,
     session_status: z.enum(INVESTIGATION_STATUSES).meta({
       description:
-        "failed / completed when status.json says so; otherwise expired when the session expired; processing when status.json says pending or processing; completed when the session was ended and no job reported; active while the session is open (active or paused) with no job status.",
+        "failed / completed when status.json says so; otherwise expired when the session expired; processing when status.json says pending or processing; when no job reported and the session was ended, failed if it was ended with outcome failed and completed otherwise; active while the session is open (active or paused) with no job status.",
     }),
     lifecycle_status: z.enum(SESSION_STATUSES),
     processing_status: z.enum(PROCESSING_STATUSES).nullable(),

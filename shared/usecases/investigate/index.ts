@@ -144,7 +144,7 @@ function answerOf(
   const now = Date.now();
   return {
     session_id: session.session_id,
-    session_status: deriveInvestigationStatus(session.status, report.status),
+    session_status: deriveInvestigationStatus(session.status, report.status, session.outcome),
     lifecycle_status: session.status,
     processing_status: report.status,
     created_at: session.created_at,
