@@ -18,7 +18,7 @@ import {
 } from "#shared/contract/route-access.ts";
 import { headerValue } from "#shared/http/headers.ts";
 import { logger, metrics, recordMetric } from "#shared/observability.ts";
-import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
+import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/deadline.ts";
 import { traceHandler } from "#shared/tracing.ts";
 import { authenticate } from "#shared/usecases/api-keys.ts";
 

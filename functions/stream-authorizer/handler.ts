@@ -12,7 +12,7 @@ import type {
   Context,
 } from "aws-lambda";
 import { logger, metrics, recordMetric } from "#shared/observability.ts";
-import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
+import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/deadline.ts";
 import { traceHandler } from "#shared/tracing.ts";
 import { redeemStreamTicket } from "#shared/usecases/stream-tickets.ts";
 

@@ -4,7 +4,7 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { principalOf, ROUTE_OK, WebSocketEvent } from "#shared/http/websocket-event.ts";
 import { logger } from "#shared/observability.ts";
-import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
+import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/deadline.ts";
 import { traceHandler } from "#shared/tracing.ts";
 import { closeConnection, openConnection } from "#shared/usecases/stream-connections.ts";
 

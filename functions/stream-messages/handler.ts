@@ -9,7 +9,7 @@ import type { Context } from "aws-lambda";
 import { isDependencyUnavailable } from "#shared/http/api-handler.ts";
 import { principalOf, ROUTE_OK, WebSocketEvent } from "#shared/http/websocket-event.ts";
 import { logger } from "#shared/observability.ts";
-import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/clients.ts";
+import { invocationStorageBudget, withStorageDeadline } from "#shared/storage/deadline.ts";
 import { traceHandler } from "#shared/tracing.ts";
 import {
   errorMessage,

@@ -15,7 +15,7 @@ import { sessionNotFound } from "../domain/errors.ts";
 import { isSessionId } from "../domain/ids.ts";
 import type { Principal } from "../domain/principal.ts";
 import { logger, metrics } from "../observability.ts";
-import { invocationStorageBudget, withStorageDeadline } from "../storage/clients.ts";
+import { invocationStorageBudget, withStorageDeadline } from "../storage/deadline.ts";
 import { traceHandler } from "../tracing.ts";
 import { errorMapping } from "./error-mapping.ts";
 import { requestHeaders } from "./headers.ts";

@@ -8,7 +8,7 @@
  * local stack.
  *
  * Every call is bounded. Inside an invocation, all attempts of all calls
- * share the invocation's storage deadline (`AWS_REQUEST_TIMEOUT_MS` ×
+ * share the invocation's storage deadline (deadline.ts: `AWS_REQUEST_TIMEOUT_MS` ×
  * attempts, less than the function's own timeout), so a hung dependency
  * costs a request at most that, whatever number of calls it makes; one
  * slow attempt may use all of it, because a store that is slow but
@@ -17,12 +17,12 @@
  * start-up) each attempt times out after `AWS_REQUEST_TIMEOUT_MS`. Either
  * way a timeout is an error, not the SDK handler's default warning.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { config, RESPONSE_MARGIN_MS, SDK_MAX_ATTEMPTS } from "../config.ts";
+import { config, SDK_MAX_ATTEMPTS } from "../config.ts";
 import { traceClient } from "../tracing.ts";
+import { storageDeadline } from "./deadline.ts";
 
 let documentClient: DynamoDBDocumentClient | undefined;
 const traced = new WeakSet<object>();
@@ -47,35 +47,6 @@ export function withoutSdkLogging<
   return client;
 }
 
-const invocationDeadline = new AsyncLocalStorage<number>();
-
-/** The storage time one invocation may spend in all: every attempt of every call. */
-export function storageBudgetMs(remainingMs?: number): number {
-  const budget = config().AWS_REQUEST_TIMEOUT_MS * SDK_MAX_ATTEMPTS;
-  if (remainingMs === undefined) return budget;
-  return Math.max(0, Math.min(budget, remainingMs - RESPONSE_MARGIN_MS));
-}
-
-/** The storage budget of an invocation: never past the function's own timeout. */
-export function invocationStorageBudget(
-  context: { getRemainingTimeInMillis?: () => number } | undefined,
-): number {
-  const remaining =
-    typeof context?.getRemainingTimeInMillis === "function"
-      ? context.getRemainingTimeInMillis()
-      : undefined;
-  return storageBudgetMs(remaining);
-}
-
-/**
- * Runs one invocation with a storage deadline: once it has passed, every
- * attempt of every SDK call inside `work` fails at once as a timeout
- * (which the HTTP edge answers with 503 and Retry-After).
- */
-export function withStorageDeadline<T>(budgetMs: number, work: () => Promise<T>): Promise<T> {
-  return invocationDeadline.run(Date.now() + budgetMs, work);
-}
-
 class DeadlineExceededError extends Error {
   readonly code = "ETIMEDOUT";
 
@@ -97,7 +68,7 @@ class BoundedHttpHandler extends NodeHttpHandler {
   }
 
   override handle(...[request, options]: Parameters<NodeHttpHandler["handle"]>) {
-    const deadline = invocationDeadline.getStore();
+    const deadline = storageDeadline();
     if (deadline === undefined) return super.handle(request, options);
     const left = deadline - Date.now();
     if (left <= 0) return Promise.reject(new DeadlineExceededError());
