@@ -106,6 +106,15 @@ function compileLauncher(jar: string): string {
   return classes;
 }
 
+/**
+ * The JVM's collector for DynamoDB Local. The default (G1, with its
+ * concurrent threads) suits large heaps on many cores; a local database's
+ * heap is small and shares two cores with the gateway. The serial collector
+ * spent 15–30% less of the JVM's CPU per GetItem (20 clients back to back,
+ * 2 cores, each setting alternated in the same run).
+ */
+const JVM_OPTIONS = ["-XX:+UseSerialGC", "-Xmn256m"];
+
 /** DynamoDB Local with a database per access key id and region (no `-sharedDb`), no telemetry. */
 export function launchDynamoDbLocal(options: {
   port: number;
@@ -118,6 +127,7 @@ export function launchDynamoDbLocal(options: {
   return spawn(
     "java",
     [
+      ...JVM_OPTIONS,
       `-Djava.library.path=${nativeLibraries}`,
       ...main,
       ...storage,
