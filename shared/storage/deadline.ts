@@ -6,11 +6,14 @@
  * It is kept per process, not per asynchronous context. Lambda runs one
  * invocation at a time in an execution environment, so there the deadline is
  * exactly the running invocation's. The local gateway runs overlapping
- * invocations in one process; there a call is bounded by the latest deadline
- * of those running, which is never earlier than its own invocation's: no call
- * is cut short by another request's budget, and a hung dependency still costs
- * a call at most one budget, with the function's timeout (a 504 with
- * Retry-After) bounding the rest.
+ * invocations in one process; there a call is bounded by the earliest
+ * deadline of those running, which is never later than its own invocation's:
+ * every request still answers within its budget (a 503, not the function
+ * timeout's 504). A request may be cut sooner only while an older one has
+ * waited on storage for nearly its whole budget, that is while storage is
+ * hung or crawling; it then answers 503 with Retry-After sooner. The latest
+ * deadline instead would let requests that keep arriving during a hang
+ * extend each other's waits past their functions' timeouts.
  *
  * An `AsyncLocalStorage` would give each invocation its own deadline, but on
  * Node 20 it turns on promise hooks for every promise in the process, which
@@ -39,9 +42,9 @@ export async function withStorageDeadline<T>(budgetMs: number, work: () => Promi
 /** The deadline a storage call made now must keep, or undefined outside any invocation. */
 export function storageDeadline(): number | undefined {
   if (running.length === 0) return undefined;
-  let latest = running[0] as number;
-  for (const deadline of running) if (deadline > latest) latest = deadline;
-  return latest;
+  let earliest = running[0] as number;
+  for (const deadline of running) if (deadline < earliest) earliest = deadline;
+  return earliest;
 }
 
 /** The storage time one invocation may spend in all: every attempt of every call. */

@@ -79,15 +79,18 @@ describe("the storage deadline", () => {
     expect(failed.ms).toBeGreaterThanOrEqual(390);
   });
 
-  it("never cuts a call of one overlapping invocation at another's earlier deadline", async () => {
+  it("never lets a call of overlapping invocations run past the earlier one's deadline", async () => {
     const { storageDeadline, withStorageDeadline } = await import("#shared/storage/deadline.ts");
     let release = () => {};
-    const longer = withStorageDeadline(5_000, () => new Promise<void>((r) => (release = r)));
-    const seen = await withStorageDeadline(100, async () => storageDeadline());
-    expect(seen).toBeGreaterThan(Date.now() + 4_000);
+    const older = withStorageDeadline(1_000, () => new Promise<void>((r) => (release = r)));
+    const seen = await withStorageDeadline(5_000, async () => storageDeadline());
+    expect(seen).toBeLessThanOrEqual(Date.now() + 1_000);
     release();
-    await longer;
+    await older;
     expect(storageDeadline()).toBeUndefined();
+    // Alone again, an invocation has its whole budget.
+    const alone = await withStorageDeadline(5_000, async () => storageDeadline());
+    expect(alone).toBeGreaterThan(Date.now() + 4_000);
   });
 
   it("forgets an invocation's deadline when its work throws", async () => {
