@@ -94,9 +94,7 @@ export async function ensureTable(
   try {
     const existing = await client.send(new ListTablesCommand({}));
     if (existing.TableNames?.includes(tableName)) return;
-    // Without its stream: the push stream turns it on when first wanted (table-stream.ts).
-    const { StreamSpecification: _stream, ...table } = createTableInput(tableName);
-    await client.send(new CreateTableCommand(table));
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,

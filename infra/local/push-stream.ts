@@ -29,7 +29,10 @@ export async function startPushStream(options: {
   loadHandler: <T>(name: FunctionName) => Promise<T>;
   supervisor: Supervisor;
 }): Promise<LocalPushStream> {
-  const poller: StreamPoller = new StreamPoller({
+  const server = new LocalStreamServer({ loadHandler: options.loadHandler, lambdaContext });
+  const connections = new LocalConnectionsApi(server.connections);
+  process.env.STREAM_CONNECTIONS_ENDPOINT = await connections.listen();
+  const poller = new StreamPoller({
     endpoint: options.dynamodbEndpoint,
     region: options.region,
     tableName: options.tableName,
@@ -43,14 +46,6 @@ export async function startPushStream(options: {
       await fanOut(event, lambdaContext("stream-fanout", FANOUT_TIMEOUT_MS));
     },
   });
-  // The table's stream is turned on at the first handshake, before it completes.
-  const server = new LocalStreamServer({
-    loadHandler: options.loadHandler,
-    lambdaContext,
-    beforeAccept: () => poller.ensureStream(),
-  });
-  const connections = new LocalConnectionsApi(server.connections);
-  process.env.STREAM_CONNECTIONS_ENDPOINT = await connections.listen();
   await poller.start();
   options.supervisor.watch(
     { label: "stream poller", dependency: "stream", start: () => poller.start() },

@@ -13,16 +13,18 @@
 import { EventEmitter } from "node:events";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
+  DescribeStreamCommand,
   DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
+  GetShardIteratorCommand,
   type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { passesStreamFilter } from "#shared/storage/stream-records.ts";
 import { lambdaRecord } from "./stream-record-shape.ts";
-import { type ShardState, TableStream } from "./table-stream.ts";
+import { tableStreamArn } from "./table-stream.ts";
 
 export interface StreamPollerOptions {
   endpoint: string;
@@ -43,6 +45,13 @@ export interface StreamPollerOptions {
   attempts?: number;
 }
 
+interface ShardState {
+  iterator: string | undefined;
+  /** The last record handed on; where a new iterator starts. */
+  lastSequence: string | undefined;
+  closed: boolean;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const REDESCRIBE_MS = 2000;
 
@@ -50,9 +59,11 @@ export class StreamPoller extends EventEmitter {
   readonly pid = undefined;
   private readonly streams: DynamoDBStreamsClient;
   private readonly table: DynamoDBClient;
-  private readonly stream: TableStream;
+  private streamArn: string | undefined;
+  private readonly shards = new Map<string, ShardState>();
   private running = false;
   private stopRequested = false;
+  private describedAt = 0;
   /** Batches handed to the fan-out, for the bench and /health. */
   delivered = 0;
   /** A write was made since the current round began: the next pause is skipped. */
@@ -64,9 +75,6 @@ export class StreamPoller extends EventEmitter {
     const client = { endpoint: options.endpoint, region: options.region, maxAttempts: 2 };
     this.streams = new DynamoDBStreamsClient(client);
     this.table = new DynamoDBClient(client);
-    this.stream = new TableStream(this.table, this.streams, options.tableName, () =>
-      this.isWanted(),
-    );
   }
 
   /**
@@ -75,7 +83,7 @@ export class StreamPoller extends EventEmitter {
    */
   async start(): Promise<this> {
     this.stopRequested = false;
-    await this.stream.describe(true);
+    await this.describe(true);
     this.running = true;
     void this.loop().then(
       () => this.emit("exit", 0, this.stopRequested ? "SIGTERM" : null),
@@ -128,22 +136,64 @@ export class StreamPoller extends EventEmitter {
     return this.running;
   }
 
-  /**
-   * Turns the table's stream on, if it is off, and opens its shards: a
-   * WebSocket handshake awaits this, so every record written after the
-   * handshake is read.
-   */
-  ensureStream(): Promise<void> {
-    return this.stream.ensure();
+  /** Finds the stream and its shards; new shards start where nothing can be missed. */
+  private async describe(first: boolean): Promise<void> {
+    const arn = await tableStreamArn(this.table, this.options.tableName);
+    if (arn !== this.streamArn) {
+      // A new table (or the first look): open shards from now on, on a new table from its start.
+      const fresh = this.streamArn !== undefined;
+      this.streamArn = arn;
+      this.shards.clear();
+      first = !fresh;
+    }
+    let start: string | undefined;
+    do {
+      const page = await this.streams.send(
+        new DescribeStreamCommand({ StreamArn: arn, ExclusiveStartShardId: start }),
+      );
+      for (const shard of page.StreamDescription?.Shards ?? []) {
+        if (!shard.ShardId || this.shards.has(shard.ShardId)) continue;
+        const open = shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
+        if (first && !open) continue;
+        const type = first ? "LATEST" : "TRIM_HORIZON";
+        const iterator = await this.streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: arn,
+            ShardId: shard.ShardId,
+            ShardIteratorType: type,
+          }),
+        );
+        this.shards.set(shard.ShardId, {
+          iterator: iterator.ShardIterator,
+          lastSequence: undefined,
+          closed: false,
+        });
+      }
+      start = page.StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    this.describedAt = Date.now();
+  }
+
+  private async reopen(shardId: string, state: ShardState): Promise<void> {
+    const iterator = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.streamArn,
+        ShardId: shardId,
+        ...(state.lastSequence
+          ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: state.lastSequence }
+          : { ShardIteratorType: "TRIM_HORIZON" }),
+      }),
+    );
+    state.iterator = iterator.ShardIterator;
   }
 
   private async loop(): Promise<void> {
     // A shard that handed records on resumes after the last one (an earlier run's
     // iterator may be stale); one that has not keeps its position, as TRIM_HORIZON
     // would replay the whole retained stream where the mapping starts at LATEST.
-    for (const [shardId, state] of this.stream.shards)
+    for (const [shardId, state] of this.shards)
       if (!state.closed && state.lastSequence)
-        await this.stream.reopen(shardId, state).catch(() => undefined);
+        await this.reopen(shardId, state).catch(() => undefined);
     while (!this.stopRequested) {
       let found = 0;
       this.nudged = false;
@@ -151,14 +201,14 @@ export class StreamPoller extends EventEmitter {
       // second however much it found, rather than reading as fast as writes come.
       const wanted = this.isWanted();
       try {
-        if (Date.now() - this.stream.describedAt > REDESCRIBE_MS) await this.stream.describe(false);
-        for (const [shardId, state] of this.stream.shards) {
+        if (Date.now() - this.describedAt > REDESCRIBE_MS) await this.describe(false);
+        for (const [shardId, state] of this.shards) {
           if (state.closed || this.stopRequested) continue;
           found += await this.pollShard(shardId, state, wanted ? 100 : 1000);
         }
       } catch (error) {
         // DynamoDB Local down or restarting: look again shortly; the table may be new.
-        this.stream.describedAt = 0;
+        this.describedAt = 0;
         if (
           !(error instanceof Error) ||
           !/ECONNREFUSED|ResourceNotFound|socket hang up/.test(`${error.name} ${error.message}`)
@@ -177,7 +227,7 @@ export class StreamPoller extends EventEmitter {
   }
 
   private async pollShard(shardId: string, state: ShardState, limit: number): Promise<number> {
-    if (!state.iterator) await this.stream.reopen(shardId, state);
+    if (!state.iterator) await this.reopen(shardId, state);
     let result: { Records?: StreamRecord[]; NextShardIterator?: string };
     try {
       result = await this.streams.send(
@@ -188,8 +238,8 @@ export class StreamPoller extends EventEmitter {
         error instanceof TrimmedDataAccessException ||
         error instanceof ExpiredIteratorException
       ) {
-        this.stream.describedAt = 0;
-        await this.stream.reopen(shardId, state);
+        this.describedAt = 0;
+        await this.reopen(shardId, state);
         return 0;
       }
       throw error;
@@ -203,7 +253,7 @@ export class StreamPoller extends EventEmitter {
     state.iterator = result.NextShardIterator;
     if (!state.iterator) {
       state.closed = true;
-      this.stream.describedAt = 0;
+      this.describedAt = 0;
     }
     return records.length;
   }
@@ -212,7 +262,7 @@ export class StreamPoller extends EventEmitter {
   private async hand(records: StreamRecord[]): Promise<void> {
     const event: DynamoDBStreamEvent = {
       Records: records
-        .map((record) => lambdaRecord(record, this.options.region, this.stream.arn))
+        .map((record) => lambdaRecord(record, this.options.region, this.streamArn))
         .filter(passesStreamFilter),
     };
     // Nobody is connected, so no subscription can be served: the records

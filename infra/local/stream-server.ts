@@ -32,8 +32,6 @@ type RouteResult = { statusCode?: number } | undefined;
 export interface StreamServerOptions {
   loadHandler: <T>(name: FunctionName) => Promise<T>;
   lambdaContext: (name: string, timeoutMs: number) => Context;
-  /** Awaited before a handshake completes: what must be in place before a subscription. */
-  beforeAccept?: () => Promise<void>;
 }
 
 export interface LocalConnection {
@@ -131,7 +129,6 @@ export class LocalStreamServer {
       refuseHandshake(socket, Math.min(connected, 500), "Connection refused");
       return;
     }
-    await this.options.beforeAccept?.();
     this.server.handleUpgrade(request, socket, head, (ws) =>
       this.accept(ws, request, connectionId, {
         socket: ws,

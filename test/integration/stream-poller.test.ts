@@ -1,18 +1,13 @@
 /**
  * The local stream poller on the test stack's DynamoDB Local: a write's
  * nudge starts a round at once (the pause between idle rounds here is a
- * minute, so only the nudge can deliver in time), records read while no
- * WebSocket is open are passed over, never handed to the fan-out later, and
- * a table's stream is off until push delivery is first wanted.
+ * minute, so only the nudge can deliver in time), and records read while no
+ * WebSocket is open are passed over, never handed to the fan-out later.
  */
-import { randomUUID } from "node:crypto";
-import { DeleteTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { ensureTable, localClient } from "#infra/local/dynamodb-local.ts";
 import { readEndpoints } from "#infra/local/endpoints.ts";
 import { StreamPoller } from "#infra/local/stream-poller.ts";
-import { currentStreamArn } from "#infra/local/table-stream.ts";
 import { appendEventsRoute } from "#shared/contract/routes/events.ts";
 import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
 import { newKey, uniqueTenant, uniqueUser } from "../support/api.ts";
@@ -30,16 +25,12 @@ afterEach(() => {
   poller = undefined;
 });
 
-function startPoller(options: {
-  wanted: () => boolean;
-  handed: DynamoDBStreamEvent[];
-  tableName?: string;
-}) {
+function startPoller(options: { wanted: () => boolean; handed: DynamoDBStreamEvent[] }) {
   const endpoints = readEndpoints(inject("dataDir"));
   poller = new StreamPoller({
     endpoint: endpoints.dynamodbEndpoint,
     region: endpoints.region,
-    tableName: options.tableName ?? endpoints.tableName,
+    tableName: endpoints.tableName,
     log: () => {},
     wanted: options.wanted,
     idleMs: 60_000,
@@ -76,8 +67,6 @@ describe("local stream poller", () => {
   it("reads the stream at once when nudged after a write, whatever the idle pause", async () => {
     const handed: DynamoDBStreamEvent[] = [];
     const running = await startPoller({ wanted: () => true, handed });
-    // As a WebSocket handshake does before it completes.
-    await running.ensureStream();
     const id = await sessionWithEvent("nudged");
     running.nudge();
     await expect.poll(() => wasHanded(handed, id), { timeout: 10_000 }).toBe(true);
@@ -98,41 +87,9 @@ describe("local stream poller", () => {
     const written = rounds;
     await expect.poll(() => emptyRoundAt > written + 1, { timeout: 10_000 }).toBe(true);
     wanted = true;
-    await running.ensureStream();
     const heard = await sessionWithEvent("someone listening");
     running.nudge();
     await expect.poll(() => wasHanded(handed, heard), { timeout: 10_000 }).toBe(true);
     expect(wasHanded(handed, unheard)).toBe(false);
-  });
-
-  it("leaves a table's stream off until push is wanted, then reads it from its start", async () => {
-    const { dynamodbEndpoint, credentials } = readEndpoints(inject("dataDir"));
-    const tableName = `lazy-stream-${randomUUID()}`;
-    await ensureTable(dynamodbEndpoint, tableName, credentials);
-    const table = localClient(dynamodbEndpoint, credentials);
-    const put = (sk: string) =>
-      table.send(
-        new PutItemCommand({ TableName: tableName, Item: { pk: { S: "lazy" }, sk: { S: sk } } }),
-      );
-    try {
-      let read = 0;
-      let rounds = 0;
-      const running = await startPoller({ wanted: () => false, handed: [], tableName });
-      running.on("round", (found: number) => {
-        read += found;
-        rounds += 1;
-      });
-      await put("written while nobody listens");
-      await expect.poll(() => rounds, { timeout: 10_000 }).toBeGreaterThan(2);
-      expect(await currentStreamArn(table, tableName)).toBeUndefined();
-      await running.ensureStream();
-      expect(await currentStreamArn(table, tableName)).toBeDefined();
-      // Written at once after the stream turned on: read, though no round began since.
-      await put("written after the handshake");
-      await expect.poll(() => read, { timeout: 10_000 }).toBe(1);
-    } finally {
-      await table.send(new DeleteTableCommand({ TableName: tableName }));
-      table.destroy();
-    }
   });
 });
