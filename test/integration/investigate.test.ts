@@ -583,13 +583,15 @@ describe("logs", () => {
     const sessionId = await startSession();
     await put(sessionId, "logs/old.log", "old ERROR\n");
     // S3 keeps modification times to the second: the newer log must be written in a later one.
+    // The emulator takes them from the file's mtime, which the kernel stamps from a coarse
+    // clock a few ms behind Date.now(): a write just past the second can still get the old one.
     const head = await s3().send(
       new HeadObjectCommand({
         Bucket: bucketName(),
         Key: objectKeys.workspaceObject(tenant, sessionId, "logs/old.log"),
       }),
     );
-    await clockPasses((head.LastModified?.getTime() ?? Date.now()) + 1000);
+    await clockPasses((head.LastModified?.getTime() ?? Date.now()) + 1050);
     await put(sessionId, "logs/blender.log", "newest\n");
     const response = await investigate(sessionId);
     expect(response.body.logs_summary?.log_file).toBe("blender.log");
