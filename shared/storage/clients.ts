@@ -18,13 +18,13 @@
  * way a timeout is an error, not the SDK handler's default warning.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { config, SDK_MAX_ATTEMPTS } from "../config.ts";
 import { traceClient } from "../tracing.ts";
 import { storageDeadline } from "./deadline.ts";
+import { DocumentTable } from "./documents.ts";
 
-let documentClient: DynamoDBDocumentClient | undefined;
+let table: DocumentTable | undefined;
 const traced = new WeakSet<object>();
 
 /** Each call of the client becomes an X-Ray subsegment when tracing is on. */
@@ -80,16 +80,23 @@ export function requestHandler(): NodeHttpHandler {
   return new BoundedHttpHandler(config().AWS_REQUEST_TIMEOUT_MS);
 }
 
-export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(
-    withoutSdkLogging(
-      new DynamoDBClient({
-        region: config().AWS_REGION,
-        requestHandler: requestHandler(),
-        maxAttempts: SDK_MAX_ATTEMPTS,
-      }),
+/**
+ * The table, in document form (documents.ts). Its client resolves the SDK's
+ * middleware stack once per command type, so everything that adds to that
+ * stack (tracing, the removal of the logger) happens here, before any call.
+ */
+export function dynamo(): DocumentTable {
+  table ??= new DocumentTable(
+    withTracing(
+      withoutSdkLogging(
+        new DynamoDBClient({
+          region: config().AWS_REGION,
+          requestHandler: requestHandler(),
+          maxAttempts: SDK_MAX_ATTEMPTS,
+          cacheMiddleware: true,
+        }),
+      ),
     ),
-    { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
-  return withTracing(documentClient);
+  return table;
 }

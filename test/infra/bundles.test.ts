@@ -4,7 +4,7 @@
  * exactly the SDK calls its declared access allows.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -37,6 +37,14 @@ const COMMAND_ACCESS: Record<string, { table?: TableAction[]; bucket?: BucketAct
   DescribeTableCommand: { table: ["describe"] },
   // Its items carry their own actions (counted below).
   TransactWriteCommand: {},
+  // The low-level commands, as shared/storage/documents.ts runs the document ones.
+  GetItemCommand: { table: ["get"] },
+  PutItemCommand: { table: ["put"] },
+  UpdateItemCommand: { table: ["update"] },
+  DeleteItemCommand: { table: ["delete"] },
+  BatchGetItemCommand: { table: ["batchGet"] },
+  BatchWriteItemCommand: { table: ["batchWrite"] },
+  TransactWriteItemsCommand: {},
   GetObjectCommand: { bucket: ["get"] },
   // Without ListBucket a missing object answers 403, not 404.
   HeadObjectCommand: { bucket: ["get", "list"] },
@@ -56,13 +64,39 @@ const TRANSACTION_ITEM_ACCESS: Record<string, TableAction> = {
   Delete: "delete",
 };
 
+/**
+ * shared/storage/documents.ts runs each document command as its low-level
+ * command, so a bundle with the table builds one of each of these whatever it
+ * calls. They are not access of their own (the document commands at the call
+ * sites are): one of each is taken off the count. The low-level Query has the
+ * document Query's name.
+ */
+const TRANSLATION = [
+  "GetItemCommand",
+  "PutItemCommand",
+  "UpdateItemCommand",
+  "DeleteItemCommand",
+  "QueryCommand",
+  "BatchGetItemCommand",
+  "BatchWriteItemCommand",
+  "TransactWriteItemsCommand",
+];
+
 /** The table and bucket actions a minified bundle can perform, read off its SDK calls. */
 function accessUsedBy(code: string): { table: string[]; bucket: string[] } {
   const table = new Set<string>();
   const bucket = new Set<string>();
   // The SDK is required (see infra/runtime-require.ts), so a command is built
   // as a member of the required module: `new <module>.GetCommand(`.
+  const built = new Map<string, number>();
   for (const [, command = ""] of code.matchAll(/new [\w$]+\.(\w+Command)\(/g)) {
+    built.set(command, (built.get(command) ?? 0) + 1);
+  }
+  if (built.has("TransactWriteItemsCommand")) {
+    for (const command of TRANSLATION) built.set(command, (built.get(command) ?? 0) - 1);
+  }
+  for (const [command, count] of built) {
+    if (count <= 0) continue;
     const needs = COMMAND_ACCESS[command];
     if (!needs) throw new Error(`no declared-access rule for ${command}`);
     for (const action of needs.table ?? []) table.add(action);
@@ -171,5 +205,24 @@ describe("function bundles", () => {
       expect(used.table, `${name} table`).toEqual([...(declared?.table ?? [])].sort());
       expect(used.bucket, `${name} bucket`).toEqual([...(declared?.bucket ?? [])].sort());
     }
+  });
+
+  it("builds the table's low-level item commands only in its translation, so the access rules above hold", () => {
+    const builders: string[] = [];
+    for (const folder of ["shared", "functions"]) {
+      for (const file of readdirSync(join(PROJECT_ROOT, folder), { recursive: true })) {
+        const path = join(folder, String(file));
+        if (!path.endsWith(".ts")) continue;
+        const code = readFileSync(join(PROJECT_ROOT, path), "utf8");
+        if (
+          /new (GetItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|BatchWriteItem|TransactWriteItems|QueryItems)Command\(/.test(
+            code,
+          )
+        ) {
+          builders.push(path);
+        }
+      }
+    }
+    expect(builders).toEqual(["shared/storage/documents.ts"]);
   });
 });

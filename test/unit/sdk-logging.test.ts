@@ -23,10 +23,10 @@ describe("SDK clients", () => {
     );
   });
 
-  it("lose it in the document client and the S3 client", async () => {
+  it("lose it in the table's client and the S3 client", async () => {
     const { dynamo } = await import("#shared/storage/clients.ts");
     const { s3 } = await import("#shared/storage/s3-client.ts");
-    for (const client of [dynamo(), s3()]) {
+    for (const client of [dynamo().client, s3()]) {
       const names = client.middlewareStack.identify();
       expect(names.length).toBeGreaterThan(5);
       expect(names.filter((name) => name.includes(LOGGER))).toEqual([]);

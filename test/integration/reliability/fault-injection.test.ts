@@ -581,7 +581,7 @@ const PATHS: WritePath[] = [
 
 /** Each scenario starts with a full SDK retry quota, as a fresh Lambda container does. */
 async function refillRetryQuota(): Promise<void> {
-  for (const client of [products.dynamo(), products.s3()]) {
+  for (const client of [products.dynamo().client, products.s3()]) {
     const strategy: unknown = await client.config.retryStrategy();
     if (strategy && typeof strategy === "object" && "capacity" in strategy) {
       Object.assign(strategy, { capacity: 500 });
@@ -761,7 +761,11 @@ beforeAll(async () => {
     bucketName: config.bucketName,
     objectKeys: storageKeys.objectKeys,
   };
-  instrument(clients.dynamo() as unknown as MiddlewareClient, "dynamodb");
+  // The counter keeps per-call state in the handler context, which a cached
+  // middleware stack would share between calls: this client resolves per call.
+  const table = clients.dynamo().client;
+  table.config.cacheMiddleware = false;
+  instrument(table as unknown as MiddlewareClient, "dynamodb");
   instrument(s3Client.s3() as unknown as MiddlewareClient, "s3");
 }, 120_000);
 
