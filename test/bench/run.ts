@@ -2,7 +2,7 @@
  * `npm run bench`: measured against the local stack on this machine. Prints a
  * table per suite and writes every figure as JSON to $BENCH_OUT (default
  * `.data/bench.json`). Suites: `npm run bench -- events investigate appends logscan
- * coldstart push` (all by default); the local stack starts only for the suites that need it.
+ * coldstart push tracing` (all by default); the local stack starts only for the suites that need it.
  * `npm run bench -- compare <git-ref>` compares this tree with another build (compare.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,6 +24,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   logscan: async () => ({ stack: false, run: (await import("./logscan.ts")).benchLogScan }),
   coldstart: async () => ({ stack: false, run: (await import("./coldstart.ts")).benchColdStart }),
   push: async () => ({ stack: true, run: (await import("./push.ts")).benchPush }),
+  tracing: async () => ({ stack: true, run: (await import("./tracing.ts")).benchTracing }),
 };
 /** Suites that run without the local stack. */
 const STACKLESS = new Set(["logscan", "coldstart"]);
