@@ -5,7 +5,8 @@
  * rounds (the order flips every round), and the table gives new, ref and
  * new/ref for requests per second, p95 and CPU per request of each stack's
  * process tree. Then module-init time per function bundle, new and ref.
- * COMPARE_SECONDS (per load, round and stack; default 5), COMPARE_ROUNDS
+ * COMPARE_SECONDS (per load, round and stack; default 5), COMPARE_WARMUP_SECONDS
+ * (per load and stack before the rounds; default 10), COMPARE_ROUNDS
  * (default 4; odd counts are raised to even, so each stack is measured first
  * as often as second: an A/A run of 3 rounds showed the stack measured first
  * more often 5–18% slower on identical code), COMPARE_INIT_RUNS (imports per bundle; default 10, 0 skips),
@@ -27,6 +28,7 @@ import {
 import { round } from "./support.ts";
 
 const SECONDS = Number(process.env.COMPARE_SECONDS ?? 5);
+const WARMUP_SECONDS = Number(process.env.COMPARE_WARMUP_SECONDS ?? 10);
 const ROUNDS = Math.ceil(Number(process.env.COMPARE_ROUNDS ?? 4) / 2) * 2;
 const INIT_RUNS = Number(process.env.COMPARE_INIT_RUNS ?? 10);
 const PROFILE_DIR = process.env.COMPARE_PROFILE_DIR;
@@ -57,9 +59,16 @@ async function measureLoads(stacks: RunningStack[]): Promise<Record<string, Meas
     const requests = [];
     for (const stack of stacks) requests.push(await load.prepare(stack));
     const measured: Measured[] = stacks.map(() => ({ results: [], cpuMs: 0, gatewayCpuMs: 0 }));
-    // A short warm-up on each, so neither pays its first-call costs in the figures.
+    // A warm-up on each, so neither pays its first-call costs in the figures: the
+    // handler's first load, and DynamoDB Local's JVM compiling the load's code
+    // paths (an append load run first ran at 80 requests a second after 5 s of
+    // warm-up, at 116 after 20 s, on both stacks alike).
     for (const [index] of stacks.entries()) {
-      await closedLoop(load.clients, 1000, requests[index] as (client: number) => Request);
+      await closedLoop(
+        load.clients,
+        WARMUP_SECONDS * 1000,
+        requests[index] as (client: number) => Request,
+      );
     }
     for (let round = 0; round < ROUNDS; round += 1) {
       const order = round % 2 === 0 ? [0, 1] : [1, 0];
