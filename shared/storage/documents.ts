@@ -39,13 +39,10 @@ import {
   type BatchWriteCommandInput,
   type BatchWriteCommandOutput,
   DeleteCommand,
-  type DeleteCommandInput,
   type DeleteCommandOutput,
   GetCommand,
-  type GetCommandInput,
   type GetCommandOutput,
   PutCommand,
-  type PutCommandInput,
   type PutCommandOutput,
   QueryCommand,
   type QueryCommandInput,
@@ -54,7 +51,6 @@ import {
   type TransactWriteCommandInput,
   type TransactWriteCommandOutput,
   UpdateCommand,
-  type UpdateCommandInput,
   type UpdateCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
@@ -74,33 +70,45 @@ function mapValues<A, B>(record: Record<string, A>, each: (value: A) => B): Reco
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, each(value)]));
 }
 
-type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
-
-/**
- * One transaction action (ConditionCheck, Put, Delete or Update, each with
- * the same members) with its key or item and its expression values marshalled.
- */
-function storedAction(action: TransactItem): TransactWriteItem {
-  const stored = Object.entries(action).map(([kind, body]: [string, ActionBody | undefined]) => {
-    if (!body) return [kind, body];
-    const { Key, Item, ExpressionAttributeValues, ...rest } = body;
-    return [
-      kind,
-      {
-        ...rest,
-        ...(Key && { Key: toStored(Key) }),
-        ...(Item && { Item: toStored(Item) }),
-        ExpressionAttributeValues: maybeToStored(ExpressionAttributeValues),
-      },
-    ];
-  });
-  return Object.fromEntries(stored) as TransactWriteItem;
-}
-
-interface ActionBody {
+/** The members of an item action (Get, Put, Update, Delete, or one of a transaction) that hold values. */
+interface DocumentBody {
   Key?: Document;
   Item?: Document;
   ExpressionAttributeValues?: Document;
+}
+
+type StoredBody<T> = Omit<T, keyof DocumentBody> & {
+  Key: Stored | undefined;
+  Item: Stored | undefined;
+  ExpressionAttributeValues: Stored | undefined;
+};
+
+/** An item action with its key or item and its expression values marshalled. */
+function storedBody<T extends DocumentBody>(body: T): StoredBody<T> {
+  const { Key, Item, ExpressionAttributeValues, ...rest } = body;
+  return {
+    ...rest,
+    Key: maybeToStored(Key),
+    Item: maybeToStored(Item),
+    ExpressionAttributeValues: maybeToStored(ExpressionAttributeValues),
+  };
+}
+
+/** What an item action answers, with the item or the attributes it returns unmarshalled. */
+async function documentOutput<T extends { Item?: Stored; Attributes?: Stored }>(sent: Promise<T>) {
+  const out = await sent;
+  return { ...out, Item: maybeFromStored(out.Item), Attributes: maybeFromStored(out.Attributes) };
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** One transaction action (ConditionCheck, Put, Delete or Update) with its values marshalled. */
+function storedAction(action: TransactItem): TransactWriteItem {
+  const stored = Object.entries(action).map(([kind, body]: [string, DocumentBody | undefined]) => [
+    kind,
+    body && storedBody(body),
+  ]);
+  return Object.fromEntries(stored) as TransactWriteItem;
 }
 
 type DocumentWrite = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
@@ -124,51 +132,6 @@ function documentWrite(request: WriteRequest): DocumentWrite {
 }
 
 type Options = HttpHandlerOptions | undefined;
-
-async function get(client: DynamoDBClient, input: GetCommandInput, options: Options) {
-  const { Key, ...rest } = input;
-  const out = await client.send(new GetItemCommand({ ...rest, Key: maybeToStored(Key) }), options);
-  return { ...out, Item: maybeFromStored(out.Item) };
-}
-
-async function put(client: DynamoDBClient, input: PutCommandInput, options: Options) {
-  const { Item, ExpressionAttributeValues, ...rest } = input;
-  const out = await client.send(
-    new PutItemCommand({
-      ...rest,
-      Item: maybeToStored(Item),
-      ExpressionAttributeValues: maybeToStored(ExpressionAttributeValues),
-    }),
-    options,
-  );
-  return { ...out, Attributes: maybeFromStored(out.Attributes) };
-}
-
-async function update(client: DynamoDBClient, input: UpdateCommandInput, options: Options) {
-  const { Key, ExpressionAttributeValues, ...rest } = input;
-  const out = await client.send(
-    new UpdateItemCommand({
-      ...rest,
-      Key: maybeToStored(Key),
-      ExpressionAttributeValues: maybeToStored(ExpressionAttributeValues),
-    }),
-    options,
-  );
-  return { ...out, Attributes: maybeFromStored(out.Attributes) };
-}
-
-async function remove(client: DynamoDBClient, input: DeleteCommandInput, options: Options) {
-  const { Key, ExpressionAttributeValues, ...rest } = input;
-  const out = await client.send(
-    new DeleteItemCommand({
-      ...rest,
-      Key: maybeToStored(Key),
-      ExpressionAttributeValues: maybeToStored(ExpressionAttributeValues),
-    }),
-    options,
-  );
-  return { ...out, Attributes: maybeFromStored(out.Attributes) };
-}
 
 async function query(client: DynamoDBClient, input: QueryCommandInput, options: Options) {
   const { ExpressionAttributeValues, ExclusiveStartKey, ...rest } = input;
@@ -256,10 +219,14 @@ export class DocumentTable {
     // The SDK caches only calls without options: options that say nothing are dropped.
     const options = given?.abortSignal ? given : undefined;
     const client = this.client;
-    if (command instanceof GetCommand) return get(client, command.input, options);
-    if (command instanceof PutCommand) return put(client, command.input, options);
-    if (command instanceof UpdateCommand) return update(client, command.input, options);
-    if (command instanceof DeleteCommand) return remove(client, command.input, options);
+    if (command instanceof GetCommand)
+      return documentOutput(client.send(new GetItemCommand(storedBody(command.input)), options));
+    if (command instanceof PutCommand)
+      return documentOutput(client.send(new PutItemCommand(storedBody(command.input)), options));
+    if (command instanceof UpdateCommand)
+      return documentOutput(client.send(new UpdateItemCommand(storedBody(command.input)), options));
+    if (command instanceof DeleteCommand)
+      return documentOutput(client.send(new DeleteItemCommand(storedBody(command.input)), options));
     if (command instanceof QueryCommand) return query(client, command.input, options);
     if (command instanceof BatchGetCommand) return batchGet(client, command.input, options);
     if (command instanceof BatchWriteCommand) return batchWrite(client, command.input, options);
