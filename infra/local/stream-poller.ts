@@ -55,7 +55,7 @@ export class StreamPoller extends EventEmitter {
 
   constructor(private readonly options: StreamPollerOptions) {
     super();
-    this.shards = new StreamShards(options, options.tableName);
+    this.shards = new StreamShards(options);
   }
 
   /**

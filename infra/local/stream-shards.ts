@@ -37,10 +37,10 @@ export class StreamShards {
   private describedAt = 0;
   streamArn: string | undefined;
 
-  constructor(
-    options: { endpoint: string; region: string },
-    private readonly tableName: string,
-  ) {
+  private readonly tableName: string;
+
+  constructor(options: { endpoint: string; region: string; tableName: string }) {
+    this.tableName = options.tableName;
     const client = { endpoint: options.endpoint, region: options.region, maxAttempts: 2 };
     this.streams = new DynamoDBStreamsClient(client);
     this.table = new DynamoDBClient(client);
