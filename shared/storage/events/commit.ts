@@ -15,16 +15,20 @@ import {
   type TransactItem,
   transactWrite,
 } from "../transactions.ts";
+import { VERSION_AS_READ, versionAsReadValues } from "../version-condition.ts";
 import type { StoredEvent } from "./stored-event.ts";
 
+/** A commit says how it left the session; a lost race, how the session now is. */
 export type AppendOutcome =
-  | { committed: true }
+  | { committed: true; session: SessionItem }
   | { committed: false; current: SessionItem | undefined };
 
 /**
  * Writes the events and moves `last_seq` from the value that was read, in one
- * transaction. On a lost race it returns the session as it now is (from the
- * failed condition), so the caller can retry without another read.
+ * transaction, only while the session's own fields are still at the version
+ * read. On a lost race it returns the session as it now is (from the failed
+ * condition), so the caller can retry without another read; on a commit, the
+ * session as the transaction left it.
  *
  * Without a `turn` it commits only while no append is queued; with one, only
  * when the turn before it has been served, and it marks its own as served.
@@ -55,7 +59,7 @@ export async function commitAppend(input: AppendInput): Promise<AppendOutcome> {
     ),
   ];
   const outcome = await transactWrite(items);
-  if (outcome.committed) return { committed: true };
+  if (outcome.committed) return { committed: true, session: committedSession(input, last) };
   if (failedCondition(outcome.reasons, 0)) {
     const current = SessionItem.safeParse(outcome.reasons[0]?.item);
     return { committed: false, current: current.success ? current.data : undefined };
@@ -77,6 +81,7 @@ function appendUpdate(input: AppendInput, last: StoredEvent): TransactItem {
   const { read, events } = input;
   const names: Record<string, string> = { "#tc": "type_counts", "#status": "status" };
   const values: Record<string, unknown> = {
+    ...versionAsReadValues(read),
     ":read_seq": read.last_seq,
     ":seq": last.seq,
     ":at": input.lastEventAt,
@@ -104,10 +109,26 @@ function appendUpdate(input: AppendInput, last: StoredEvent): TransactItem {
       TableName: tableName(),
       Key: keys.session(input.tenant, read.session_id),
       UpdateExpression: `SET ${sets.join(", ")}`,
-      ConditionExpression: `last_seq = :read_seq AND #status <> :expired AND attribute_not_exists(deleting) AND ${queueCondition}`,
+      ConditionExpression: `last_seq = :read_seq AND ${VERSION_AS_READ} AND #status <> :expired AND attribute_not_exists(deleting) AND ${queueCondition}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     },
+  };
+}
+
+/** The session as `appendUpdate` leaves it: the same fields, moved the same way. */
+function committedSession(input: AppendInput, last: StoredEvent): SessionItem {
+  const { read, events } = input;
+  const typeCounts = new Map(Object.entries(read.type_counts));
+  for (const event of events)
+    typeCounts.set(event.event_type, (typeCounts.get(event.event_type) ?? 0) + 1);
+  return {
+    ...read,
+    last_seq: last.seq,
+    last_event_at: input.lastEventAt,
+    last_accessed: input.lastEventAt,
+    type_counts: Object.fromEntries(typeCounts),
+    ...(input.turn === undefined ? {} : { served_turn: input.turn }),
   };
 }

@@ -1,8 +1,10 @@
 /**
  * Appending events: the sizes are checked, the session must still take
  * events, and the batch, stamped with the next seqs, commits with the
- * session's move to its last event, or not at all. When appends contend, the
- * turn queue (./append-turns.ts) decides when each commits.
+ * session's move to its last event, or not at all. A writer appending again
+ * to a session only it writes commits on the session as its last append left
+ * it, without reading it (./last-commits.ts). When appends contend, the turn
+ * queue (./append-turns.ts) decides when each commits.
  */
 import { config } from "../../config.ts";
 import type { AppendEventsResult, NewEvent } from "../../contract/schemas/events.ts";
@@ -20,6 +22,7 @@ import { readSession } from "../../storage/sessions/read.ts";
 import { visibleTo } from "../sessions/read.ts";
 import { closeOverdue } from "../sessions/transition.ts";
 import { type CommitAttempt, commitInTurn } from "./append-turns.ts";
+import { forgetCommit, lastCommitted, markShared, rememberCommit } from "./last-commits.ts";
 
 export async function appendEvents(
   principal: Principal,
@@ -28,9 +31,16 @@ export async function appendEvents(
 ): Promise<AppendEventsResult> {
   checkEventSizes(input);
   const tenant = principal.tenantId;
+  let current: SessionItem | undefined;
+  const known = takesEventsAsKnown(principal, lastCommitted(tenant, sessionId));
+  if (known) {
+    const attempt = await commitEvents(principal, known, input, undefined);
+    if (attempt.committed) return attempt.result;
+    current = attempt.current;
+  }
   const read = await acceptingSession(
     tenant,
-    visibleTo(principal, await readSession(tenant, sessionId)),
+    visibleTo(principal, current ?? (await readSession(tenant, sessionId))),
   );
   return commitInTurn({
     tenant,
@@ -65,6 +75,20 @@ export function checkEventSizes(events: NewEvent[]): void {
 }
 
 /**
+ * The session as this process's last append left it, when an append may go
+ * straight to the commit on it: the caller may see it, it took events then
+ * and still would now, and no append was queued.
+ */
+function takesEventsAsKnown(
+  principal: Principal,
+  known: SessionItem | undefined,
+): SessionItem | undefined {
+  if (!known || !visibleTo(principal, known)) return undefined;
+  if (known.status === "expired" || isOverdue(known, isoNow())) return undefined;
+  return (known.next_turn ?? 0) === (known.served_turn ?? 0) ? known : undefined;
+}
+
+/**
  * The session, if it still takes events: appends are accepted until it
  * expires or is deleted. An overdue session is closed here as the expiry job
  * would close it, so no event lands after its expires_at.
@@ -94,14 +118,20 @@ async function commitEvents(
   const events = stampEvents(principal, read, input);
   const last = events[events.length - 1];
   const lastEventAt = last?.timestamp ?? read.last_event_at;
+  const tenant = principal.tenantId;
   const outcome = await commitAppend({
-    tenant: principal.tenantId,
+    tenant,
     read,
     events,
     eventTtlEpoch: eventTtl(read.expires_at, lastEventAt, config().RETENTION_DAYS),
     lastEventAt,
     turn,
+  }).catch((error: unknown) => {
+    forgetCommit(tenant, read.session_id);
+    throw error;
   });
+  if (outcome.committed && turn === undefined) rememberCommit(tenant, outcome.session);
+  else markShared(tenant, read.session_id);
   if (!outcome.committed) {
     return outcome.current && !outcome.current.deleting
       ? { committed: false, current: outcome.current }
