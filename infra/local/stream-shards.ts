@@ -15,7 +15,7 @@ import {
   type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
-import { tableStreamArn } from "./table-stream.ts";
+import { listedStreamArn, tableStreamArn } from "./table-stream.ts";
 
 interface ShardState {
   iterator: string | undefined;
@@ -62,7 +62,9 @@ export class StreamShards {
 
   /** Finds the stream and its shards; new shards start where nothing can be missed. */
   async describe(first: boolean, passingOver = false): Promise<void> {
-    const arn = await tableStreamArn(this.table, this.tableName);
+    // The first look goes through the table, which switches an older table's stream on.
+    const listed = first ? undefined : await listedStreamArn(this.streams, this.tableName);
+    const arn = listed ?? (await tableStreamArn(this.table, this.tableName));
     if (arn !== this.streamArn) {
       // A new table (or the first look): open shards from now on, on a new table from its start.
       const fresh = this.streamArn !== undefined;

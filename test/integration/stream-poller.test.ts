@@ -4,6 +4,8 @@
  * minute, so only the nudge can deliver in time), and records read while no
  * WebSocket is open are passed over, never handed to the fan-out later.
  */
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { readEndpoints } from "#infra/local/endpoints.ts";
@@ -25,10 +27,14 @@ afterEach(() => {
   poller = undefined;
 });
 
-function startPoller(options: { wanted: () => boolean; handed: DynamoDBStreamEvent[] }) {
+function startPoller(options: {
+  wanted: () => boolean;
+  handed: DynamoDBStreamEvent[];
+  endpoint?: string;
+}) {
   const endpoints = readEndpoints(inject("dataDir"));
   poller = new StreamPoller({
-    endpoint: endpoints.dynamodbEndpoint,
+    endpoint: options.endpoint ?? endpoints.dynamodbEndpoint,
     region: endpoints.region,
     tableName: endpoints.tableName,
     log: () => {},
@@ -54,6 +60,33 @@ async function sessionWithEvent(message: string): Promise<string> {
   });
   expect(appended.status).toBe(201);
   return id;
+}
+
+/** A pass-through to DynamoDB Local that keeps the operation of every request it forwards. */
+async function recordingProxy(
+  target: string,
+): Promise<{ url: string; operations: string[]; server: Server }> {
+  const operations: string[] = [];
+  const { hostname, port } = new URL(target);
+  const server = createServer((incoming, answer) => {
+    const operation =
+      String(incoming.headers["x-amz-target"] ?? "")
+        .split(".")
+        .pop() ?? "";
+    operations.push(operation);
+    const forwarded = httpRequest(
+      { hostname, port, path: incoming.url, method: incoming.method, headers: incoming.headers },
+      (reply) => {
+        answer.writeHead(reply.statusCode ?? 500, reply.headers);
+        reply.pipe(answer);
+      },
+    );
+    forwarded.on("error", () => answer.destroy());
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port: listening } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${listening}`, operations, server };
 }
 
 /** Whether a record of the session's partition was handed on. */
@@ -91,5 +124,23 @@ describe("local stream poller", () => {
     running.nudge();
     await expect.poll(() => wasHanded(handed, heard), { timeout: 10_000 }).toBe(true);
     expect(wasHanded(handed, unheard)).toBe(false);
+  });
+
+  it("looks for the stream again without DescribeTable, whose cost grows with the table", async () => {
+    const endpoints = readEndpoints(inject("dataDir"));
+    const proxy = await recordingProxy(endpoints.dynamodbEndpoint);
+    try {
+      await startPoller({ wanted: () => false, handed: [], endpoint: proxy.url });
+      const count = (operation: string) =>
+        proxy.operations.filter((each) => each === operation).length;
+      // Two looks after the first one (one every two seconds).
+      await expect.poll(() => count("ListStreams"), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+      expect(count("DescribeStream")).toBeGreaterThanOrEqual(3);
+      expect(count("DescribeTable")).toBe(1);
+    } finally {
+      poller?.destroy();
+      poller = undefined;
+      proxy.server.close();
+    }
   });
 });
