@@ -6,7 +6,8 @@
  * new/ref for requests per second, p95 and CPU per request of each stack's
  * process tree. Then module-init time per function bundle, new and ref.
  * COMPARE_SECONDS (per load, round and stack; default 5), COMPARE_WARMUP_SECONDS
- * (per load and stack before the rounds; default 10), COMPARE_ROUNDS
+ * (per load and stack, in a pass over every load before any is measured and
+ * again right before each load's rounds; default 10), COMPARE_ROUNDS
  * (default 4; odd counts are raised to even, so each stack is measured first
  * as often as second: an A/A run of 3 rounds showed the stack measured first
  * more often 5–18% slower on identical code), COMPARE_INIT_RUNS (imports per bundle; default 10, 0 skips),
@@ -54,32 +55,31 @@ function nodeArgs(label: string): string[] {
 async function measureLoads(stacks: RunningStack[]): Promise<Record<string, Measured[]>> {
   const wanted = process.env.COMPARE_LOADS?.split(",").map((each) => each.trim());
   const loads = LOADS.filter((load) => !wanted || wanted.some((w) => load.name.startsWith(w)));
-  const rows: Record<string, Measured[]> = {};
+  const prepared: Array<{ load: (typeof LOADS)[number]; requests: Requests[] }> = [];
   for (const load of loads) {
-    const requests = [];
+    const requests: Requests[] = [];
     for (const stack of stacks) requests.push(await load.prepare(stack));
+    prepared.push({ load, requests });
+  }
+  // Every load once on each stack before any is measured: the first load
+  // measured otherwise ran while both JVMs and gateways were still compiling
+  // the paths every load shares (poll, measured first after a warm-up of its
+  // own alone, came out at 0.88× against a build with the same poll path).
+  for (const { load, requests } of prepared) await warmUp(load.clients, requests);
+  const rows: Record<string, Measured[]> = {};
+  for (const { load, requests } of prepared) {
     const measured: Measured[] = stacks.map(() => ({ results: [], cpuMs: 0, gatewayCpuMs: 0 }));
-    // A warm-up on each, so neither pays its first-call costs in the figures: the
-    // handler's first load, and DynamoDB Local's JVM compiling the load's code
-    // paths (an append load run first ran at 80 requests a second after 5 s of
-    // warm-up, at 116 after 20 s, on both stacks alike).
-    for (const [index] of stacks.entries()) {
-      await closedLoop(
-        load.clients,
-        WARMUP_SECONDS * 1000,
-        requests[index] as (client: number) => Request,
-      );
-    }
+    // And a warm-up of its own right before it, so neither stack pays a
+    // first-call cost in the figures: DynamoDB Local's JVM compiles each load's
+    // code paths when it first runs them (an append load run first ran at 80
+    // requests a second after 5 s of warm-up, at 116 after 20 s, on both alike).
+    await warmUp(load.clients, requests);
     for (let round = 0; round < ROUNDS; round += 1) {
       const order = round % 2 === 0 ? [0, 1] : [1, 0];
       for (const index of order) {
         const stack = stacks[index] as RunningStack;
         const cpuBefore = treeCpuMs(stack.pid);
-        const result = await closedLoop(
-          load.clients,
-          SECONDS * 1000,
-          requests[index] as (client: number) => Request,
-        );
+        const result = await closedLoop(load.clients, SECONDS * 1000, requests[index] as Requests);
         const entry = measured[index] as Measured;
         const cpuAfter = treeCpuMs(stack.pid);
         entry.cpuMs += cpuAfter.tree - cpuBefore.tree;
@@ -91,6 +91,13 @@ async function measureLoads(stacks: RunningStack[]): Promise<Record<string, Meas
     printRow(`${load.name} (${load.clients})`, measured);
   }
   return rows;
+}
+
+type Requests = (client: number) => Request;
+
+/** One load closed loop for the warm-up time on each stack in turn, measured by nobody. */
+async function warmUp(clients: number, requests: Requests[]): Promise<void> {
+  for (const request of requests) await closedLoop(clients, WARMUP_SECONDS * 1000, request);
 }
 
 function printRow(name: string, [fresh, ref]: Measured[]): void {
