@@ -1,7 +1,8 @@
 /**
  * A small least-recently-used cache bounded by entry count and by total
- * size, for values that are immutable under their key (an object version
- * named by its ETag), so a hit can never be stale.
+ * size. Whether a hit can be stale is the caller's to know: investigate keeps
+ * values immutable under their key (an object version named by its ETag);
+ * the append keeps a guess that its conditional commit checks.
  */
 export class BoundedCache<V> {
   private readonly entries = new Map<string, { value: V; size: number }>();
