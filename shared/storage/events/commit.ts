@@ -75,7 +75,8 @@ export async function commitAppend(input: AppendInput): Promise<AppendOutcome> {
 
 /**
  * The session's move to the last event: `last_seq`, clocks and per-type
- * counts, conditional on the `last_seq` read, a live session and the queue.
+ * counts, conditional on the `last_seq` and `version` read, a live session
+ * and the queue.
  */
 function appendUpdate(input: AppendInput, last: StoredEvent): TransactItem {
   const { read, events } = input;
@@ -96,10 +97,7 @@ function appendUpdate(input: AppendInput, last: StoredEvent): TransactItem {
     queueCondition = "served_turn = :previous_turn";
     sets.push("served_turn = :turn");
   }
-  const perType = new Map<string, number>();
-  for (const event of events)
-    perType.set(event.event_type, (perType.get(event.event_type) ?? 0) + 1);
-  [...perType.entries()].forEach(([type, count], index) => {
+  [...countsByType(events)].forEach(([type, count], index) => {
     names[`#t${index}`] = type;
     values[`:c${index}`] = count;
     sets.push(`#tc.#t${index} = if_not_exists(#tc.#t${index}, :zero) + :c${index}`);
@@ -121,8 +119,8 @@ function appendUpdate(input: AppendInput, last: StoredEvent): TransactItem {
 function committedSession(input: AppendInput, last: StoredEvent): SessionItem {
   const { read, events } = input;
   const typeCounts = new Map(Object.entries(read.type_counts));
-  for (const event of events)
-    typeCounts.set(event.event_type, (typeCounts.get(event.event_type) ?? 0) + 1);
+  for (const [type, count] of countsByType(events))
+    typeCounts.set(type, (typeCounts.get(type) ?? 0) + count);
   return {
     ...read,
     last_seq: last.seq,
@@ -131,4 +129,11 @@ function committedSession(input: AppendInput, last: StoredEvent): SessionItem {
     type_counts: Object.fromEntries(typeCounts),
     ...(input.turn === undefined ? {} : { served_turn: input.turn }),
   };
+}
+
+/** How many of the batch's events each type has. */
+function countsByType(events: StoredEvent[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(event.event_type, (counts.get(event.event_type) ?? 0) + 1);
+  return counts;
 }

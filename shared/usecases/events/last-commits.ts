@@ -16,7 +16,7 @@ import { keys } from "../../storage/keys.ts";
 /** Sessions remembered per process; the oldest used goes first. */
 const MAX_SESSIONS = 1024;
 /** How long a session that lost a race is read before each append. */
-export const SHARED_FOR_MS = 10_000;
+const SHARED_FOR_MS = 10_000;
 
 type Memory = { session: SessionItem } | { sharedUntil: number };
 
