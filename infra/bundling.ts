@@ -124,6 +124,21 @@ export async function buildFunctionBundle(
   /** Bundle the AWS SDK too (for comparison in `npm run bench -- coldstart`; the stack never does). */
   variant: { bundleSdk?: boolean } = {},
 ): Promise<BuiltBundle> {
+  const entry = join(projectRoot, "functions", name, "handler.ts");
+  const bundle = await buildEntryBundle(projectRoot, entry, name, outDir, variant);
+  await writeBundleData(name, join(outDir, name));
+  copyAssets(projectRoot, name, join(outDir, name));
+  return bundle;
+}
+
+/** Builds any module with a function's settings into `outDir/<name>/index.mjs`. */
+export async function buildEntryBundle(
+  projectRoot: string,
+  entry: string,
+  name: string,
+  outDir: string,
+  variant: { bundleSdk?: boolean } = {},
+): Promise<BuiltBundle> {
   const { build } = await import("esbuild");
   const file = join(outDir, name, "index.mjs");
   const options: BuildOptions = {
@@ -134,7 +149,7 @@ export async function buildFunctionBundle(
     alias: bundleAliases(projectRoot, variant),
     sourcemap: true,
     sourcesContent: false,
-    entryPoints: [join(projectRoot, "functions", name, "handler.ts")],
+    entryPoints: [entry],
     bundle: true,
     outfile: file,
     metafile: true,
@@ -142,8 +157,6 @@ export async function buildFunctionBundle(
     absWorkingDir: projectRoot,
   };
   const result = await build(options);
-  await writeBundleData(name, join(outDir, name));
-  copyAssets(projectRoot, name, join(outDir, name));
   return {
     name,
     file,
