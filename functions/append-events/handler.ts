@@ -1,4 +1,4 @@
-import { appendEventsRoute } from "#shared/contract/routes/events.ts";
+import { appendEventsRoute } from "#shared/contract/routes/events/append.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
 import { appendEvents } from "#shared/usecases/events/append.ts";

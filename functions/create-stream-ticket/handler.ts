@@ -1,4 +1,4 @@
-import { createStreamTicketRoute } from "#shared/contract/routes/stream.ts";
+import { createStreamTicketRoute } from "#shared/contract/routes/stream/ticket.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { createStreamTicket } from "#shared/usecases/stream-tickets.ts";
 

@@ -1,4 +1,4 @@
-import { createUploadRoute } from "#shared/contract/routes/workspaces.ts";
+import { createUploadRoute } from "#shared/contract/routes/workspaces/upload.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { createUpload } from "#shared/usecases/workspaces.ts";
 

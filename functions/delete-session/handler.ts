@@ -1,4 +1,4 @@
-import { deleteSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { deleteSessionRoute } from "#shared/contract/routes/sessions/delete.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { parseIfMatch } from "#shared/http/if-match.ts";
 import { deleteSession } from "#shared/usecases/delete-session.ts";

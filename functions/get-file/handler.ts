@@ -1,4 +1,4 @@
-import { getWorkspaceFileRoute } from "#shared/contract/routes/workspaces.ts";
+import { getWorkspaceFileRoute } from "#shared/contract/routes/workspaces/file.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { fileDownloadLink } from "#shared/usecases/workspaces.ts";
 

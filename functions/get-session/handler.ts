@@ -1,4 +1,4 @@
-import { getSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { getSessionRoute } from "#shared/contract/routes/sessions/get.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { etagOf, getSession } from "#shared/usecases/sessions/read.ts";
 

@@ -1,4 +1,4 @@
-import { getHealthRoute } from "#shared/contract/routes/service.ts";
+import { getHealthRoute } from "#shared/contract/routes/service/health.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { checkHealth } from "#shared/usecases/health.ts";
 

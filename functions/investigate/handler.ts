@@ -1,4 +1,4 @@
-import { investigateSessionRoute } from "#shared/contract/routes/workspaces.ts";
+import { investigateSessionRoute } from "#shared/contract/routes/workspaces/investigate.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
 import { investigateSession } from "#shared/usecases/investigate/index.ts";

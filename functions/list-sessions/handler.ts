@@ -1,4 +1,4 @@
-import { listSessionsRoute } from "#shared/contract/routes/sessions.ts";
+import { listSessionsRoute } from "#shared/contract/routes/sessions/list.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { listSessions } from "#shared/usecases/sessions/list.ts";
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readBundledJson } from "#shared/bundle-data.ts";
-import { getOpenApiDocumentRoute } from "#shared/contract/routes/service.ts";
+import { getOpenApiDocumentRoute } from "#shared/contract/routes/service/openapi.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 
 /**

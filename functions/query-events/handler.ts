@@ -1,4 +1,4 @@
-import { listEventsRoute } from "#shared/contract/routes/events.ts";
+import { listEventsRoute } from "#shared/contract/routes/events/list.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";
 import { queryEvents } from "#shared/usecases/events/query.ts";

@@ -1,4 +1,4 @@
-import { getSessionStatisticsRoute } from "#shared/contract/routes/sessions.ts";
+import { getSessionStatisticsRoute } from "#shared/contract/routes/sessions/statistics.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { sessionStatistics } from "#shared/usecases/session-statistics.ts";
 

@@ -1,5 +1,5 @@
-import { startSessionRoute } from "#shared/contract/routes/sessions.ts";
-import { IDEMPOTENCY_KEY_PATTERN } from "#shared/contract/schemas/sessions.ts";
+import { startSessionRoute } from "#shared/contract/routes/sessions/start.ts";
+import { IDEMPOTENCY_KEY_PATTERN } from "#shared/contract/schemas/headers.ts";
 import { AppError, ValidationError } from "#shared/domain/errors.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { recordMetric } from "#shared/observability.ts";

@@ -1,4 +1,4 @@
-import { getStatisticsRoute } from "#shared/contract/routes/service.ts";
+import { getStatisticsRoute } from "#shared/contract/routes/service/statistics.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { tenantStatistics } from "#shared/usecases/statistics.ts";
 

@@ -2,7 +2,7 @@ import {
   endSessionRoute,
   pauseSessionRoute,
   resumeSessionRoute,
-} from "#shared/contract/routes/sessions.ts";
+} from "#shared/contract/routes/sessions/transition.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { parseIfMatch } from "#shared/http/if-match.ts";
 import { recordMetric } from "#shared/observability.ts";

@@ -1,4 +1,4 @@
-import { updateSessionRoute } from "#shared/contract/routes/sessions.ts";
+import { updateSessionRoute } from "#shared/contract/routes/sessions/update.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { parseIfMatch } from "#shared/http/if-match.ts";
 import { recordMetric } from "#shared/observability.ts";

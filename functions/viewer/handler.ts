@@ -1,5 +1,5 @@
 import { config } from "#shared/config.ts";
-import { getViewerRoute } from "#shared/contract/routes/service.ts";
+import { getViewerRoute } from "#shared/contract/routes/service/viewer.ts";
 import { apiHandler } from "#shared/http/api-handler.ts";
 import { buildViewerPage, type ViewerPage } from "./page.ts";
 

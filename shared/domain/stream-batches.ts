@@ -7,7 +7,7 @@
  * frames of at most 32 KB, which a WebSocket client reassembles into the one
  * message; the limit here keeps a margin under 128 KB for the envelope.
  */
-import type { SessionEvent } from "../contract/schemas/events.ts";
+import type { SessionEvent } from "../contract/schemas/event.ts";
 import type { ServerMessage } from "../contract/schemas/stream.ts";
 
 export const MAX_STREAM_MESSAGE_BYTES = 120 * 1024;

@@ -3,7 +3,7 @@
  * tags. Several header lines arrive as one comma-separated list (see
  * requestHeaders). Only strong tags are kept: a weak one can never match.
  */
-import { IF_MATCH_PATTERN, MAX_IF_MATCH_LENGTH } from "../contract/schemas/sessions.ts";
+import { IF_MATCH_PATTERN, MAX_IF_MATCH_LENGTH } from "../contract/schemas/headers.ts";
 import { ValidationError } from "../domain/errors.ts";
 import type { VersionPrecondition } from "../domain/preconditions.ts";
 

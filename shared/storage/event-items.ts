@@ -1,6 +1,6 @@
 /** Event items: how an event is stored beside its session. */
 import * as z from "zod";
-import type { SessionEvent } from "../contract/schemas/events.ts";
+import type { SessionEvent } from "../contract/schemas/event.ts";
 import { EventItem } from "./items.ts";
 import { indexKeys, keys, TTL_ATTRIBUTE } from "./keys.ts";
 

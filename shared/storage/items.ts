@@ -3,7 +3,7 @@
  * DynamoDB result. Mapping to the API's objects lives here too.
  */
 import * as z from "zod";
-import type { Session } from "../contract/schemas/sessions.ts";
+import type { Session } from "../contract/schemas/session.ts";
 import { isoNow } from "../domain/clock.ts";
 import { KEY_SCOPES, ROLES } from "../domain/principal.ts";
 import { isOverdue, lifecycleAsOf, SESSION_OUTCOMES, SESSION_STATUSES } from "../domain/session.ts";

@@ -6,7 +6,7 @@
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { SessionEvent } from "../contract/schemas/events.ts";
+import type { SessionEvent } from "../contract/schemas/event.ts";
 import { parseEventItem } from "./event-items.ts";
 import { EVENT_SK_PREFIX, parseSessionPartition, SESSION_SK } from "./keys.ts";
 

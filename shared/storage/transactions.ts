@@ -104,6 +104,9 @@ export class RaceRetry {
   }
 }
 
+/** Tries of a start, or a delete, whose transaction lost a race; with a backoff between. */
+export const RACED_TRANSACTION_ATTEMPTS = 6;
+
 /** Full-jitter exponential backoff, bounded. */
 export function backoffMs(attempt: number, baseMs = 10, capMs = 400): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);

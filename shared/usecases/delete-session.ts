@@ -11,10 +11,9 @@ import {
   purgeSessionPartition,
   readDeletingSession,
 } from "../storage/sessions/delete.ts";
-import { backoffMs, sleep } from "../storage/transactions.ts";
+import { backoffMs, RACED_TRANSACTION_ATTEMPTS, sleep } from "../storage/transactions.ts";
 import { deleteWorkspace } from "../storage/workspace-store.ts";
 import { readVisibleSession } from "./sessions/read.ts";
-import { MAX_ATTEMPTS } from "./sessions/start.ts";
 
 /**
  * Delete: the session vanishes for callers and releases its lock in one
@@ -29,7 +28,7 @@ export async function deleteSession(
   precondition?: VersionPrecondition,
 ): Promise<void> {
   const tenant = principal.tenantId;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+  for (let attempt = 0; attempt < RACED_TRANSACTION_ATTEMPTS; attempt += 1) {
     const read = await readVisibleSession(principal, sessionId);
     if (!read) {
       const deleting = await readDeletingSession(tenant, sessionId);
@@ -40,7 +39,7 @@ export async function deleteSession(
     requireVersion(precondition, read.version);
     if ((await markDeleting(tenant, read)) === "committed") break;
     await sleep(backoffMs(attempt));
-    if (attempt === MAX_ATTEMPTS - 1) throw new UnavailableError();
+    if (attempt === RACED_TRANSACTION_ATTEMPTS - 1) throw new UnavailableError();
   }
   await deleteWorkspace(tenant, sessionId);
   await purgeSessionPartition(tenant, sessionId);

@@ -6,7 +6,7 @@
  * possible and never holds up the others or the stream. A deleted session
  * ends its subscriptions with `unsubscribed`/`deleted`.
  */
-import type { SessionEvent } from "../contract/schemas/events.ts";
+import type { SessionEvent } from "../contract/schemas/event.ts";
 import { eventMessages, gapFor } from "../domain/stream-batches.ts";
 import type { StreamChange } from "../storage/stream-records.ts";
 import {

@@ -15,100 +15,11 @@ import {
   MAX_BUNDLE_BYTES,
   weightByPackage,
 } from "#infra/bundling.ts";
-import {
-  type BucketAction,
-  FUNCTIONS,
-  type FunctionDefinition,
-  type TableAction,
-} from "#shared/contract/routes.ts";
+import { FUNCTIONS, type FunctionDefinition } from "#shared/contract/routes.ts";
+import { accessUsedBy } from "../support/bundle-access.ts";
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const definitions: Record<string, FunctionDefinition> = FUNCTIONS;
-
-/** What each SDK command needs of the declared access. */
-const COMMAND_ACCESS: Record<string, { table?: TableAction[]; bucket?: BucketAction[] }> = {
-  GetCommand: { table: ["get"] },
-  PutCommand: { table: ["put"] },
-  UpdateCommand: { table: ["update"] },
-  DeleteCommand: { table: ["delete"] },
-  QueryCommand: { table: ["query"] },
-  BatchGetCommand: { table: ["batchGet"] },
-  BatchWriteCommand: { table: ["batchWrite"] },
-  DescribeTableCommand: { table: ["describe"] },
-  // Its items carry their own actions (counted below).
-  TransactWriteCommand: {},
-  // The low-level commands, as shared/storage/documents.ts runs the document ones.
-  GetItemCommand: { table: ["get"] },
-  PutItemCommand: { table: ["put"] },
-  UpdateItemCommand: { table: ["update"] },
-  DeleteItemCommand: { table: ["delete"] },
-  BatchGetItemCommand: { table: ["batchGet"] },
-  BatchWriteItemCommand: { table: ["batchWrite"] },
-  TransactWriteItemsCommand: {},
-  GetObjectCommand: { bucket: ["get"] },
-  // Without ListBucket a missing object answers 403, not 404.
-  HeadObjectCommand: { bucket: ["get", "list"] },
-  PutObjectCommand: { bucket: ["put"] },
-  DeleteObjectCommand: { bucket: ["delete"] },
-  DeleteObjectsCommand: { bucket: ["delete"] },
-  ListObjectsV2Command: { bucket: ["list"] },
-  HeadBucketCommand: { bucket: ["list"] },
-  // The stream's @connections calls: granted by `manageConnections`, not table or bucket access.
-  PostToConnectionCommand: {},
-  DeleteConnectionCommand: {},
-  GetConnectionCommand: {},
-};
-const TRANSACTION_ITEM_ACCESS: Record<string, TableAction> = {
-  Put: "put",
-  Update: "update",
-  Delete: "delete",
-};
-
-/**
- * shared/storage/documents.ts runs each document command as its low-level
- * command, so a bundle with the table builds one of each of these whatever it
- * calls. They are not access of their own (the document commands at the call
- * sites are): one of each is taken off the count. The low-level Query has the
- * document Query's name.
- */
-const TRANSLATION = [
-  "GetItemCommand",
-  "PutItemCommand",
-  "UpdateItemCommand",
-  "DeleteItemCommand",
-  "QueryCommand",
-  "BatchGetItemCommand",
-  "BatchWriteItemCommand",
-  "TransactWriteItemsCommand",
-];
-
-/** The table and bucket actions a minified bundle can perform, read off its SDK calls. */
-function accessUsedBy(code: string): { table: string[]; bucket: string[] } {
-  const table = new Set<string>();
-  const bucket = new Set<string>();
-  // The SDK is required (see infra/runtime-require.ts), so a command is built
-  // as a member of the required module: `new <module>.GetCommand(`.
-  const built = new Map<string, number>();
-  for (const [, command = ""] of code.matchAll(/new [\w$]+\.(\w+Command)\(/g)) {
-    built.set(command, (built.get(command) ?? 0) + 1);
-  }
-  if (built.has("TransactWriteItemsCommand")) {
-    for (const command of TRANSLATION) built.set(command, (built.get(command) ?? 0) - 1);
-  }
-  for (const [command, count] of built) {
-    if (count <= 0) continue;
-    const needs = COMMAND_ACCESS[command];
-    if (!needs) throw new Error(`no declared-access rule for ${command}`);
-    for (const action of needs.table ?? []) table.add(action);
-    for (const action of needs.bucket ?? []) bucket.add(action);
-  }
-  for (const [, item = ""] of code.matchAll(/[{,](Put|Update|Delete|ConditionCheck):\{/g)) {
-    const action = TRANSACTION_ITEM_ACCESS[item];
-    if (!action) throw new Error(`no declared-access rule for transaction item ${item}`);
-    table.add(action);
-  }
-  return { table: [...table].sort(), bucket: [...bucket].sort() };
-}
 
 describe("function bundles", () => {
   const outDir = mkdtempSync(join(tmpdir(), "session-trail-bundles-"));
@@ -184,11 +95,43 @@ describe("function bundles", () => {
     // The paths are the bundle's own: a check of a path no bundle has could not fail.
     const routeTable = "shared/contract/routes.ts";
     expect(Object.keys(bundles.get("get-session")?.metafile.inputs ?? {})).toContain(
-      "shared/contract/schemas/sessions.ts",
+      "shared/contract/schemas/session.ts",
     );
     expect(inputs.filter((input) => input === routeTable || input.includes("/schemas/"))).toEqual(
       [],
     );
+  });
+
+  it("builds only its own routes' definitions and schemas", async () => {
+    for (const [name, bundle] of bundles) {
+      const inputs = Object.keys(bundle.metafile.inputs);
+      // No area list (routes/sessions.ts) and not the table: they import every route's schemas.
+      const lists = inputs.filter((input) =>
+        /^shared\/contract\/routes(\/[a-z]+)?\.ts$/.test(input),
+      );
+      expect(
+        lists.filter((input) => !input.endsWith("/roles.ts")),
+        name,
+      ).toEqual([]);
+      for (const input of inputs.filter((each) => each.startsWith("shared/contract/routes/"))) {
+        const exported: Record<string, unknown> = await import(join(PROJECT_ROOT, input));
+        for (const value of Object.values(exported)) {
+          if (typeof value === "object" && value !== null && "operationId" in value) {
+            const served = "function" in value ? value.function : undefined;
+            expect(served, `${name} builds ${input}`).toBe(name);
+          }
+        }
+      }
+    }
+    const schemasOf = (name: string) =>
+      Object.keys(bundles.get(name)?.metafile.inputs ?? {})
+        .filter((input) => input.startsWith("shared/contract/schemas/"))
+        .sort();
+    expect(schemasOf("get-session")).toEqual([
+      "shared/contract/schemas/common.ts",
+      "shared/contract/schemas/session.ts",
+    ]);
+    expect(schemasOf("query-events")).not.toContain("shared/contract/schemas/event-append.ts");
   });
 
   it("loads none of the SDK at start in a function that makes no SDK call, tracing on", () => {

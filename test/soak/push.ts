@@ -15,7 +15,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import * as z from "zod";
 import { SeqFollower } from "#infra/cli/session-trail/seq-follower.ts";
-import { SessionEvent } from "#shared/contract/schemas/events.ts";
+import { SessionEvent } from "#shared/contract/schemas/event.ts";
 import { ServerMessage } from "#shared/contract/schemas/stream.ts";
 import { startStackProcess, stopStackProcess } from "../support/stack-process.ts";
 

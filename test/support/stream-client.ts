@@ -1,6 +1,6 @@
 /** A push-stream client for the tests: a ticket over HTTP, then a real WebSocket to the local stack. */
 import WebSocket from "ws";
-import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { SessionEvent } from "#shared/contract/schemas/event.ts";
 import { ServerMessage } from "#shared/contract/schemas/stream.ts";
 import { api } from "./api.ts";
 

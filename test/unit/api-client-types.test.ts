@@ -17,7 +17,7 @@ import {
   updateSessionRoute,
 } from "#shared/contract/routes/sessions.ts";
 import { getWorkspaceFileRoute } from "#shared/contract/routes/workspaces.ts";
-import type { Session } from "#shared/contract/schemas/sessions.ts";
+import type { Session } from "#shared/contract/schemas/session.ts";
 
 // Never called: the calls below are here for the compiler.
 async function typeChecks(client: Client): Promise<void> {

@@ -63,9 +63,10 @@ describe('the README\'s "Add a route" recipe', () => {
   });
 
   it("describes where every route's parts are: a route module, its handler and both suites' entries", () => {
-    const routeModules = readdirSync(join(ROOT, "shared", "contract", "routes")).map((file) =>
-      readFileSync(join(ROOT, "shared", "contract", "routes", file), "utf8"),
-    );
+    const routesDir = join(ROOT, "shared", "contract", "routes");
+    const routeModules = readdirSync(routesDir, { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith(".ts"))
+      .map((file) => readFileSync(join(routesDir, file), "utf8"));
     const matrix = readFileSync(
       join(ROOT, "test", "integration", "reliability", "tenant-matrix.test.ts"),
       "utf8",

@@ -2,7 +2,7 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it, vi } from "vitest";
 import { Supervisor } from "#infra/local/supervisor.ts";
-import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { SessionEvent } from "#shared/contract/schemas/event.ts";
 import { eventMessages, gapFor } from "#shared/domain/stream-batches.ts";
 import { eventSk, keys } from "#shared/storage/keys.ts";
 import { changeOf, passesStreamFilter } from "#shared/storage/stream-records.ts";

@@ -1,5 +1,5 @@
 /** The open session's header: lifecycle, outcome, who, when, how many events. */
-import type { Session } from "#shared/contract/schemas/sessions.ts";
+import type { Session } from "#shared/contract/schemas/session.ts";
 import { byId, el } from "./dom.ts";
 import { time } from "./ui.ts";
 

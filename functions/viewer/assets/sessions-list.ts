@@ -6,7 +6,7 @@
 
 import type { RouteInput } from "#shared/client/client.ts";
 import { ROUTE_INDEX } from "#shared/client/route-index.ts";
-import type { Session } from "#shared/contract/schemas/sessions.ts";
+import type { Session } from "#shared/contract/schemas/session.ts";
 import { call, withRetry } from "./api.ts";
 import { currentId } from "./current-session.ts";
 import { byId, clearNotice, el, notice } from "./dom.ts";

@@ -9,7 +9,7 @@
  * the cursor is never shown twice, whichever source brings it.
  */
 import { ROUTE_INDEX } from "#shared/client/route-index.ts";
-import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { SessionEvent } from "#shared/contract/schemas/event.ts";
 import { call } from "./api.ts";
 import { isCurrent, type SessionView } from "./current-session.ts";
 import { byId, el } from "./dom.ts";

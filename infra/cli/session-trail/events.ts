@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { listEventsRoute } from "#shared/contract/routes/events.ts";
 import { getSessionRoute } from "#shared/contract/routes/sessions.ts";
-import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { SessionEvent } from "#shared/contract/schemas/event.ts";
 import type { CliApi } from "./api.ts";
 import { ApiError } from "./errors.ts";
 

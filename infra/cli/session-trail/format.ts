@@ -4,13 +4,13 @@
  * may hold escape sequences, and a terminal must not run them.
  */
 import { styleText } from "node:util";
-import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { SessionEvent } from "#shared/contract/schemas/event.ts";
 import type {
   SessionInvestigationResponse,
   WorkspaceDirectory,
   WorkspaceFile,
 } from "#shared/contract/schemas/investigate.ts";
-import type { Session } from "#shared/contract/schemas/sessions.ts";
+import type { Session } from "#shared/contract/schemas/session.ts";
 
 type Style = Parameters<typeof styleText>[0];
 

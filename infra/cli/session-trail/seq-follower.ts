@@ -5,7 +5,7 @@
  * it, and fills any hole (or a `gap` notice) with `GET …/events?after=`.
  * What it passes on is each event once, in seq order.
  */
-import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { SessionEvent } from "#shared/contract/schemas/event.ts";
 
 /** Reads events after a seq, oldest first (one page); what fills holes. */
 export type ReadAfter = (after: number) => Promise<{ items: SessionEvent[]; raw: unknown[] }>;

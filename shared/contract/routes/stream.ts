@@ -1,15 +1,7 @@
-import type { RouteDefinition } from "../route-definition.ts";
-import { StreamTicket } from "../schemas/stream.ts";
-import { ANY } from "./roles.ts";
-
-export const createStreamTicketRoute = {
-  method: "POST",
-  path: "/stream-tickets",
-  function: "create-stream-ticket",
-  roles: ANY,
-  operationId: "createStreamTicket",
-  summary:
-    "A single-use ticket (valid 60 s) and the WebSocket URL of the push stream. The ticket carries this key's tenant, role and scope; subscriptions obey the same rules as GET /sessions/{id}/events. The body is empty.",
-  responses: { 201: { description: "A ticket.", schema: StreamTicket } },
-  errors: [],
-} as const satisfies RouteDefinition;
+/**
+ * Routes of the push stream: the ticket a client opens the WebSocket with
+ * (stream/), imported by its handler; this module lists the area for the
+ * route table and its other readers. The WebSocket's own routes are the
+ * stream construct's, not the REST API's.
+ */
+export { createStreamTicketRoute } from "./stream/ticket.ts";

@@ -6,7 +6,7 @@
  */
 import * as z from "zod";
 import { IsoTimestamp, SessionId } from "./common.ts";
-import { SessionEvent } from "./events.ts";
+import { SessionEvent } from "./event.ts";
 
 export const StreamTicket = z
   .object({

@@ -3,7 +3,7 @@
  * position among the session's events of its type, which answers type counts
  * without reading the events.
  */
-import type { SessionEvent } from "../../contract/schemas/events.ts";
+import type { SessionEvent } from "../../contract/schemas/event.ts";
 
 export type StoredEvent = SessionEvent & { type_ord: number };
 

@@ -3,7 +3,7 @@
  * from the counts on the session as read; the change moves that count.
  */
 import { tableName } from "../../config.ts";
-import type { SessionEvent } from "../../contract/schemas/events.ts";
+import type { SessionEvent } from "../../contract/schemas/event.ts";
 import { eventItem } from "../event-items.ts";
 import type { SessionItem } from "../items.ts";
 import type { TransactItem } from "../transactions.ts";

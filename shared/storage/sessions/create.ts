@@ -1,6 +1,6 @@
 /** Starting a session, with its Idempotency-Key's record, as one transaction. */
 import { tableName } from "../../config.ts";
-import type { SessionEvent } from "../../contract/schemas/events.ts";
+import type { SessionEvent } from "../../contract/schemas/event.ts";
 import { eventItem } from "../event-items.ts";
 import { OpenLockItem, type SessionItem } from "../items.ts";
 import { indexKeys, keys } from "../keys.ts";

@@ -4,7 +4,7 @@
  * the release of the user's lock.
  */
 import { tableName } from "../../config.ts";
-import type { SessionEvent } from "../../contract/schemas/events.ts";
+import type { SessionEvent } from "../../contract/schemas/event.ts";
 import type { SessionOutcome, SessionStatus } from "../../domain/session.ts";
 import type { SessionItem } from "../items.ts";
 import { keys, OPEN_BY_EXPIRY_ATTRIBUTES, TTL_ATTRIBUTE } from "../keys.ts";

@@ -1,6 +1,6 @@
 /** Writing a merge patch of the session's own fields (notes, labels) as one transaction. */
 import { tableName } from "../../config.ts";
-import type { SessionEvent } from "../../contract/schemas/events.ts";
+import type { SessionEvent } from "../../contract/schemas/event.ts";
 import type { SessionItem } from "../items.ts";
 import { keys } from "../keys.ts";
 import { cancelledError, failedCondition, isRetryable, transactWrite } from "../transactions.ts";

@@ -18,7 +18,7 @@
  * What is committed, and whether the session still takes it, is the
  * caller's (./append.ts); the counters are in shared/storage/events/turns.ts.
  */
-import type { AppendEventsResult } from "../../contract/schemas/events.ts";
+import type { AppendEventsResult } from "../../contract/schemas/event-append.ts";
 import { sessionNotFound, UnavailableError } from "../../domain/errors.ts";
 import { cancelAppendTurn, skipAppendTurn, takeAppendTurn } from "../../storage/events/turns.ts";
 import type { SessionItem } from "../../storage/items.ts";

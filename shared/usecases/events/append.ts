@@ -7,7 +7,7 @@
  * queue (./append-turns.ts) decides when each commits.
  */
 import { config } from "../../config.ts";
-import type { AppendEventsResult, NewEvent } from "../../contract/schemas/events.ts";
+import type { AppendEventsResult, NewEvent } from "../../contract/schemas/event-append.ts";
 import { followingTimestamps, isoNow } from "../../domain/clock.ts";
 import { AppError, PayloadTooLargeError, sessionNotFound } from "../../domain/errors.ts";
 import { EVENT_SOURCE_API, MAX_EVENT_DATA_BYTES, MAX_MESSAGE_BYTES } from "../../domain/events.ts";

@@ -2,7 +2,9 @@
  * An events page as the API answers it: the items up to the page's byte
  * limit, and `server_time`, the watermark a poller sends back as `since`.
  */
-import type { EventPage, SessionEvent } from "../../contract/schemas/events.ts";
+
+import type { SessionEvent } from "../../contract/schemas/event.ts";
+import type { EventPage } from "../../contract/schemas/event-page.ts";
 import { justBefore } from "../../domain/clock.ts";
 import { type StoredEvent, withoutOrd } from "../../storage/events/stored-event.ts";
 import type { SessionItem } from "../../storage/items.ts";

@@ -4,7 +4,7 @@
  * `after={last seq}` can never miss an event that commits later with a
  * smaller seq. The page itself is built in ./page.ts.
  */
-import type { EventPage, EventsQuery } from "../../contract/schemas/events.ts";
+import type { EventPage, EventsQuery } from "../../contract/schemas/event-page.ts";
 import { sessionNotFound } from "../../domain/errors.ts";
 import type { Principal } from "../../domain/principal.ts";
 import {

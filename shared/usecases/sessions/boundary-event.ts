@@ -3,8 +3,8 @@
  * resume, end, expiry, update), and the answer that pairs it with the
  * session as changed.
  */
-import type { SessionEvent } from "../../contract/schemas/events.ts";
-import type { Session } from "../../contract/schemas/sessions.ts";
+import type { SessionEvent } from "../../contract/schemas/event.ts";
+import type { Session } from "../../contract/schemas/session.ts";
 import { EVENT_SOURCE_SERVER } from "../../domain/events.ts";
 import { newRecordId } from "../../domain/ids.ts";
 

@@ -2,7 +2,7 @@
  * Listing a caller's sessions a page at a time, with its filters, behind a
  * signed cursor bound to the caller and the query.
  */
-import type { SessionList } from "../../contract/schemas/sessions.ts";
+import type { SessionList } from "../../contract/schemas/session-list.ts";
 import { isoNow } from "../../domain/clock.ts";
 import type { Principal } from "../../domain/principal.ts";
 import type { SessionOutcome, SessionStatus } from "../../domain/session.ts";

@@ -1,5 +1,6 @@
 /** A JSON merge patch (RFC 7396) applied to the session's writable fields, notes and labels. */
-import { MAX_LABELS, type UpdateSessionBody } from "../../contract/schemas/sessions.ts";
+import { MAX_LABELS } from "../../contract/schemas/labels.ts";
+import type { UpdateSessionBody } from "../../contract/schemas/session-requests.ts";
 import { ValidationError } from "../../domain/errors.ts";
 import type { SessionItem } from "../../storage/items.ts";
 

@@ -2,7 +2,7 @@
  * Reading a session as a caller may see it: a tenant-scoped key sees every
  * session of its tenant, an own-scoped key only those it started.
  */
-import type { Session } from "../../contract/schemas/sessions.ts";
+import type { Session } from "../../contract/schemas/session.ts";
 import { sessionNotFound } from "../../domain/errors.ts";
 import { etagOfVersion } from "../../domain/preconditions.ts";
 import { maySee, type Principal } from "../../domain/principal.ts";

@@ -4,10 +4,8 @@
  * repeat of the same body (a different body under the key is refused).
  */
 import { createHash } from "node:crypto";
-import {
-  SessionWithEvent as SessionWithEventSchema,
-  type StartSessionBody,
-} from "../../contract/schemas/sessions.ts";
+import { SessionWithEvent as SessionWithEventSchema } from "../../contract/schemas/session-changes.ts";
+import type { StartSessionBody } from "../../contract/schemas/session-requests.ts";
 import { epochSeconds } from "../../domain/clock.ts";
 import { AppError } from "../../domain/errors.ts";
 import type { Principal } from "../../domain/principal.ts";

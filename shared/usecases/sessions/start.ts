@@ -4,7 +4,7 @@
  * Idempotency-Key answered as the first time.
  */
 import { config } from "../../config.ts";
-import type { StartSessionBody } from "../../contract/schemas/sessions.ts";
+import type { StartSessionBody } from "../../contract/schemas/session-requests.ts";
 import { addSeconds, isoNow } from "../../domain/clock.ts";
 import { AppError, UnavailableError } from "../../domain/errors.ts";
 import { newSessionId } from "../../domain/ids.ts";
@@ -12,7 +12,7 @@ import type { Principal } from "../../domain/principal.ts";
 import { eventTtl } from "../../storage/event-items.ts";
 import { type SessionItem, toSession } from "../../storage/items.ts";
 import { createSession } from "../../storage/sessions/create.ts";
-import { backoffMs, sleep } from "../../storage/transactions.ts";
+import { backoffMs, RACED_TRANSACTION_ATTEMPTS, sleep } from "../../storage/transactions.ts";
 import { boundaryEvent, type SessionWithEvent } from "./boundary-event.ts";
 import { readVisibleSession } from "./read.ts";
 import {
@@ -24,9 +24,6 @@ import {
 } from "./replay.ts";
 import { expireIfOverdue } from "./transition.ts";
 
-/** Tries of a start, or a delete, whose transaction lost a race; with a backoff between. */
-export const MAX_ATTEMPTS = 6;
-
 export async function startSession(
   principal: Principal,
   body: StartSessionBody,
@@ -35,7 +32,7 @@ export async function startSession(
   const tenant = principal.tenantId;
   const replayKey = replayKeyOf(principal, idempotencyKey);
   const bodyHash = bodyHashOf(body);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+  for (let attempt = 0; attempt < RACED_TRANSACTION_ATTEMPTS; attempt += 1) {
     const previous = await recordedAnswer(tenant, replayKey, bodyHash);
     if (previous) return previous;
     const now = isoNow();

@@ -4,8 +4,9 @@
  * the session as it now is after a lost race.
  */
 import { config } from "../../config.ts";
-import type { SessionEvent } from "../../contract/schemas/events.ts";
-import type { Session, UpdateSessionBody } from "../../contract/schemas/sessions.ts";
+import type { SessionEvent } from "../../contract/schemas/event.ts";
+import type { Session } from "../../contract/schemas/session.ts";
+import type { UpdateSessionBody } from "../../contract/schemas/session-requests.ts";
 import { followingTimestamps, isoNow } from "../../domain/clock.ts";
 import { sessionNotFound, UnavailableError } from "../../domain/errors.ts";
 import { requireVersion, type VersionPrecondition } from "../../domain/preconditions.ts";

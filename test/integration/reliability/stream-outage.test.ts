@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { SessionEvent } from "#shared/contract/schemas/event.ts";
 import type { ServerMessage } from "#shared/contract/schemas/stream.ts";
 import { childPid, processesOnDataDir, until } from "../../support/stack-children.ts";
 import {

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { LocalStack } from "#infra/local/local-stack.ts";
-import type { SessionEvent } from "#shared/contract/schemas/events.ts";
+import type { SessionEvent } from "#shared/contract/schemas/event.ts";
 import { until } from "../../support/stack-children.ts";
 import { connectStream, receivedSeqs, ticketAt } from "../../support/stream-client.ts";
 
