@@ -5,8 +5,8 @@
  * ends when it dies: an error inside a round (a failed read, a failed
  * fan-out) is retried by the loop itself and never ends it. The supervisor
  * must log it, `/health` must answer 503 naming `stream` until it runs
- * again, and what was appended while it was down and after the restart must
- * reach the subscriber exactly once, in order.
+ * again, and what was appended after the subscription (while it was down and
+ * after the restart) must reach the subscriber exactly once, in order.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,7 +81,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("a stream poller killed in a running stack", () => {
-  it("is logged, named by /health, started again, and loses or repeats nothing for an open subscriber", async () => {
+  it("is logged, named by /health, started again, and loses or repeats nothing appended after the subscription", async () => {
     const poller = stack.stream?.poller;
     if (!poller) throw new Error("the stack has no push stream");
     const lines: string[] = [];
@@ -149,8 +149,15 @@ describe("a stream poller killed in a running stack", () => {
       message.type === "events" ? message.items : [],
     );
     for (const item of pushed) expect(item).toEqual(items.get(item.seq));
-    expect(pushed.map((item) => item.seq)).toEqual(
-      Array.from({ length: last }, (_, index) => index + 1),
+    // session_started committed just before the subscription: the backlog and
+    // the live stream may both send it, as the protocol says (docs/api.md,
+    // "at least once"). Everything appended after `subscribed` has one sender
+    // (the backlog was read before it), and must arrive exactly once, in order.
+    const startedCopies = pushed.filter((item) => item.seq === 1).length;
+    expect(startedCopies).toBeGreaterThanOrEqual(1);
+    expect(startedCopies).toBeLessThanOrEqual(2);
+    expect(pushed.filter((item) => item.seq > 1).map((item) => item.seq)).toEqual(
+      Array.from({ length: last - 1 }, (_, index) => index + 2),
     );
     expect(stream.messages.filter((message) => message.type === "gap")).toEqual([]);
     await stream.close();
